@@ -1,0 +1,257 @@
+//! The typed model of a `#[workflow]` module, built from syn: its states, its
+//! steps and its cleanup, with the inert attributes taken off the items.
+
+use crate::attr::{Errors, StepArgs};
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Attribute, Ident, Item, ItemFn, ItemMod, UseTree};
+
+/// How a state is marked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Initial,
+    Terminal,
+    Plain,
+}
+
+/// A state: a unit struct of the module, or a state imported with
+/// `#[initial]`/`#[state]`/`#[terminal]` on a `use`.
+pub(crate) struct StateDecl {
+    pub(crate) ident: Ident,
+    pub(crate) role: Role,
+    /// The span of the `#[initial]`/`#[terminal]` marker, for errors about it.
+    pub(crate) marker: Span,
+    pub(crate) doc: String,
+}
+
+/// A `#[step(...)]` function.
+pub(crate) struct StepDecl {
+    pub(crate) func: ItemFn,
+    pub(crate) args: StepArgs,
+    pub(crate) doc_attrs: Vec<Attribute>,
+}
+
+impl StepDecl {
+    pub(crate) fn ident(&self) -> &Ident {
+        &self.func.sig.ident
+    }
+
+    pub(crate) fn is_branching(&self) -> bool {
+        self.args.to.len() > 1
+    }
+}
+
+/// The whole workflow as the macro sees it.
+pub(crate) struct Workflow {
+    /// The module with the inert attributes removed; its items are re-emitted as written.
+    pub(crate) module: ItemMod,
+    pub(crate) states: Vec<StateDecl>,
+    pub(crate) steps: Vec<StepDecl>,
+    pub(crate) cleanup: Option<ItemFn>,
+}
+
+const MARKERS: &[&str] = &["initial", "terminal", "state", "step", "cleanup"];
+
+fn is_marker(attr: &Attribute) -> bool {
+    MARKERS.iter().any(|m| attr.path().is_ident(m))
+}
+
+fn find<'a>(attrs: &'a [Attribute], name: &str) -> Option<&'a Attribute> {
+    attrs.iter().find(|a| a.path().is_ident(name))
+}
+
+/// Joins the `///` lines of an item into one string.
+pub(crate) fn doc_text(attrs: &[Attribute]) -> String {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value().trim().to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim()
+        .to_string()
+}
+
+fn role_of(attrs: &[Attribute], errors: &mut Errors) -> (Role, Span) {
+    let initial = find(attrs, "initial");
+    let terminal = find(attrs, "terminal");
+    if let (Some(_), Some(t)) = (initial, terminal) {
+        errors.push(syn::Error::new(
+            t.span(),
+            "a state cannot be both #[initial] and #[terminal]: the workflow would have nothing to do",
+        ));
+    }
+    for a in [initial, terminal].into_iter().flatten() {
+        if !matches!(a.meta, syn::Meta::Path(_)) {
+            errors.push(syn::Error::new(
+                a.span(),
+                "#[initial] and #[terminal] take no arguments",
+            ));
+        }
+    }
+    match (initial, terminal) {
+        (Some(a), _) => (Role::Initial, a.span()),
+        (None, Some(a)) => (Role::Terminal, a.span()),
+        (None, None) => (Role::Plain, Span::call_site()),
+    }
+}
+
+fn imported_idents(tree: &UseTree, out: &mut Vec<Ident>, errors: &mut Errors) {
+    match tree {
+        UseTree::Path(p) => imported_idents(&p.tree, out, errors),
+        UseTree::Name(n) => out.push(n.ident.clone()),
+        UseTree::Rename(r) => out.push(r.rename.clone()),
+        UseTree::Group(g) => g.items.iter().for_each(|t| imported_idents(t, out, errors)),
+        UseTree::Glob(g) => errors.push(syn::Error::new(
+            g.span(),
+            "a glob cannot declare states: name each imported state",
+        )),
+    }
+}
+
+impl Workflow {
+    /// Builds the model. Returns the module (markers stripped) alongside the
+    /// errors, so that the fallback can re-emit it even when parsing failed.
+    pub(crate) fn from_module(mut module: ItemMod) -> (Self, Errors) {
+        let mut errors = Errors::default();
+        let mut states = Vec::new();
+        let mut steps = Vec::new();
+        let mut cleanup = None;
+        let Some((_, items)) = module.content.as_mut() else {
+            errors.push(syn::Error::new(
+                module.span(),
+                "#[workflow] needs an inline module: `mod name { ... }`, not `mod name;`",
+            ));
+            let wf = Workflow {
+                module,
+                states,
+                steps,
+                cleanup,
+            };
+            return (wf, errors);
+        };
+        for item in items.iter_mut() {
+            match item {
+                Item::Struct(s) => {
+                    let (role, marker) = role_of(&s.attrs, &mut errors);
+                    let is_unit = matches!(s.fields, syn::Fields::Unit);
+                    if is_unit && !s.generics.params.is_empty() {
+                        errors.push(syn::Error::new(
+                            s.generics.span(),
+                            "a state is a plain unit struct: it cannot be generic",
+                        ));
+                    }
+                    if is_unit || role != Role::Plain {
+                        if !is_unit {
+                            errors.push(syn::Error::new(
+                                s.fields.span(),
+                                "a state is a unit struct (`pub struct Name;`): keep step data in the context",
+                            ));
+                        }
+                        states.push(StateDecl {
+                            ident: s.ident.clone(),
+                            role,
+                            marker,
+                            doc: doc_text(&s.attrs),
+                        });
+                    }
+                    s.attrs.retain(|a| !is_marker(a));
+                }
+                Item::Use(u) if u.attrs.iter().any(is_marker) => {
+                    let (role, marker) = role_of(&u.attrs, &mut errors);
+                    let mut idents = Vec::new();
+                    imported_idents(&u.tree, &mut idents, &mut errors);
+                    if role != Role::Plain && idents.len() > 1 {
+                        errors.push(syn::Error::new(
+                            u.tree.span(),
+                            "#[initial] or #[terminal] on a `use` imports exactly one state; use #[state] for the others",
+                        ));
+                    }
+                    let doc = doc_text(&u.attrs);
+                    states.extend(idents.into_iter().map(|ident| StateDecl {
+                        ident,
+                        role,
+                        marker,
+                        doc: doc.clone(),
+                    }));
+                    u.attrs.retain(|a| !is_marker(a));
+                }
+                Item::Fn(f) => {
+                    if let Some(attr) = find(&f.attrs, "step") {
+                        match attr.parse_args::<StepArgs>() {
+                            Ok(args) => {
+                                let doc_attrs = f
+                                    .attrs
+                                    .iter()
+                                    .filter(|a| a.path().is_ident("doc"))
+                                    .cloned()
+                                    .collect();
+                                f.attrs.retain(|a| !is_marker(a));
+                                steps.push(StepDecl {
+                                    func: f.clone(),
+                                    args,
+                                    doc_attrs,
+                                });
+                            }
+                            Err(e) => errors.push(e),
+                        }
+                    } else if find(&f.attrs, "cleanup").is_some() {
+                        if cleanup.is_some() {
+                            errors.push(syn::Error::new(
+                                f.sig.ident.span(),
+                                "a workflow has at most one #[cleanup] function",
+                            ));
+                        }
+                        cleanup = Some(f.clone());
+                    }
+                    f.attrs.retain(|a| !is_marker(a));
+                }
+                other => {
+                    if let Some(attrs) = item_attrs(other) {
+                        if let Some(a) = attrs.iter().find(|a| is_marker(a)) {
+                            errors.push(syn::Error::new(
+                                a.span(),
+                                "this marker belongs on a unit struct (a state), a `use` of a state, or an `async fn` (a step)",
+                            ));
+                        }
+                        attrs.retain(|a| !is_marker(a));
+                    }
+                }
+            }
+        }
+        let wf = Workflow {
+            module,
+            states,
+            steps,
+            cleanup,
+        };
+        (wf, errors)
+    }
+
+    pub(crate) fn name(&self) -> &Ident {
+        &self.module.ident
+    }
+}
+
+fn item_attrs(item: &mut Item) -> Option<&mut Vec<Attribute>> {
+    match item {
+        Item::Enum(i) => Some(&mut i.attrs),
+        Item::Const(i) => Some(&mut i.attrs),
+        Item::Static(i) => Some(&mut i.attrs),
+        Item::Impl(i) => Some(&mut i.attrs),
+        Item::Mod(i) => Some(&mut i.attrs),
+        Item::Trait(i) => Some(&mut i.attrs),
+        Item::Type(i) => Some(&mut i.attrs),
+        Item::Use(i) => Some(&mut i.attrs),
+        _ => None,
+    }
+}

@@ -1,0 +1,239 @@
+//! Argument parsing for `#[workflow(...)]` and `#[step(...)]`: every bad key or
+//! value becomes an error spanned on it that names what was expected.
+
+use proc_macro2::Span;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Ident, LitInt, LitStr, Path, Token};
+
+/// Keys accepted by `#[step(...)]` after the transition.
+pub(crate) const STEP_KEYS: &[&str] = &["timeout", "retry", "retry_if", "backoff"];
+/// Keys accepted by `#[workflow(...)]`.
+pub(crate) const WORKFLOW_KEYS: &[&str] = &["name"];
+
+/// A duration written as `"500ms"`, `"10s"` or `"2m"`, kept in milliseconds.
+#[derive(Clone, Copy)]
+pub(crate) struct Millis(pub(crate) u64);
+
+/// Everything `#[step(From -> To | To2, key = value, ...)]` says.
+pub(crate) struct StepArgs {
+    pub(crate) from: Ident,
+    pub(crate) to: Vec<Ident>,
+    pub(crate) timeout: Option<Millis>,
+    pub(crate) retry: Option<u32>,
+    pub(crate) retry_if: Option<Path>,
+    pub(crate) backoff: Option<Millis>,
+}
+
+/// Everything `#[workflow(...)]` says.
+#[derive(Default)]
+pub(crate) struct WorkflowArgs {
+    pub(crate) name: Option<LitStr>,
+}
+
+fn unknown_key(key: &Ident, attr: &str, valid: &[&str]) -> syn::Error {
+    let list = valid
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    syn::Error::new(
+        key.span(),
+        format!("unknown key `{key}` in #[{attr}]: expected one of {list}"),
+    )
+}
+
+/// Parses `"250ms"`, `"10s"`, `"2m"` (whole numbers only).
+pub(crate) fn parse_duration(lit: &LitStr) -> syn::Result<Millis> {
+    let text = lit.value();
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (digits, unit) = trimmed.split_at(split);
+    let factor = match unit {
+        "ms" => Some(1),
+        "s" => Some(1_000),
+        "m" => Some(60_000),
+        _ => None,
+    };
+    match (digits.parse::<u64>(), factor) {
+        (Ok(n), Some(f)) if n > 0 => n
+            .checked_mul(f)
+            .map(Millis)
+            .ok_or_else(|| syn::Error::new(lit.span(), format!("duration `{text}` is too large"))),
+        _ => Err(syn::Error::new(
+            lit.span(),
+            format!(
+                "invalid duration `{text}`: expected a positive whole number followed by `ms`, `s` or `m`, e.g. \"500ms\", \"10s\", \"2m\""
+            ),
+        )),
+    }
+}
+
+struct KeyValue {
+    key: Ident,
+    value: Value,
+}
+
+enum Value {
+    Str(LitStr),
+    Int(LitInt),
+    Path(Path),
+}
+
+impl Value {
+    fn span(&self) -> Span {
+        match self {
+            Value::Str(l) => l.span(),
+            Value::Int(l) => l.span(),
+            Value::Path(p) => syn::spanned::Spanned::span(p),
+        }
+    }
+}
+
+impl Parse for KeyValue {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let key: Ident = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let value = if input.peek(LitStr) {
+            Value::Str(input.parse()?)
+        } else if input.peek(LitInt) {
+            Value::Int(input.parse()?)
+        } else {
+            Value::Path(input.parse()?)
+        };
+        Ok(KeyValue { key, value })
+    }
+}
+
+fn expect_str(kv: &KeyValue, what: &str) -> syn::Result<LitStr> {
+    match &kv.value {
+        Value::Str(s) => Ok(s.clone()),
+        other => Err(syn::Error::new(
+            other.span(),
+            format!("`{}` takes {what}", kv.key),
+        )),
+    }
+}
+
+/// Collects errors so that every independent mistake is reported at once.
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    pub(crate) fn finish(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+impl Parse for StepArgs {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.is_empty() {
+            return Err(input.error(
+                "a step names its transition: #[step(From -> To)] or #[step(From -> To | Other)]",
+            ));
+        }
+        let from: Ident = input.parse()?;
+        input.parse::<Token![->]>().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected `->` after the source state, as in #[step(From -> To)]",
+            )
+        })?;
+        let mut to = vec![input.parse::<Ident>()?];
+        while input.peek(Token![|]) {
+            input.parse::<Token![|]>()?;
+            to.push(input.parse()?);
+        }
+        let mut args = StepArgs {
+            from,
+            to,
+            timeout: None,
+            retry: None,
+            retry_if: None,
+            backoff: None,
+        };
+        if input.is_empty() {
+            return Ok(args);
+        }
+        input.parse::<Token![,]>()?;
+        let pairs = Punctuated::<KeyValue, Token![,]>::parse_terminated(input)?;
+        let mut errors = Errors::default();
+        let mut retry_only = Vec::new();
+        for kv in pairs {
+            let result = match kv.key.to_string().as_str() {
+                "timeout" => expect_str(&kv, "a duration such as \"10s\"")
+                    .and_then(|l| parse_duration(&l))
+                    .map(|d| args.timeout = Some(d)),
+                "backoff" => expect_str(&kv, "a duration such as \"50ms\"")
+                    .and_then(|l| parse_duration(&l))
+                    .map(|d| args.backoff = Some(d)),
+                "retry" => match &kv.value {
+                    Value::Int(n) => n.base10_parse::<u32>().map(|n| args.retry = Some(n)),
+                    other => Err(syn::Error::new(
+                        other.span(),
+                        "`retry` takes the number of retries after the first attempt, e.g. `retry = 3`",
+                    )),
+                },
+                "retry_if" => match &kv.value {
+                    Value::Path(p) => {
+                        args.retry_if = Some(p.clone());
+                        Ok(())
+                    }
+                    other => Err(syn::Error::new(
+                        other.span(),
+                        "`retry_if` takes the path of a `fn(&StateError) -> bool`, e.g. `retry_if = StateError::is_deadlock`",
+                    )),
+                },
+                _ => Err(unknown_key(&kv.key, "step", STEP_KEYS)),
+            };
+            if let Err(e) = result {
+                errors.push(e);
+            }
+            if kv.key == "retry_if" || kv.key == "backoff" {
+                retry_only.push(kv.key.clone());
+            }
+        }
+        if args.retry.is_none() {
+            for key in retry_only {
+                errors.push(syn::Error::new(
+                    key.span(),
+                    format!("`{key}` only applies to a retried step: add `retry = N`"),
+                ));
+            }
+        }
+        errors.finish()?;
+        Ok(args)
+    }
+}
+
+impl Parse for WorkflowArgs {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut args = WorkflowArgs::default();
+        let pairs = Punctuated::<KeyValue, Token![,]>::parse_terminated(input)?;
+        let mut errors = Errors::default();
+        for kv in pairs {
+            match kv.key.to_string().as_str() {
+                "name" => match expect_str(&kv, "a string, e.g. name = \"basic\"") {
+                    Ok(s) => args.name = Some(s),
+                    Err(e) => errors.push(e),
+                },
+                _ => errors.push(unknown_key(&kv.key, "workflow", WORKFLOW_KEYS)),
+            }
+        }
+        errors.finish()?;
+        Ok(args)
+    }
+}

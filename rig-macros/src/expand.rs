@@ -1,0 +1,382 @@
+//! Code generation for a validated workflow: the typestate handle `Conn<S>`,
+//! one consuming method per step, branch outcomes, the sealed state trait,
+//! metadata with a Mermaid diagram, and the erased `WORKFLOW` for the runtime.
+
+use crate::ast::{Role, StepDecl, Workflow};
+use crate::valid::Graph;
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
+
+/// `verify_database` -> `VerifyDatabase`: the enum a branching step returns.
+pub(crate) fn decision_ident(step: &Ident) -> Ident {
+    let camel: String = step
+        .to_string()
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    Ident::new(&camel, step.span())
+}
+
+fn outcome_ident(step: &Ident) -> Ident {
+    format_ident!("{}Outcome", decision_ident(step))
+}
+
+fn marker_ident(step: &Ident) -> Ident {
+    format_ident!("Can{}", decision_ident(step))
+}
+
+/// The `stateDiagram-v2` text for the workflow.
+pub(crate) fn mermaid(wf: &Workflow, graph: &Graph) -> String {
+    let mut out = String::from("stateDiagram-v2\n");
+    out.push_str(&format!("    [*] --> {}\n", wf.states[graph.initial].ident));
+    for (step, (from, to)) in wf.steps.iter().zip(&graph.edges) {
+        for t in to {
+            out.push_str(&format!(
+                "    {} --> {}: {}\n",
+                wf.states[*from].ident,
+                wf.states[*t].ident,
+                step.ident()
+            ));
+        }
+    }
+    for s in wf.states.iter().filter(|s| s.role == Role::Terminal) {
+        out.push_str(&format!("    {} --> [*]\n", s.ident));
+    }
+    out
+}
+
+fn millis(value: Option<crate::attr::Millis>) -> TokenStream {
+    match value {
+        Some(m) => {
+            let n = m.0;
+            quote!(::core::option::Option::Some(::test_rig::__private::Duration::from_millis(#n)))
+        }
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn step_meta(step: &StepDecl) -> TokenStream {
+    let name = step.ident().to_string();
+    let from = step.args.from.to_string();
+    let to = step.args.to.iter().map(|t| t.to_string());
+    let doc = crate::ast::doc_text(&step.doc_attrs);
+    let timeout = millis(step.args.timeout);
+    let retries = step.args.retry.unwrap_or(0);
+    let backoff = step.args.backoff.map_or(0, |m| m.0);
+    let predicate = match &step.args.retry_if {
+        Some(path) => quote!(#path),
+        None => quote!(::test_rig::__private::StateError::is_transient),
+    };
+    quote! {
+        ::test_rig::__private::StepMeta {
+            name: #name,
+            from: #from,
+            to: &[#(#to),*],
+            doc: #doc,
+            timeout: #timeout,
+            retry: ::test_rig::__private::RetryPolicy {
+                retries: #retries,
+                backoff: ::test_rig::__private::Duration::from_millis(#backoff),
+                retry_if: #predicate,
+            },
+        }
+    }
+}
+
+/// Per step: the marker trait, the typed run fn, the decision fn, the handle method
+/// and (when branching) the outcome enum.
+struct StepCode {
+    parent_items: TokenStream,
+    inner_items: TokenStream,
+    method: TokenStream,
+    erased: TokenStream,
+    marker: Ident,
+    outcome: Option<Ident>,
+}
+
+fn expand_step(wf: &Workflow, index: usize, step: &StepDecl) -> StepCode {
+    let name = step.ident();
+    let name_str = name.to_string();
+    let from = &step.args.from;
+    let targets = &step.args.to;
+    let marker = marker_ident(name);
+    let run_fn = format_ident!("__rig_run_{}", name);
+    let decide_fn = format_ident!("__rig_decide_{}", name);
+    let erased_fn = format_ident!("__rig_erased_{}", name);
+    let wf_name = wf.name().to_string();
+    let targets_str = targets
+        .iter()
+        .map(|t| format!("`{t}`"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let message = format!("step `{name_str}` cannot be called on a handle in state `{{Self}}`");
+    let label = format!("`{name_str}` is not a step out of this state");
+    let note = format!(
+        "in workflow `{wf_name}`, `{name_str}` is legal only in state `{from}` (it moves `{from}` -> {targets_str})"
+    );
+    let user_docs = &step.doc_attrs;
+    let moves_doc = format!(
+        "Step `{name_str}`: moves `{from}` -> {targets_str}. On failure the error comes back with the state it failed in and the context."
+    );
+    let mut parent_items = TokenStream::new();
+    let mut inner_items = TokenStream::new();
+    let mut outcome_export = None;
+
+    let (value_ty, decide_body, returned_ty, on_ok) = if step.is_branching() {
+        let decision = decision_ident(name);
+        let outcome = outcome_ident(name);
+        outcome_export = Some(outcome.clone());
+        let decision_doc =
+            format!("Which state step `{name_str}` moved to: what the step function returns.");
+        let outcome_doc = format!(
+            "The handle after step `{name_str}`, in whichever state the step chose: match it to go on."
+        );
+        let variant_docs = targets.iter().map(|t| format!("The step moved to `{t}`."));
+        let variant_docs2 = variant_docs.clone();
+        let indices = 0..targets.len();
+        parent_items.extend(quote! {
+            #[doc = #decision_doc]
+            #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy, ::core::cmp::PartialEq, ::core::cmp::Eq)]
+            pub enum #decision { #(#[doc = #variant_docs] #targets),* }
+        });
+        inner_items.extend(quote! {
+            #[doc = #outcome_doc]
+            #[must_use = "a branch outcome must be matched to get the handle in the state the step chose"]
+            pub enum #outcome { #(#[doc = #variant_docs2] #targets(Conn<super::#targets>)),* }
+            impl ::core::fmt::Debug for #outcome {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    match self { #(Self::#targets(c) => ::core::fmt::Debug::fmt(c, f)),* }
+                }
+            }
+        });
+        (
+            quote!(super::#decision),
+            quote!(match value { #(super::#decision::#targets => #indices),* }),
+            quote!(#outcome),
+            quote!(::core::result::Result::Ok(value) => ::core::result::Result::Ok(match value {
+                #(super::#decision::#targets => #outcome::#targets(Conn { cx, state: ::core::marker::PhantomData })),*
+            })),
+        )
+    } else {
+        let to = &targets[0];
+        (
+            quote!(()),
+            quote!({
+                let _ = value;
+                0
+            }),
+            quote!(Conn<super::#to>),
+            quote!(::core::result::Result::Ok(()) => ::core::result::Result::Ok(Conn { cx, state: ::core::marker::PhantomData })),
+        )
+    };
+
+    inner_items.extend(quote! {
+        #[doc = concat!("Marks the states in which step `", #name_str, "` may be called.")]
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        pub trait #marker: State {}
+        impl #marker for super::#from {}
+
+        fn #run_fn(
+            cx: &mut ::test_rig::__private::StateContext,
+        ) -> ::test_rig::__private::BoxFuture<'_, ::core::result::Result<#value_ty, ::test_rig::__private::StateError>> {
+            ::std::boxed::Box::pin(super::#name(cx))
+        }
+        fn #decide_fn(value: &#value_ty) -> usize { #decide_body }
+        fn #erased_fn(
+            cx: &mut ::test_rig::__private::StateContext,
+        ) -> ::test_rig::__private::BoxFuture<'_, ::core::result::Result<usize, ::test_rig::__private::StateError>> {
+            ::std::boxed::Box::pin(async move { #run_fn(cx).await.map(|value| #decide_fn(&value)) })
+        }
+    });
+    let method = quote_spanned! {Span::call_site()=>
+        #(#user_docs)*
+        #[doc = ""]
+        #[doc = #moves_doc]
+        pub async fn #name(self) -> ::core::result::Result<#returned_ty, ::test_rig::__private::StepFailed>
+        where
+            S: #marker,
+        {
+            let mut cx = self.cx;
+            match ::test_rig::__private::drive_step(&WORKFLOW, #index, &mut cx, #run_fn, #decide_fn).await {
+                #on_ok,
+                ::core::result::Result::Err(error) => ::core::result::Result::Err(
+                    ::test_rig::__private::StepFailed::new(&WORKFLOW, #index, error, cx),
+                ),
+            }
+        }
+    };
+    let erased = quote!(#erased_fn);
+    StepCode {
+        parent_items,
+        inner_items,
+        method,
+        erased,
+        marker,
+        outcome: outcome_export,
+    }
+}
+
+/// Expands a validated workflow into the module the user sees.
+pub(crate) fn expand(wf: &Workflow, graph: &Graph, display_name: String) -> TokenStream {
+    let module = &wf.module;
+    let attrs = &module.attrs;
+    let vis = &module.vis;
+    let ident = &module.ident;
+    let items = module
+        .content
+        .as_ref()
+        .map(|(_, i)| i.as_slice())
+        .unwrap_or(&[]);
+    let diagram = mermaid(wf, graph);
+    let initial = &wf.states[graph.initial].ident;
+    let state_idents: Vec<&Ident> = wf.states.iter().map(|s| &s.ident).collect();
+    let state_names: Vec<String> = state_idents.iter().map(|s| s.to_string()).collect();
+    let initial_index = graph.initial;
+    let state_meta = wf.states.iter().map(|s| {
+        let name = s.ident.to_string();
+        let doc = &s.doc;
+        let role = match s.role {
+            Role::Initial => quote!(Initial),
+            Role::Terminal => quote!(Terminal),
+            Role::Plain => quote!(Intermediate),
+        };
+        quote!(::test_rig::__private::StateMeta { name: #name, role: ::test_rig::__private::StateRole::#role, doc: #doc })
+    });
+    let step_metas = wf.steps.iter().map(step_meta);
+    let codes: Vec<StepCode> = wf
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| expand_step(wf, i, s))
+        .collect();
+    let parent_items = codes.iter().map(|c| &c.parent_items);
+    let inner_items = codes.iter().map(|c| &c.inner_items);
+    let methods = codes.iter().map(|c| &c.method);
+    let erased_steps = codes.iter().zip(&graph.edges).map(|(c, (from, to))| {
+        let run = &c.erased;
+        quote!(::test_rig::__private::ErasedStep { from: #from, to: &[#(#to),*], run: #run })
+    });
+    let markers = codes.iter().map(|c| &c.marker);
+    let outcomes = codes.iter().filter_map(|c| c.outcome.as_ref());
+    let cleanup = match &wf.cleanup {
+        Some(f) => {
+            let name = &f.sig.ident;
+            quote! {
+                ::core::option::Option::Some({
+                    fn __rig_cleanup(
+                        cx: &mut ::test_rig::__private::StateContext,
+                    ) -> ::test_rig::__private::BoxFuture<'_, ::core::result::Result<(), ::test_rig::__private::StateError>> {
+                        ::std::boxed::Box::pin(super::#name(cx))
+                    }
+                    __rig_cleanup
+                })
+            }
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let module_doc = format!(
+        "\n\n# Workflow `{display_name}`\n\nStarts in `{initial}`. Drive it by hand with [`Conn`] (`Conn::start(cx)`), or hand [`WORKFLOW`] to the runtime.\n\n```mermaid\n{diagram}```\n"
+    );
+    let conn_doc = format!(
+        "A session in workflow `{display_name}`, in state `S`. Only [`Conn::start`] makes one, in the initial state `{initial}`; every other state is reached by calling steps, each of which consumes the handle."
+    );
+    let wf_doc = format!("Workflow `{display_name}` in erased form, for the coordinator.");
+    let meta_doc = format!("States, steps and diagram of workflow `{display_name}`.");
+    quote! {
+        #(#attrs)*
+        #[doc = #module_doc]
+        #vis mod #ident {
+            #(#items)*
+            #(#parent_items)*
+
+            #[doc(hidden)]
+            mod __rig {
+                #[allow(unreachable_pub)]
+                mod sealed {
+                    pub trait Sealed {}
+                }
+
+                /// A state of this workflow. Sealed: only the states the workflow declares implement it.
+                pub trait State: sealed::Sealed + ::core::marker::Send + 'static {
+                    /// The state's name as written in the workflow.
+                    const NAME: &'static str;
+                }
+                #(
+                    impl sealed::Sealed for super::#state_idents {}
+                    impl State for super::#state_idents {
+                        const NAME: &'static str = #state_names;
+                    }
+                )*
+
+                #[doc = #conn_doc]
+                #[must_use = "a workflow handle does nothing until a step is called on it"]
+                pub struct Conn<S: State> {
+                    cx: ::test_rig::__private::StateContext,
+                    state: ::core::marker::PhantomData<fn() -> S>,
+                }
+
+                impl Conn<super::#initial> {
+                    /// Starts the workflow in its initial state on the given context.
+                    pub fn start(cx: ::test_rig::__private::StateContext) -> Self {
+                        Conn { cx, state: ::core::marker::PhantomData }
+                    }
+                }
+
+                impl<S: State> Conn<S> {
+                    /// The name of the state this handle is in.
+                    pub fn state_name(&self) -> &'static str {
+                        S::NAME
+                    }
+                    /// The context: session, configuration and step data.
+                    pub fn context(&self) -> &::test_rig::__private::StateContext {
+                        &self.cx
+                    }
+                    /// The context, mutably, for step data between steps.
+                    pub fn context_mut(&mut self) -> &mut ::test_rig::__private::StateContext {
+                        &mut self.cx
+                    }
+                    /// Ends the handle and gives the context back (e.g. to start another workflow on it).
+                    pub fn into_context(self) -> ::test_rig::__private::StateContext {
+                        self.cx
+                    }
+                    #(#methods)*
+                }
+
+                impl<S: State> ::core::fmt::Debug for Conn<S> {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct("Conn").field("state", &S::NAME).field("cx", &self.cx).finish()
+                    }
+                }
+
+                #(#inner_items)*
+
+                #[doc = #meta_doc]
+                pub static META: ::test_rig::__private::WorkflowMeta = ::test_rig::__private::WorkflowMeta {
+                    name: #display_name,
+                    states: &[#(#state_meta),*],
+                    steps: &[#(#step_metas),*],
+                    initial: #initial_index,
+                    mermaid: #diagram,
+                };
+
+                #[doc = #wf_doc]
+                pub static WORKFLOW: ::test_rig::__private::WorkflowDef = ::test_rig::__private::WorkflowDef {
+                    meta: &META,
+                    steps: &[#(#erased_steps),*],
+                    cleanup: #cleanup,
+                };
+            }
+            pub use self::__rig::{Conn, State, META, WORKFLOW};
+            pub use self::__rig::{#(#outcomes),*};
+            #[doc(hidden)]
+            pub use self::__rig::{#(#markers),*};
+        }
+    }
+}

@@ -1,0 +1,511 @@
+//! `ConnectionConfig`: where and how to connect (host, port, user, password,
+//! database, timeouts, TLS), built from a `mysql://` URL, the environment or
+//! by hand. The password is redacted in every `Debug` and `Display`.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Environment variable naming the server URL, e.g. `mysql://root@127.0.0.1:4000/test`.
+pub const URL_ENV: &str = "TEST_RIG_URL";
+/// Environment variable holding the password, as the mysql client reads it.
+pub const PASSWORD_ENV: &str = "MYSQL_PWD";
+
+/// A bad connection setting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The URL does not parse.
+    #[error(
+        "invalid URL `{url}`: {reason}; expected mysql://user[:password]@host[:port][/database]"
+    )]
+    InvalidUrl {
+        /// The URL with any password replaced by `***`.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The port is not a number from 1 to 65535.
+    #[error("invalid port `{0}`: expected a number from 1 to 65535")]
+    InvalidPort(String),
+    /// The TLS mode is not one of the known ones.
+    #[error("invalid ssl mode `{0}`: expected one of disabled, preferred, required, verify-ca, verify-identity")]
+    InvalidSslMode(String),
+    /// A CA file was given but cannot be read.
+    #[error("cannot read CA file `{path}`: {reason}")]
+    CaFile {
+        /// The path as given.
+        path: String,
+        /// The I/O error.
+        reason: String,
+    },
+    /// A CA file was given with a mode that does not verify certificates.
+    #[error("--ssl-ca only applies to ssl modes verify-ca and verify-identity (got `{0}`)")]
+    CaWithoutVerify(SslMode),
+    /// A duration setting is invalid.
+    #[error("invalid {what} `{value}`: expected a positive duration such as 500ms, 10s or 2m")]
+    InvalidDuration {
+        /// Which setting.
+        what: &'static str,
+        /// The value as given.
+        value: String,
+    },
+    /// Any other invalid setting.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A password that never shows itself in `Debug` or `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// Wraps a password.
+    pub fn new(secret: impl Into<String>) -> Self {
+        Password(secret.into())
+    }
+
+    /// The secret itself, for the driver only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+impl fmt::Display for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// TLS modes, named as the mysql client names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SslMode {
+    /// Plain TCP.
+    Disabled,
+    /// TLS without certificate checks when the server offers it, plain TCP otherwise.
+    #[default]
+    Preferred,
+    /// TLS without certificate checks; fail when the server does not offer it.
+    Required,
+    /// TLS, certificate chain checked against the CA (system roots unless `--ssl-ca`), host name not checked.
+    VerifyCa,
+    /// TLS, certificate chain and host name checked (what TiDB Cloud needs).
+    VerifyIdentity,
+}
+
+impl SslMode {
+    /// The mode's name as accepted on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SslMode::Disabled => "disabled",
+            SslMode::Preferred => "preferred",
+            SslMode::Required => "required",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyIdentity => "verify-identity",
+        }
+    }
+}
+
+impl fmt::Display for SslMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SslMode {
+    type Err = ConfigError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().replace('_', "-").as_str() {
+            "disabled" | "false" | "0" => Ok(SslMode::Disabled),
+            "preferred" => Ok(SslMode::Preferred),
+            "required" | "true" | "1" => Ok(SslMode::Required),
+            "verify-ca" => Ok(SslMode::VerifyCa),
+            "verify-identity" => Ok(SslMode::VerifyIdentity),
+            _ => Err(ConfigError::InvalidSslMode(s.to_string())),
+        }
+    }
+}
+
+/// TLS settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TlsConfig {
+    /// The mode.
+    pub mode: SslMode,
+    /// A PEM file of CA certificates to trust instead of the system roots.
+    pub ca: Option<PathBuf>,
+}
+
+/// Where and how to connect.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConnectionConfig {
+    /// Host name or IP address.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// User name.
+    pub user: String,
+    /// Password, if any.
+    pub password: Option<Password>,
+    /// Database to check and use, if any.
+    pub database: Option<String>,
+    /// Limit on resolving, connecting and the handshake.
+    pub connect_timeout: Duration,
+    /// Limit on each statement; `None` waits as long as the server takes.
+    pub statement_timeout: Option<Duration>,
+    /// TLS settings.
+    pub tls: TlsConfig,
+}
+
+impl Default for ConnectionConfig {
+    fn default() -> Self {
+        ConnectionConfig {
+            host: "127.0.0.1".into(),
+            port: 3306,
+            user: "root".into(),
+            password: None,
+            database: None,
+            connect_timeout: Duration::from_secs(10),
+            statement_timeout: None,
+            tls: TlsConfig::default(),
+        }
+    }
+}
+
+impl fmt::Debug for ConnectionConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectionConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("password", &self.password)
+            .field("database", &self.database)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("tls", &self.tls)
+            .finish()
+    }
+}
+
+impl fmt::Display for ConnectionConfig {
+    /// The URL form with the password shown as `***`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let user = percent_encoding::utf8_percent_encode(&self.user, USERINFO);
+        write!(f, "mysql://{user}")?;
+        if self.password.is_some() {
+            f.write_str(":***")?;
+        }
+        write!(f, "@{}:{}", host_for_url(&self.host), self.port)?;
+        if let Some(db) = &self.database {
+            write!(f, "/{db}")?;
+        }
+        Ok(())
+    }
+}
+
+const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+fn host_for_url(host: &str) -> String {
+    if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    }
+}
+
+/// Replaces the password in a URL-like string by `***`, even when the rest
+/// does not parse, so that error messages never echo a secret.
+pub fn redact_url(raw: &str) -> String {
+    let scheme_end = raw.find("://").map_or(0, |i| i + 3);
+    let rest = &raw[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let Some(at) = authority.rfind('@') else {
+        return raw.to_string();
+    };
+    let userinfo = &authority[..at];
+    match userinfo.find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &raw[..scheme_end],
+            &userinfo[..colon],
+            &rest[at..]
+        ),
+        None => raw.to_string(),
+    }
+}
+
+/// Parses a duration such as `500ms`, `10s`, `2m` or a bare number of seconds.
+pub fn parse_duration(what: &'static str, value: &str) -> Result<Duration, ConfigError> {
+    let v = value.trim();
+    let split = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(v.len());
+    let (number, unit) = v.split_at(split);
+    let bad = || ConfigError::InvalidDuration {
+        what,
+        value: value.to_string(),
+    };
+    let n: f64 = number.parse().map_err(|_| bad())?;
+    let secs = match unit.trim() {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(bad()),
+    };
+    if !(secs > 0.0 && secs.is_finite() && secs < 1e9) {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Parses a port number, rejecting 0 and anything above 65535.
+pub fn parse_port(value: &str) -> Result<u16, ConfigError> {
+    match value.trim().parse::<u32>() {
+        Ok(n) if (1..=65535).contains(&n) => Ok(n as u16),
+        _ => Err(ConfigError::InvalidPort(value.to_string())),
+    }
+}
+
+impl ConnectionConfig {
+    /// `host:port`, as used in messages.
+    pub fn address(&self) -> String {
+        format!("{}:{}", host_for_url(&self.host), self.port)
+    }
+
+    /// Parses `mysql://user[:password]@host[:port][/database][?ssl-mode=...&ssl-ca=...]`.
+    /// `tidb://` and `mariadb://` are accepted as synonyms. A URL without a
+    /// port uses 3306; without a database, none is checked.
+    pub fn from_url(raw: &str) -> Result<Self, ConfigError> {
+        let invalid = |reason: &str| ConfigError::InvalidUrl {
+            url: redact_url(raw),
+            reason: reason.to_string(),
+        };
+        let url = url::Url::parse(raw.trim()).map_err(|e| match e {
+            url::ParseError::InvalidPort => invalid("the port must be a number from 1 to 65535"),
+            url::ParseError::RelativeUrlWithoutBase => invalid("it has no scheme"),
+            other => invalid(&other.to_string()),
+        })?;
+        if !matches!(url.scheme(), "mysql" | "tidb" | "mariadb") {
+            return Err(invalid(&format!(
+                "unsupported scheme `{}` (use mysql://)",
+                url.scheme()
+            )));
+        }
+        let host = match url.host() {
+            Some(url::Host::Ipv6(ip)) => ip.to_string(),
+            Some(h) => h.to_string(),
+            None => return Err(invalid("it names no host")),
+        };
+        if host.is_empty() {
+            return Err(invalid("it names no host"));
+        }
+        let port = url.port().unwrap_or(3306);
+        if port == 0 {
+            return Err(invalid("the port must be a number from 1 to 65535"));
+        }
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .map(|c| c.into_owned())
+                .map_err(|_| {
+                    invalid("the user or password is not valid UTF-8 after percent-decoding")
+                })
+        };
+        let mut config = ConnectionConfig {
+            host,
+            port,
+            ..ConnectionConfig::default()
+        };
+        if !url.username().is_empty() {
+            config.user = decode(url.username())?;
+        }
+        if let Some(p) = url.password() {
+            config.password = Some(Password(decode(p)?));
+        }
+        let db = url.path().trim_start_matches('/');
+        if db.contains('/') {
+            return Err(invalid("the path must be a single database name"));
+        }
+        if !db.is_empty() {
+            config.database = Some(decode(db)?);
+        }
+        for (key, value) in url.query_pairs() {
+            match key.as_ref() {
+                "ssl-mode" | "ssl_mode" | "sslmode" => config.tls.mode = value.parse()?,
+                "ssl-ca" | "ssl_ca" => config.tls.ca = Some(PathBuf::from(value.as_ref())),
+                "connect-timeout" | "connect_timeout" => {
+                    config.connect_timeout = parse_duration("connect timeout", &value)?
+                }
+                "statement-timeout" | "statement_timeout" => {
+                    config.statement_timeout = Some(parse_duration("statement timeout", &value)?)
+                }
+                other => {
+                    return Err(invalid(&format!(
+                        "unknown parameter `{other}` (known: ssl-mode, ssl-ca, connect-timeout, statement-timeout)"
+                    )))
+                }
+            }
+        }
+        Ok(config)
+    }
+
+    /// The configuration from `TEST_RIG_URL` (and `MYSQL_PWD` when the URL
+    /// has no password), or `None` when `TEST_RIG_URL` is unset or empty.
+    pub fn from_env() -> Result<Option<Self>, ConfigError> {
+        let Some(url) = std::env::var(URL_ENV).ok().filter(|u| !u.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let mut config = Self::from_url(&url)?;
+        if config.password.is_none() {
+            config.password = password_from_env();
+        }
+        Ok(Some(config))
+    }
+
+    /// Checks settings that only make sense together.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.host.trim().is_empty() {
+            return Err(ConfigError::Invalid("the host is empty".into()));
+        }
+        if self.user.is_empty() {
+            return Err(ConfigError::Invalid("the user name is empty".into()));
+        }
+        if let Some(ca) = &self.tls.ca {
+            if !matches!(self.tls.mode, SslMode::VerifyCa | SslMode::VerifyIdentity) {
+                return Err(ConfigError::CaWithoutVerify(self.tls.mode));
+            }
+            std::fs::metadata(ca).map_err(|e| ConfigError::CaFile {
+                path: ca.display().to_string(),
+                reason: e.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// The password from `MYSQL_PWD`, if set.
+pub fn password_from_env() -> Option<Password> {
+    std::env::var(PASSWORD_ENV).ok().map(Password)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_full_url() {
+        let c = ConnectionConfig::from_url(
+            "mysql://app%40x:s%3Acret@db.example:4000/shop?ssl-mode=verify-identity&connect-timeout=3s",
+        )
+        .unwrap();
+        assert_eq!(c.host, "db.example");
+        assert_eq!(c.port, 4000);
+        assert_eq!(c.user, "app@x");
+        assert_eq!(c.password.as_ref().unwrap().expose(), "s:cret");
+        assert_eq!(c.database.as_deref(), Some("shop"));
+        assert_eq!(c.tls.mode, SslMode::VerifyIdentity);
+        assert_eq!(c.connect_timeout, Duration::from_secs(3));
+    }
+
+    #[test]
+    fn defaults_port_and_leaves_database_empty() {
+        let c = ConnectionConfig::from_url("mysql://root@[::1]").unwrap();
+        assert_eq!(
+            (c.host.as_str(), c.port, c.database.as_deref()),
+            ("::1", 3306, None)
+        );
+        assert_eq!(c.address(), "[::1]:3306");
+    }
+
+    #[test]
+    fn password_never_shows() {
+        let c = ConnectionConfig::from_url("mysql://root:hunter2@h:1/d").unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+        assert_eq!(c.to_string(), "mysql://root:***@h:1/d");
+    }
+
+    #[test]
+    fn bad_urls_are_named_without_the_password() {
+        for (raw, needle) in [
+            (
+                "mysql://root:hunter2@h:99999/d",
+                "port must be a number from 1 to 65535",
+            ),
+            (
+                "mysql://root:hunter2@h:0/d",
+                "port must be a number from 1 to 65535",
+            ),
+            (
+                "postgres://root:hunter2@h/d",
+                "unsupported scheme `postgres`",
+            ),
+            ("root:hunter2@h", "unsupported scheme"),
+            (
+                "mysql://root:hunter2@h/d?sslmode=maybe",
+                "invalid ssl mode `maybe`",
+            ),
+            (
+                "mysql://root:hunter2@h/d?colour=blue",
+                "unknown parameter `colour`",
+            ),
+            ("mysql://root:hunter2@h/a/b", "single database name"),
+        ] {
+            let e = ConnectionConfig::from_url(raw).unwrap_err().to_string();
+            assert!(e.contains(needle), "{raw}: {e}");
+            assert!(!e.contains("hunter2"), "{raw}: {e}");
+        }
+    }
+
+    #[test]
+    fn redacts_even_unparseable_urls() {
+        assert_eq!(redact_url("mysql://u:p@ss@h:x/d"), "mysql://u:***@h:x/d");
+        assert_eq!(redact_url("mysql://u@h/d"), "mysql://u@h/d");
+        assert_eq!(redact_url("not a url"), "not a url");
+        assert_eq!(redact_url("root:pw@h"), "root:***@h");
+    }
+
+    #[test]
+    fn durations_and_ports() {
+        assert_eq!(
+            parse_duration("t", "250ms").unwrap(),
+            Duration::from_millis(250)
+        );
+        assert_eq!(parse_duration("t", "2").unwrap(), Duration::from_secs(2));
+        assert_eq!(
+            parse_duration("t", "1.5s").unwrap(),
+            Duration::from_millis(1500)
+        );
+        for bad in ["", "0", "-1s", "ten", "5 parsecs"] {
+            assert!(parse_duration("t", bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_port("4000").unwrap(), 4000);
+        for bad in ["0", "65536", "-1", "x"] {
+            assert_eq!(parse_port(bad), Err(ConfigError::InvalidPort(bad.into())));
+        }
+    }
+
+    #[test]
+    fn ca_needs_a_verifying_mode() {
+        let mut c = ConnectionConfig::default();
+        c.tls.ca = Some("/nonexistent/ca.pem".into());
+        assert_eq!(
+            c.validate(),
+            Err(ConfigError::CaWithoutVerify(SslMode::Preferred))
+        );
+        c.tls.mode = SslMode::VerifyCa;
+        assert!(matches!(c.validate(), Err(ConfigError::CaFile { .. })));
+    }
+}

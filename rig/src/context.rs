@@ -1,0 +1,158 @@
+//! `StateContext`: what every step works with: the participant's name, its
+//! connection configuration, its session once connected, what is known of
+//! the server, and a typed map for data that one step leaves for another.
+
+use crate::config::ConnectionConfig;
+use crate::error::StateError;
+use crate::flavor::ServerInfo;
+use crate::session::Session;
+use crate::workflow::TransitionObserver;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// The context a workflow's steps share.
+pub struct StateContext {
+    participant: String,
+    config: ConnectionConfig,
+    session: Option<Session>,
+    server: Option<ServerInfo>,
+    locals: HashMap<TypeId, Box<dyn Any + Send>>,
+    observer: Option<Arc<dyn TransitionObserver>>,
+}
+
+impl fmt::Debug for StateContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StateContext")
+            .field("participant", &self.participant)
+            .field("config", &self.config)
+            .field("session", &self.session)
+            .field("server", &self.server)
+            .field("locals", &self.locals.len())
+            .finish()
+    }
+}
+
+impl StateContext {
+    /// A context for one participant, not yet connected.
+    pub fn new(participant: impl Into<String>, config: ConnectionConfig) -> Self {
+        StateContext {
+            participant: participant.into(),
+            config,
+            session: None,
+            server: None,
+            locals: HashMap::new(),
+            observer: None,
+        }
+    }
+
+    /// The participant's name.
+    pub fn participant(&self) -> &str {
+        &self.participant
+    }
+
+    /// The connection configuration.
+    pub fn config(&self) -> &ConnectionConfig {
+        &self.config
+    }
+
+    /// The configuration, mutably (e.g. for a step that fills in defaults).
+    pub fn config_mut(&mut self) -> &mut ConnectionConfig {
+        &mut self.config
+    }
+
+    /// The open session, or [`StateError::NoSession`] before connecting.
+    pub fn session(&mut self) -> Result<&mut Session, StateError> {
+        self.session.as_mut().ok_or(StateError::NoSession(
+            "no step has connected this participant yet",
+        ))
+    }
+
+    /// Whether a session is open.
+    pub fn is_connected(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// Installs the session (replacing and returning any earlier one).
+    pub fn set_session(&mut self, session: Session) -> Option<Session> {
+        self.session.replace(session)
+    }
+
+    /// Takes the session out, e.g. to close it.
+    pub fn take_session(&mut self) -> Option<Session> {
+        self.session.take()
+    }
+
+    /// What is known of the server, once a step has detected it.
+    pub fn server(&self) -> Option<&ServerInfo> {
+        self.server.as_ref()
+    }
+
+    /// Records what the server is.
+    pub fn set_server(&mut self, info: ServerInfo) {
+        self.server = Some(info);
+    }
+
+    /// Stores a value of type `T` for later steps, replacing any earlier one.
+    pub fn insert<T: Any + Send>(&mut self, value: T) -> Option<T> {
+        self.locals
+            .insert(TypeId::of::<T>(), Box::new(value))
+            .and_then(|old| old.downcast::<T>().ok().map(|b| *b))
+    }
+
+    /// The stored value of type `T`, if any.
+    pub fn get<T: Any + Send>(&self) -> Option<&T> {
+        self.locals
+            .get(&TypeId::of::<T>())
+            .and_then(|b| b.downcast_ref())
+    }
+
+    /// The stored value of type `T`, mutably.
+    pub fn get_mut<T: Any + Send>(&mut self) -> Option<&mut T> {
+        self.locals
+            .get_mut(&TypeId::of::<T>())
+            .and_then(|b| b.downcast_mut())
+    }
+
+    /// Removes and returns the stored value of type `T`.
+    pub fn remove<T: Any + Send>(&mut self) -> Option<T> {
+        self.locals
+            .remove(&TypeId::of::<T>())
+            .and_then(|b| b.downcast().ok().map(|b| *b))
+    }
+
+    /// Sends every step attempt of this context to `observer` from now on.
+    pub fn set_observer(&mut self, observer: Arc<dyn TransitionObserver>) {
+        self.observer = Some(observer);
+    }
+
+    pub(crate) fn observer(&self) -> Option<&Arc<dyn TransitionObserver>> {
+        self.observer.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq)]
+    struct Rows(u64);
+
+    #[test]
+    fn typed_locals_round_trip() {
+        let mut cx = StateContext::new("t1", ConnectionConfig::default());
+        assert_eq!(cx.get::<Rows>(), None);
+        assert_eq!(cx.insert(Rows(3)), None);
+        cx.get_mut::<Rows>().unwrap().0 += 1;
+        assert_eq!(cx.insert(Rows(9)), Some(Rows(4)));
+        assert_eq!(cx.remove::<Rows>(), Some(Rows(9)));
+        assert_eq!(cx.get::<Rows>(), None);
+    }
+
+    #[test]
+    fn no_session_is_an_error_not_a_panic() {
+        let mut cx = StateContext::new("t1", ConnectionConfig::default());
+        assert!(matches!(cx.session(), Err(StateError::NoSession(_))));
+    }
+}

@@ -1,0 +1,248 @@
+//! `StateError`: the one error type of the runtime. Server errors keep the
+//! driver error as `#[source]` and expose their code, so callers can match
+//! deadlocks (1213), lock wait timeouts (1205) or TiDB write conflicts (9007).
+
+use crate::config::ConfigError;
+use std::time::Duration;
+
+/// What went wrong while running a workflow or talking to the server.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// The connection settings are invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The host name does not resolve to an address.
+    #[error("host `{host}` does not resolve: {reason}")]
+    UnknownHost {
+        /// The host as given.
+        host: String,
+        /// The resolver's answer.
+        reason: String,
+    },
+    /// Nothing answered at the address (refused, unreachable, reset).
+    #[error("cannot reach {address}: {reason}")]
+    Unreachable {
+        /// `host:port`.
+        address: String,
+        /// What the operating system or driver said.
+        reason: String,
+    },
+    /// The server did not complete the handshake within the connect timeout.
+    #[error("{address} did not answer within {:.1?} (connect timeout)", after)]
+    ConnectTimeout {
+        /// `host:port`.
+        address: String,
+        /// The timeout that expired.
+        after: Duration,
+    },
+    /// The server rejected the user name or password (error 1045).
+    #[error("access denied for user `{user}` at {address}: wrong user name or password")]
+    AccessDenied {
+        /// The user name.
+        user: String,
+        /// `host:port`.
+        address: String,
+    },
+    /// The database does not exist, or the user cannot see it (error 1049).
+    #[error("database `{database}` does not exist on {address}{}", visible_list(.visible))]
+    UnknownDatabase {
+        /// The database asked for.
+        database: String,
+        /// `host:port`.
+        address: String,
+        /// The databases this user can see, to help spot a typo.
+        visible: Vec<String>,
+    },
+    /// The user has no privileges on the database (error 1044).
+    #[error("user `{user}` has no privileges on database `{database}`{}", visible_list(.visible))]
+    DatabaseAccessDenied {
+        /// The user name.
+        user: String,
+        /// The database asked for.
+        database: String,
+        /// The databases this user can see.
+        visible: Vec<String>,
+    },
+    /// The server answered a statement with an error.
+    #[error("server error {code} ({sqlstate}): {message}")]
+    Server {
+        /// The MySQL error code, e.g. 1213.
+        code: u16,
+        /// The SQLSTATE, e.g. `40001`.
+        sqlstate: String,
+        /// The server's message.
+        message: String,
+        /// The driver error.
+        #[source]
+        source: mysql_async::Error,
+    },
+    /// The connection broke or the driver failed.
+    #[error("connection error: {0}")]
+    Driver(#[source] mysql_async::Error),
+    /// A statement did not finish within the session's statement timeout.
+    /// The session is closed afterwards: its state on the server is unknown.
+    #[error("statement did not finish within {:.1?}: `{sql}`", after)]
+    StatementTimeout {
+        /// The statement (first 200 characters).
+        sql: String,
+        /// The timeout that expired.
+        after: Duration,
+    },
+    /// A step did not finish within its `timeout`.
+    #[error("step `{step}` did not finish within {:.1?}", after)]
+    StepTimeout {
+        /// The step.
+        step: &'static str,
+        /// Its timeout.
+        after: Duration,
+    },
+    /// A step needed a session but the context has none (or it was closed).
+    #[error("no open session: {0}")]
+    NoSession(&'static str),
+    /// A step found something wrong: the test's own verdict, not a framework failure.
+    #[error("{0}")]
+    Step(String),
+}
+
+fn visible_list(visible: &[String]) -> String {
+    if visible.is_empty() {
+        " (this user can see no databases)".to_string()
+    } else {
+        format!(" (databases this user can see: {})", visible.join(", "))
+    }
+}
+
+/// Codes that mean "the transaction lost a race; running it again may succeed".
+const TRANSIENT_CODES: &[u16] = &[
+    1205, // lock wait timeout
+    1213, // deadlock
+    8022, // TiDB: transaction retry failed
+    8028, // TiDB: information schema changed
+    9007, // TiDB: write conflict
+];
+
+impl StateError {
+    /// A failure found by a step itself (a deviation, a wrong value).
+    pub fn step(message: impl Into<String>) -> Self {
+        StateError::Step(message.into())
+    }
+
+    /// Classifies a driver error, keeping it as the source.
+    pub fn from_driver(error: mysql_async::Error) -> Self {
+        match &error {
+            mysql_async::Error::Server(server) => StateError::Server {
+                code: server.code,
+                sqlstate: server.state.clone(),
+                message: server.message.clone(),
+                source: error,
+            },
+            _ => StateError::Driver(error),
+        }
+    }
+
+    /// The server's error code, when the server answered with an error.
+    pub fn server_code(&self) -> Option<u16> {
+        match self {
+            StateError::Server { code, .. } => Some(*code),
+            StateError::AccessDenied { .. } => Some(1045),
+            StateError::UnknownDatabase { .. } => Some(1049),
+            StateError::DatabaseAccessDenied { .. } => Some(1044),
+            _ => None,
+        }
+    }
+
+    /// Deadlock found when trying to get lock (1213).
+    pub fn is_deadlock(&self) -> bool {
+        self.server_code() == Some(1213)
+    }
+
+    /// Lock wait timeout exceeded (1205).
+    pub fn is_lock_wait_timeout(&self) -> bool {
+        self.server_code() == Some(1205)
+    }
+
+    /// TiDB write conflict in optimistic transactions (9007).
+    pub fn is_write_conflict(&self) -> bool {
+        self.server_code() == Some(9007)
+    }
+
+    /// The default retry predicate: deadlock, lock wait timeout, TiDB write
+    /// conflict, TiDB retry failure or schema change.
+    pub fn is_transient(&self) -> bool {
+        self.server_code()
+            .is_some_and(|code| TRANSIENT_CODES.contains(&code))
+    }
+
+    /// Whether this failure means the server could not be reached at all
+    /// (as opposed to a configuration or test failure).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            StateError::UnknownHost { .. }
+                | StateError::Unreachable { .. }
+                | StateError::ConnectTimeout { .. }
+        )
+    }
+
+    /// Whether this failure is a configuration mistake: bad settings,
+    /// credentials, or a database the user cannot use.
+    pub fn is_configuration(&self) -> bool {
+        matches!(
+            self,
+            StateError::Config(_)
+                | StateError::AccessDenied { .. }
+                | StateError::UnknownDatabase { .. }
+                | StateError::DatabaseAccessDenied { .. }
+        )
+    }
+}
+
+impl From<mysql_async::Error> for StateError {
+    fn from(error: mysql_async::Error) -> Self {
+        StateError::from_driver(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(code: u16) -> StateError {
+        StateError::from_driver(mysql_async::Error::Server(mysql_async::ServerError {
+            code,
+            message: "m".into(),
+            state: "40001".into(),
+        }))
+    }
+
+    #[test]
+    fn classifies_transient_codes() {
+        assert!(server(1213).is_deadlock() && server(1213).is_transient());
+        assert!(server(1205).is_lock_wait_timeout() && server(1205).is_transient());
+        assert!(server(9007).is_write_conflict() && server(9007).is_transient());
+        assert!(!server(1062).is_transient());
+        assert!(!StateError::step("x").is_transient());
+    }
+
+    #[test]
+    fn server_error_keeps_code_and_source() {
+        let e = server(1213);
+        assert_eq!(e.server_code(), Some(1213));
+        assert_eq!(e.to_string(), "server error 1213 (40001): m");
+        assert!(std::error::Error::source(&e).is_some());
+    }
+
+    #[test]
+    fn unknown_database_lists_visible_ones() {
+        let e = StateError::UnknownDatabase {
+            database: "tset".into(),
+            address: "127.0.0.1:3306".into(),
+            visible: vec!["test".into(), "information_schema".into()],
+        };
+        assert_eq!(
+            e.to_string(),
+            "database `tset` does not exist on 127.0.0.1:3306 (databases this user can see: test, information_schema)"
+        );
+    }
+}

@@ -1,0 +1,102 @@
+//! test-rig: database test workflows for TiDB, MySQL and MariaDB, written as
+//! annotated async functions and checked at compile time.
+//!
+//! A workflow is a module of states (unit structs) and steps (`async fn`s
+//! marked `#[step(From -> To)]`). [`workflow`] turns it into a typestate
+//! handle `Conn<S>`: each step is a method that exists only in its source
+//! state and consumes the handle, so calling a step in the wrong state does
+//! not compile. The same module also yields an erased `WORKFLOW` that the
+//! runtime can drive from its initial state to a terminal one.
+//!
+//! ```no_run
+//! use test_rig::prelude::*;
+//!
+//! #[test_rig::workflow]
+//! pub mod orders {
+//!     use test_rig::prelude::*;
+//!
+//!     /// Starts where the common states end: connected, checked, identified.
+//!     #[initial]
+//!     pub use test_rig::common_states::Completed as Ready;
+//!     pub struct TableCreated;
+//!     #[terminal]
+//!     pub struct Done;
+//!
+//!     /// Creates the table the test works on.
+//!     #[step(Ready -> TableCreated, timeout = "10s")]
+//!     async fn create_table(cx: &mut StateContext) -> Result<(), StateError> {
+//!         cx.session()?.execute("CREATE TABLE IF NOT EXISTS orders (id INT PRIMARY KEY)").await?;
+//!         Ok(())
+//!     }
+//!
+//!     /// Drops it again; retried on deadlock or lock wait timeout.
+//!     #[step(TableCreated -> Done, retry = 3, backoff = "50ms")]
+//!     async fn drop_table(cx: &mut StateContext) -> Result<(), StateError> {
+//!         cx.session()?.execute("DROP TABLE orders").await?;
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = ConnectionConfig::from_url("mysql://root@127.0.0.1:3306/test")?;
+//! // By hand, with typed handles: each call consumes the handle it is made on.
+//! let ready = test_rig::common_states::Conn::start(StateContext::new("t1", config.clone()))
+//!     .parse_config().await?
+//!     .connect().await?;
+//! let ready = match ready.test_connection().await? {
+//!     test_rig::common_states::TestConnectionOutcome::VerifyingDatabase(c) => c.verify_database().await?,
+//!     test_rig::common_states::TestConnectionOutcome::GettingVersion(c) => c,
+//! }
+//! .get_version().await?;
+//! let done = orders::Conn::start(ready.into_context()).create_table().await?.drop_table().await?;
+//! println!("ended in {}", done.state_name());
+//!
+//! // Or erased, as the coordinator runs it: the common states, then ours.
+//! let flow = (&test_rig::common_states::WORKFLOW).then(&orders::WORKFLOW);
+//! flow.run(StateContext::new("t2", config)).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+#![warn(missing_docs, unreachable_pub)]
+
+extern crate self as test_rig;
+
+pub mod common_states;
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod failure;
+pub mod flavor;
+pub mod session;
+pub mod workflow;
+
+pub use config::{ConfigError, ConnectionConfig, Password, SslMode, TlsConfig};
+pub use context::StateContext;
+pub use error::StateError;
+pub use failure::StepFailed;
+pub use flavor::{Flavor, ServerInfo, TidbBuild, Version};
+pub use session::Session;
+pub use test_rig_macros::{cleanup, initial, state, step, terminal, workflow};
+pub use workflow::{Transition, TransitionObserver, Workflow, WorkflowDef, WorkflowMeta};
+
+/// What a workflow module needs: `use test_rig::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        ConnectionConfig, Flavor, ServerInfo, Session, StateContext, StateError, StepFailed,
+        Workflow,
+    };
+}
+
+/// Paths the generated code uses; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::context::StateContext;
+    pub use crate::error::StateError;
+    pub use crate::failure::StepFailed;
+    pub use crate::workflow::{
+        drive_step, BoxFuture, ErasedStep, RetryPolicy, StateMeta, StateRole, StepMeta,
+        WorkflowDef, WorkflowMeta,
+    };
+    pub use std::time::Duration;
+}

@@ -1,0 +1,340 @@
+//! `Session`: one dedicated server connection (never a pooled one that
+//! resets on return), with connect and statement timeouts, error
+//! classification, and server flavor detection.
+
+use crate::config::{ConnectionConfig, SslMode};
+use crate::error::StateError;
+use crate::flavor::{Flavor, ServerInfo, TidbBuild};
+use mysql_async::prelude::{FromRow, Queryable};
+use mysql_async::{Conn, OptsBuilder, Params, SslOpts};
+use std::time::{Duration, Instant};
+use tokio::time::timeout;
+
+/// One dedicated connection to the server.
+pub struct Session {
+    conn: Option<Conn>,
+    address: String,
+    user: String,
+    statement_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("address", &self.address)
+            .field("user", &self.user)
+            .field("connection_id", &self.conn.as_ref().map(|c| c.id()))
+            .finish()
+    }
+}
+
+fn ssl_opts(mode: SslMode, config: &ConnectionConfig) -> Option<SslOpts> {
+    let base = SslOpts::default();
+    let with_ca = |opts: SslOpts| match &config.tls.ca {
+        Some(ca) => opts.with_root_certs(vec![ca.clone().into()]),
+        None => opts,
+    };
+    match mode {
+        SslMode::Disabled => None,
+        SslMode::Preferred | SslMode::Required => Some(
+            base.with_danger_accept_invalid_certs(true)
+                .with_danger_skip_domain_validation(true),
+        ),
+        SslMode::VerifyCa => Some(with_ca(base).with_danger_skip_domain_validation(true)),
+        SslMode::VerifyIdentity => Some(with_ca(base)),
+    }
+}
+
+fn opts(config: &ConnectionConfig, mode: SslMode) -> OptsBuilder {
+    OptsBuilder::default()
+        .ip_or_hostname(config.host.clone())
+        .tcp_port(config.port)
+        .user(Some(config.user.clone()))
+        .pass(config.password.as_ref().map(|p| p.expose().to_string()))
+        .prefer_socket(false)
+        .ssl_opts(ssl_opts(mode, config))
+}
+
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::ConnectionRefused => {
+            "connection refused (is the server running on this port?)".into()
+        }
+        _ => error.to_string(),
+    }
+}
+
+/// Turns a connect-time driver error into the specific `StateError`.
+fn classify_connect_error(error: mysql_async::Error, config: &ConnectionConfig) -> StateError {
+    let address = config.address();
+    match &error {
+        mysql_async::Error::Server(s) if s.code == 1045 => StateError::AccessDenied {
+            user: config.user.clone(),
+            address,
+        },
+        mysql_async::Error::Io(mysql_async::IoError::Io(io)) => StateError::Unreachable {
+            address,
+            reason: io_reason(io),
+        },
+        mysql_async::Error::Io(other) => StateError::Unreachable {
+            address,
+            reason: other.to_string(),
+        },
+        mysql_async::Error::Driver(d) => StateError::Unreachable {
+            address,
+            reason: d.to_string(),
+        },
+        _ => StateError::from_driver(error),
+    }
+}
+
+fn is_no_tls_support(error: &mysql_async::Error) -> bool {
+    matches!(
+        error,
+        mysql_async::Error::Driver(mysql_async::DriverError::NoClientSslFlagFromServer)
+    )
+}
+
+/// Quotes an identifier with backticks, doubling any backtick inside.
+pub fn quote_identifier(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// Runs `$body` (a future using the connection bound to `$c`) under the
+/// statement timeout. The connection is taken out while the statement runs
+/// and put back only when it finishes: a timed-out (or cancelled) statement
+/// leaves it in an unknown state, so it is dropped, closing the session.
+macro_rules! guarded {
+    ($self:ident, $sql:expr, |$c:ident| $body:expr) => {{
+        let limit = $self.statement_timeout;
+        let mut conn = $self.conn.take().ok_or(StateError::NoSession(
+            "the session was closed after a statement timeout",
+        ))?;
+        let finished = {
+            let $c = &mut conn;
+            match limit {
+                Some(d) => timeout(d, $body).await.map_err(|_| d),
+                None => Ok($body.await),
+            }
+        };
+        match finished {
+            Ok(result) => {
+                $self.conn = Some(conn);
+                result.map_err(StateError::from_driver)
+            }
+            Err(after) => Err(StateError::StatementTimeout {
+                sql: short($sql),
+                after,
+            }),
+        }
+    }};
+}
+
+fn short(sql: &str) -> String {
+    let mut s: String = sql.chars().take(200).collect();
+    if sql.chars().count() > 200 {
+        s.push('…');
+    }
+    s
+}
+
+impl Session {
+    /// Connects to the server without selecting a database: resolves the
+    /// host, opens TCP, negotiates TLS per `config.tls`, authenticates. All
+    /// of it is bounded by `config.connect_timeout`.
+    pub async fn connect_server(config: &ConnectionConfig) -> Result<Session, StateError> {
+        config.validate()?;
+        let started = Instant::now();
+        let limit = config.connect_timeout;
+        let too_slow = || StateError::ConnectTimeout {
+            address: config.address(),
+            after: limit,
+        };
+        let resolved = timeout(
+            limit,
+            tokio::net::lookup_host((config.host.as_str(), config.port)),
+        )
+        .await
+        .map_err(|_| too_slow())?;
+        match resolved.map(|addrs| addrs.count()) {
+            Ok(n) if n > 0 => {}
+            Ok(_) => {
+                return Err(StateError::UnknownHost {
+                    host: config.host.clone(),
+                    reason: "no addresses".into(),
+                })
+            }
+            Err(e) => {
+                return Err(StateError::UnknownHost {
+                    host: config.host.clone(),
+                    reason: e.to_string(),
+                })
+            }
+        }
+        let attempt = |mode: SslMode| {
+            let remaining = limit.saturating_sub(started.elapsed());
+            async move {
+                timeout(remaining, Conn::new(opts(config, mode)))
+                    .await
+                    .map_err(|_| None)?
+                    .map_err(Some)
+            }
+        };
+        let conn = match attempt(config.tls.mode).await {
+            Ok(conn) => conn,
+            Err(Some(e)) if config.tls.mode == SslMode::Preferred && is_no_tls_support(&e) => {
+                attempt(SslMode::Disabled).await.map_err(|e| match e {
+                    Some(e) => classify_connect_error(e, config),
+                    None => too_slow(),
+                })?
+            }
+            Err(Some(e)) if is_no_tls_support(&e) => {
+                return Err(StateError::Unreachable {
+                    address: config.address(),
+                    reason: format!(
+                        "the server does not offer TLS, but --ssl-mode is {}",
+                        config.tls.mode
+                    ),
+                })
+            }
+            Err(Some(e)) => return Err(classify_connect_error(e, config)),
+            Err(None) => return Err(too_slow()),
+        };
+        Ok(Session {
+            conn: Some(conn),
+            address: config.address(),
+            user: config.user.clone(),
+            statement_timeout: config.statement_timeout,
+        })
+    }
+
+    /// Connects and, when the configuration names a database, selects it
+    /// (see [`Session::use_database`]).
+    pub async fn connect(config: &ConnectionConfig) -> Result<Session, StateError> {
+        let mut session = Self::connect_server(config).await?;
+        if let Some(db) = &config.database {
+            session.use_database(db).await?;
+        }
+        Ok(session)
+    }
+
+    /// `host:port` of the server.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// The server's id for this connection (what `KILL` takes).
+    pub fn connection_id(&self) -> Option<u32> {
+        self.conn.as_ref().map(|c| c.id())
+    }
+
+    /// Whether the TLS handshake was made on this connection.
+    pub fn is_tls(&self) -> bool {
+        self.conn
+            .as_ref()
+            .is_some_and(|c| c.opts().ssl_opts().is_some())
+    }
+
+    /// Runs a text query and maps every row to `T`.
+    pub async fn query<T: FromRow + Send + 'static>(
+        &mut self,
+        sql: &str,
+    ) -> Result<Vec<T>, StateError> {
+        guarded!(self, sql, |c| c.query(sql))
+    }
+
+    /// Runs a text query and maps its first row, if any.
+    pub async fn query_first<T: FromRow + Send + 'static>(
+        &mut self,
+        sql: &str,
+    ) -> Result<Option<T>, StateError> {
+        guarded!(self, sql, |c| c.query_first(sql))
+    }
+
+    /// Runs a prepared statement with bound parameters and maps every row.
+    pub async fn exec<T, P>(&mut self, sql: &str, params: P) -> Result<Vec<T>, StateError>
+    where
+        T: FromRow + Send + 'static,
+        P: Into<Params> + Send,
+    {
+        let params = params.into();
+        guarded!(self, sql, |c| c.exec(sql, params))
+    }
+
+    /// Runs a statement and returns the number of affected (changed) rows.
+    pub async fn execute(&mut self, sql: &str) -> Result<u64, StateError> {
+        guarded!(self, sql, |c| async {
+            c.query_drop(sql).await?;
+            Ok(c.affected_rows())
+        })
+    }
+
+    /// Sends a protocol ping and returns the round-trip time.
+    pub async fn ping(&mut self) -> Result<Duration, StateError> {
+        let started = Instant::now();
+        guarded!(self, "<ping>", |c| c.ping())?;
+        Ok(started.elapsed())
+    }
+
+    /// Selects `database` as the default, as `USE` does. An unknown database
+    /// (1049) or one the user has no rights on (1044) becomes a specific
+    /// error that lists the databases this user can see.
+    pub async fn use_database(&mut self, database: &str) -> Result<(), StateError> {
+        let sql = format!("USE {}", quote_identifier(database));
+        match self.execute(&sql).await {
+            Ok(_) => Ok(()),
+            Err(StateError::Server { code, .. }) if code == 1049 || code == 1044 => {
+                let visible: Vec<String> = self.query("SHOW DATABASES").await.unwrap_or_default();
+                Err(if code == 1049 {
+                    StateError::UnknownDatabase {
+                        database: database.to_string(),
+                        address: self.address.clone(),
+                        visible,
+                    }
+                } else {
+                    StateError::DatabaseAccessDenied {
+                        user: self.user.clone(),
+                        database: database.to_string(),
+                        visible,
+                    }
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Detects the server flavor and version.
+    pub async fn server_info(&mut self) -> Result<ServerInfo, StateError> {
+        let (version, comment): (String, Option<String>) = self
+            .query_first("SELECT VERSION(), @@version_comment")
+            .await?
+            .ok_or_else(|| StateError::step("SELECT VERSION() returned no row"))?;
+        let info = ServerInfo::from_version(&version, comment.as_deref().unwrap_or(""))
+            .ok_or_else(|| {
+                StateError::step(format!(
+                    "cannot read a version from VERSION() = `{version}`"
+                ))
+            })?;
+        if info.flavor == Flavor::TiDB {
+            let text: Option<String> = self.query_first("SELECT tidb_version()").await?;
+            return Ok(info.with_tidb_build(TidbBuild::parse(text.as_deref().unwrap_or(""))));
+        }
+        Ok(info)
+    }
+
+    /// The driver connection, for what this type does not wrap. Statement
+    /// timeouts do not apply to calls made through it.
+    pub fn driver(&mut self) -> Result<&mut Conn, StateError> {
+        self.conn
+            .as_mut()
+            .ok_or(StateError::NoSession("the session was closed"))
+    }
+
+    /// Closes the connection politely.
+    pub async fn close(mut self) -> Result<(), StateError> {
+        match self.conn.take() {
+            Some(c) => c.disconnect().await.map_err(StateError::from_driver),
+            None => Ok(()),
+        }
+    }
+}
