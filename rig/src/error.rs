@@ -36,6 +36,14 @@ pub enum StateError {
         /// The timeout that expired.
         after: Duration,
     },
+    /// The TLS mode requires TLS but the server does not offer it.
+    #[error("{address} does not offer TLS, but the ssl mode is {mode}: use --ssl-mode preferred or disabled, or enable TLS on the server")]
+    TlsUnavailable {
+        /// `host:port`.
+        address: String,
+        /// The mode asked for.
+        mode: crate::config::SslMode,
+    },
     /// The server rejected the user name or password (error 1045).
     #[error("access denied for user `{user}` at {address}: wrong user name or password")]
     AccessDenied {
@@ -191,6 +199,7 @@ impl StateError {
         matches!(
             self,
             StateError::Config(_)
+                | StateError::TlsUnavailable { .. }
                 | StateError::AccessDenied { .. }
                 | StateError::UnknownDatabase { .. }
                 | StateError::DatabaseAccessDenied { .. }

@@ -189,12 +189,9 @@ impl Session {
                 })?
             }
             Err(Some(e)) if is_no_tls_support(&e) => {
-                return Err(StateError::Unreachable {
+                return Err(StateError::TlsUnavailable {
                     address: config.address(),
-                    reason: format!(
-                        "the server does not offer TLS, but --ssl-mode is {}",
-                        config.tls.mode
-                    ),
+                    mode: config.tls.mode,
                 })
             }
             Err(Some(e)) => return Err(classify_connect_error(e, config)),

@@ -1,0 +1,322 @@
+//! The `basic` tool: runs the common workflow (config, connect, test,
+//! database, version) on one connection, shows each transition as it
+//! happens, then a summary, as text or JSON.
+
+use crate::cli::{ConnectionArgs, OutputFormat, Target, TargetError};
+use crate::exit_code;
+use crate::render;
+use clap::Parser;
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use test_rig::common_states::{self, DatabaseChecked, RoundTrip};
+use test_rig::{ServerInfo, StateContext, StateError, Transition, TransitionObserver, Workflow};
+
+/// Checks that a TiDB, MySQL or MariaDB server connects, answers, has the
+/// database, and reports its flavor and version.
+///
+/// Exit codes: 0 passed, 1 a check failed, 2 bad usage or configuration
+/// (flags, URL, credentials, database), 3 server unreachable, 130 interrupted.
+#[derive(Debug, Parser)]
+#[command(name = "basic", version)]
+pub struct BasicArgs {
+    /// Connection options.
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
+
+    /// Output: human (lines as they happen, then a summary) or json (one document).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+}
+
+/// Records every transition, and prints it at once in human mode.
+struct Recorder {
+    print: bool,
+    seen: Mutex<Vec<Transition>>,
+}
+
+impl TransitionObserver for Recorder {
+    fn on_transition(&self, t: &Transition) {
+        if self.print {
+            println!("{}", transition_line(t));
+        }
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.push(t.clone());
+        }
+    }
+}
+
+fn transition_line(t: &Transition) -> String {
+    let retry = if t.attempt > 1 {
+        format!(" (attempt {})", t.attempt)
+    } else {
+        String::new()
+    };
+    match t.to {
+        Some(to) => format!(
+            "  {:<18} -> {:<18} {:>9}  {}{retry}",
+            t.from,
+            to,
+            render::duration(t.duration),
+            t.step
+        ),
+        None => format!(
+            "  {:<18} x  {} failed after {}{retry}",
+            t.from,
+            t.step,
+            render::duration(t.duration)
+        ),
+    }
+}
+
+/// The JSON document `--format json` prints (schema in the README).
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// `"basic"`.
+    pub tool: &'static str,
+    /// `passed`, `failed` or `interrupted`.
+    pub outcome: &'static str,
+    /// The process exit code.
+    pub exit_code: u8,
+    /// What was connected to.
+    pub target: TargetJson,
+    /// The server, once identified.
+    pub server: Option<ServerJson>,
+    /// The database checked, if any.
+    pub database: Option<String>,
+    /// Median `SELECT 1` round trip.
+    pub round_trip_ms: Option<f64>,
+    /// Every step attempt, in order.
+    pub transitions: Vec<TransitionJson>,
+    /// Why the run did not pass.
+    pub error: Option<ErrorJson>,
+    /// Wall time of the whole run.
+    pub elapsed_ms: f64,
+}
+
+/// The target in the JSON report.
+#[derive(Debug, Serialize)]
+pub struct TargetJson {
+    /// The URL, password shown as `***`.
+    pub url: String,
+    /// `host:port`.
+    pub address: String,
+    /// How the target was chosen, when it was not given.
+    pub note: Option<String>,
+    /// Whether the session uses TLS.
+    pub tls: Option<bool>,
+}
+
+/// The server in the JSON report.
+#[derive(Debug, Serialize)]
+pub struct ServerJson {
+    /// `tidb`, `mysql` or `mariadb`.
+    pub flavor: test_rig::Flavor,
+    /// `major.minor.patch` of the flavor's own version.
+    pub version: String,
+    /// `VERSION()` verbatim.
+    pub version_string: String,
+    /// The session variable for the isolation level on this server.
+    pub isolation_variable: &'static str,
+}
+
+impl From<&ServerInfo> for ServerJson {
+    fn from(s: &ServerInfo) -> Self {
+        ServerJson {
+            flavor: s.flavor,
+            version: s.version.to_string(),
+            version_string: s.version_string.clone(),
+            isolation_variable: s.isolation_variable(),
+        }
+    }
+}
+
+/// One step attempt in the JSON report.
+#[derive(Debug, Serialize)]
+pub struct TransitionJson {
+    /// The step.
+    pub step: &'static str,
+    /// The state it left.
+    pub from: &'static str,
+    /// The state it reached, `null` when it failed.
+    pub to: Option<&'static str>,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// How long it took.
+    pub duration_ms: f64,
+    /// The error, when it failed.
+    pub error: Option<String>,
+}
+
+/// The failure in the JSON report.
+#[derive(Debug, Serialize)]
+pub struct ErrorJson {
+    /// `configuration`, `unreachable`, `failed` or `interrupted`.
+    pub kind: &'static str,
+    /// One line saying what went wrong.
+    pub message: String,
+    /// The state the workflow was in, if it had started.
+    pub state: Option<&'static str>,
+    /// The step that failed.
+    pub step: Option<&'static str>,
+}
+
+/// How the workflow ended.
+enum Ending {
+    Passed(StateContext),
+    Failed(test_rig::StepFailed),
+    Interrupted,
+}
+
+/// Runs the tool and returns its exit code.
+pub async fn run(args: BasicArgs) -> u8 {
+    let started = Instant::now();
+    let human = args.format == OutputFormat::Human;
+    let target = match args.conn.resolve().await {
+        Ok(t) => t,
+        Err(e) => {
+            let code = match e {
+                TargetError::NothingFound(_) => exit_code::UNREACHABLE,
+                _ => exit_code::USAGE,
+            };
+            eprintln!("basic: error: {e}");
+            return code;
+        }
+    };
+    if let Some(note) = &target.note {
+        eprintln!("basic: {note}");
+    }
+    if human {
+        println!("basic: checking {}", target.config);
+    }
+    let recorder = Arc::new(Recorder {
+        print: human,
+        seen: Mutex::new(Vec::new()),
+    });
+    let mut cx = StateContext::new("basic", target.config.clone());
+    cx.set_observer(recorder.clone());
+    let ending = tokio::select! {
+        result = common_states::WORKFLOW.run(cx) => match result {
+            Ok(cx) => Ending::Passed(cx),
+            Err(failed) => Ending::Failed(failed),
+        },
+        _ = tokio::signal::ctrl_c() => Ending::Interrupted,
+    };
+    let transitions = recorder.seen.lock().map(|s| s.clone()).unwrap_or_default();
+    let (report, cx) = build_report(&target, ending, &transitions, started.elapsed());
+    if let Some(mut cx) = cx {
+        if let Some(session) = cx.take_session() {
+            // A failed polite close changes nothing about the verdict.
+            let _ = session.close().await;
+        }
+    }
+    if let Some(error) = &report.error {
+        eprintln!("basic: error: {}", error.message);
+    }
+    if human {
+        print_summary(&report);
+    } else {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => eprintln!("basic: error: cannot render JSON: {e}"),
+        }
+    }
+    report.exit_code
+}
+
+fn build_report(
+    target: &Target,
+    ending: Ending,
+    transitions: &[Transition],
+    elapsed: Duration,
+) -> (Report, Option<StateContext>) {
+    let mut report = Report {
+        tool: "basic",
+        outcome: "passed",
+        exit_code: exit_code::OK,
+        target: TargetJson {
+            url: target.config.to_string(),
+            address: target.config.address(),
+            note: target.note.clone(),
+            tls: None,
+        },
+        server: None,
+        database: None,
+        round_trip_ms: None,
+        transitions: transitions
+            .iter()
+            .map(|t| TransitionJson {
+                step: t.step,
+                from: t.from,
+                to: t.to,
+                attempt: t.attempt,
+                duration_ms: render::millis(t.duration),
+                error: t.error.clone(),
+            })
+            .collect(),
+        error: None,
+        elapsed_ms: render::millis(elapsed),
+    };
+    let cx = match ending {
+        Ending::Passed(cx) => Some(cx),
+        Ending::Failed(failed) => {
+            let error: &StateError = failed.error();
+            report.outcome = "failed";
+            report.exit_code = exit_code::for_error(error);
+            report.error = Some(ErrorJson {
+                kind: exit_code::error_kind(error),
+                message: error.to_string(),
+                state: Some(failed.state()),
+                step: Some(failed.step()),
+            });
+            Some(failed.into_parts().1)
+        }
+        Ending::Interrupted => {
+            report.outcome = "interrupted";
+            report.exit_code = exit_code::INTERRUPTED;
+            report.error = Some(ErrorJson {
+                kind: "interrupted",
+                message: "interrupted".into(),
+                state: transitions.last().and_then(|t| t.to.or(Some(t.from))),
+                step: None,
+            });
+            None
+        }
+    };
+    if let Some(cx) = &cx {
+        report.server = cx.server().map(ServerJson::from);
+        report.database = cx.get::<DatabaseChecked>().map(|d| d.0.clone());
+        report.round_trip_ms = cx.get::<RoundTrip>().map(|r| render::millis(r.0));
+    }
+    let mut cx = cx;
+    if let Some(session) = cx.as_mut().and_then(|c| c.session().ok()) {
+        report.target.tls = Some(session.is_tls());
+    }
+    (report, cx)
+}
+
+fn print_summary(report: &Report) {
+    println!();
+    println!("  outcome     {}", report.outcome);
+    let tls = match report.target.tls {
+        Some(true) => " (TLS)",
+        Some(false) => " (no TLS)",
+        None => "",
+    };
+    println!("  address     {}{tls}", report.target.address);
+    if let Some(s) = &report.server {
+        println!(
+            "  server      {} {} ({})",
+            s.flavor, s.version, s.version_string
+        );
+    }
+    match &report.database {
+        Some(db) => println!("  database    {db} (exists, selected)"),
+        None if report.outcome == "passed" => println!("  database    none configured"),
+        None => {}
+    }
+    if let Some(rt) = report.round_trip_ms {
+        println!("  round trip  {rt:.3} ms (median of 5 x SELECT 1)");
+    }
+    println!("  total       {:.1} ms", report.elapsed_ms);
+}

@@ -1,0 +1,230 @@
+//! Connection options shared by every tool, in the mysql client's habits,
+//! and how they become a `ConnectionConfig`: `--url`, else the flags, else
+//! `TEST_RIG_URL`, else the first local server that answers.
+
+use clap::{Args, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+use test_rig::config::{parse_duration, parse_port, password_from_env, URL_ENV};
+use test_rig::{ConfigError, ConnectionConfig, Password, SslMode};
+
+/// How a tool prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Lines for a person at a terminal.
+    Human,
+    /// One JSON document on standard output.
+    Json,
+}
+
+/// Where and how to connect.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// Server URL: mysql://user[:password]@host[:port][/database][?ssl-mode=...].
+    /// Without --url and without --host/--port, TEST_RIG_URL is used; without
+    /// that either, 127.0.0.1:4000 (TiDB) then 127.0.0.1:3306 are tried.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["host", "port", "user", "database"])]
+    pub url: Option<String>,
+
+    /// Server host name or IP address [default: 127.0.0.1].
+    #[arg(short = 'H', long, value_name = "HOST")]
+    pub host: Option<String>,
+
+    /// Server TCP port [default: 3306 with --host].
+    #[arg(short = 'P', long, value_name = "PORT", value_parser = port_arg)]
+    pub port: Option<u16>,
+
+    /// User name [default: root].
+    #[arg(short = 'u', long, value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Password. `-p` alone asks for it on the terminal; `-pSECRET` or
+    /// `--password=SECRET` give it inline (visible to other users of the
+    /// machine: prefer MYSQL_PWD). Without it, MYSQL_PWD is used if set.
+    #[arg(short = 'p', long, value_name = "PASSWORD", num_args = 0..=1, require_equals = true)]
+    pub password: Option<Option<String>>,
+
+    /// Database to check and use [default: test].
+    #[arg(short = 'D', long, value_name = "DATABASE")]
+    pub database: Option<String>,
+
+    /// Limit on resolving the host, connecting and the handshake, e.g. 500ms, 10s.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = connect_timeout_arg)]
+    pub connect_timeout: Duration,
+
+    /// TLS: disabled, preferred (TLS when offered), required, verify-ca,
+    /// verify-identity (what TiDB Cloud needs) [default: preferred].
+    #[arg(long, value_name = "MODE", value_parser = ssl_mode_arg)]
+    pub ssl_mode: Option<SslMode>,
+
+    /// PEM file of CA certificates to verify the server with (verify-ca, verify-identity).
+    #[arg(long, value_name = "FILE")]
+    pub ssl_ca: Option<PathBuf>,
+}
+
+fn port_arg(value: &str) -> Result<u16, String> {
+    parse_port(value).map_err(|_| "expected a number from 1 to 65535".to_string())
+}
+
+fn connect_timeout_arg(value: &str) -> Result<Duration, String> {
+    parse_duration("connect timeout", value)
+        .map_err(|_| "expected a positive duration such as 500ms, 10s or 2m".to_string())
+}
+
+fn ssl_mode_arg(value: &str) -> Result<SslMode, String> {
+    value.parse().map_err(|e: ConfigError| {
+        e.to_string()
+            .trim_start_matches(&format!("invalid ssl mode `{value}`: "))
+            .to_string()
+    })
+}
+
+/// What the tool will connect to, and how it was chosen.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The configuration.
+    pub config: ConnectionConfig,
+    /// A sentence for the user when the target was found rather than given.
+    pub note: Option<String>,
+}
+
+/// Why the options do not make a usable target.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    /// A setting is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// `-p` without a value, but there is no terminal to ask on.
+    #[error("-p asks for the password on a terminal, but standard input is not one: set MYSQL_PWD, or give it with --password=... or in --url")]
+    NoTerminal,
+    /// The terminal prompt failed.
+    #[error("could not read the password: {0}")]
+    Prompt(String),
+    /// Nothing given and nothing found.
+    #[error("{0}")]
+    NothingFound(String),
+}
+
+impl ConnectionArgs {
+    fn names_a_target(&self) -> bool {
+        self.host.is_some() || self.port.is_some() || self.user.is_some() || self.database.is_some()
+    }
+
+    /// Builds the target: `--url`, else the flags, else `TEST_RIG_URL`, else
+    /// auto-detection. Prompts for the password when `-p` was given alone.
+    pub async fn resolve(&self) -> Result<Target, TargetError> {
+        let mut note = None;
+        let mut config = if let Some(url) = &self.url {
+            ConnectionConfig::from_url(url)?
+        } else if self.names_a_target() {
+            ConnectionConfig {
+                host: self.host.clone().unwrap_or_else(|| "127.0.0.1".into()),
+                port: self.port.unwrap_or(3306),
+                user: self.user.clone().unwrap_or_else(|| "root".into()),
+                database: Some(self.database.clone().unwrap_or_else(|| "test".into())),
+                ..ConnectionConfig::default()
+            }
+        } else if let Some(config) = ConnectionConfig::from_env()? {
+            note = Some(format!("target from {URL_ENV}: {config}"));
+            config
+        } else {
+            let probe = self.connect_timeout.min(Duration::from_secs(1));
+            let (host, port, found) = crate::target::detect(probe)
+                .await
+                .ok_or_else(|| TargetError::NothingFound(crate::target::nothing_found()))?;
+            note = Some(found);
+            ConnectionConfig {
+                host: host.into(),
+                port,
+                database: Some("test".into()),
+                ..ConnectionConfig::default()
+            }
+        };
+        config.connect_timeout = self.connect_timeout;
+        if let Some(mode) = self.ssl_mode {
+            config.tls.mode = mode;
+        }
+        if let Some(ca) = &self.ssl_ca {
+            config.tls.ca = Some(ca.clone());
+            if self.ssl_mode.is_none() && config.tls.mode == SslMode::Preferred {
+                config.tls.mode = SslMode::VerifyCa;
+            }
+        }
+        match &self.password {
+            Some(Some(inline)) => config.password = Some(Password::new(inline.clone())),
+            Some(None) => config.password = Some(prompt_password()?),
+            None if config.password.is_none() => config.password = password_from_env(),
+            None => {}
+        }
+        config.validate()?;
+        Ok(Target { config, note })
+    }
+}
+
+fn prompt_password() -> Result<Password, TargetError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(TargetError::NoTerminal);
+    }
+    rpassword::prompt_password("Enter password: ")
+        .map(Password::new)
+        .map_err(|e| TargetError::Prompt(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        conn: ConnectionArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<ConnectionArgs, clap::Error> {
+        Cli::try_parse_from(std::iter::once("tool").chain(args.iter().copied())).map(|c| c.conn)
+    }
+
+    #[tokio::test]
+    async fn flags_fill_in_defaults() {
+        let args = parse(&["-H", "db1", "-pse:cret", "--ssl-mode", "REQUIRED"]).unwrap();
+        let target = args.resolve().await.unwrap();
+        let c = target.config;
+        assert_eq!(
+            (c.host.as_str(), c.port, c.user.as_str()),
+            ("db1", 3306, "root")
+        );
+        assert_eq!(c.database.as_deref(), Some("test"));
+        assert_eq!(c.password.unwrap().expose(), "se:cret");
+        assert_eq!(c.tls.mode, SslMode::Required);
+    }
+
+    #[test]
+    fn url_conflicts_with_host() {
+        let e = parse(&["--url", "mysql://root@h/d", "-H", "x"]).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
+
+    #[test]
+    fn bad_port_and_timeout_are_rejected_by_name() {
+        let e = parse(&["-P", "70000"]).unwrap_err().to_string();
+        assert!(e.contains("70000") && e.contains("1 to 65535"), "{e}");
+        let e = parse(&["--connect-timeout", "soon"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("soon") && e.contains("500ms"), "{e}");
+    }
+
+    #[test]
+    fn password_flag_forms() {
+        assert_eq!(parse(&["-p"]).unwrap().password, Some(None));
+        assert_eq!(
+            parse(&["--password=x"]).unwrap().password,
+            Some(Some("x".into()))
+        );
+        assert_eq!(parse(&[]).unwrap().password, None);
+        // As in the mysql client, a separate word after -p is not the password.
+        assert!(parse(&["-p", "secret"]).is_err());
+    }
+}

@@ -1,0 +1,56 @@
+//! The documented exit codes shared by every tool, and how errors map to them.
+
+use test_rig::StateError;
+
+/// Everything passed.
+pub const OK: u8 = 0;
+/// A test failed or found a deviation.
+pub const FAILED: u8 = 1;
+/// Bad usage or configuration: flags, URL, credentials, database.
+pub const USAGE: u8 = 2;
+/// The server could not be reached: host unknown, nothing listening, no answer.
+pub const UNREACHABLE: u8 = 3;
+/// Interrupted (Ctrl-C).
+pub const INTERRUPTED: u8 = 130;
+
+/// The exit code for a run that ended with `error`.
+pub fn for_error(error: &StateError) -> u8 {
+    if error.is_unreachable() {
+        UNREACHABLE
+    } else if error.is_configuration() {
+        USAGE
+    } else {
+        FAILED
+    }
+}
+
+/// A short machine-readable name for the class of `error`, for JSON output.
+pub fn error_kind(error: &StateError) -> &'static str {
+    match for_error(error) {
+        UNREACHABLE => "unreachable",
+        USAGE => "configuration",
+        _ => "failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn maps_error_classes() {
+        let unreachable = StateError::ConnectTimeout {
+            address: "h:1".into(),
+            after: Duration::from_secs(1),
+        };
+        assert_eq!(for_error(&unreachable), UNREACHABLE);
+        let denied = StateError::AccessDenied {
+            user: "u".into(),
+            address: "h:1".into(),
+        };
+        assert_eq!(for_error(&denied), USAGE);
+        assert_eq!(for_error(&StateError::step("wrong row count")), FAILED);
+        assert_eq!(error_kind(&denied), "configuration");
+    }
+}

@@ -1,0 +1,9 @@
+//! The command-line tools of test-rig: shared option parsing, exit codes and
+//! output helpers, and each tool's runner. The binaries in `src/bin` only
+//! parse their arguments and call into here.
+
+pub mod basic;
+pub mod cli;
+pub mod exit_code;
+pub mod render;
+pub mod target;
