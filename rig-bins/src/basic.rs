@@ -163,7 +163,7 @@ pub struct ErrorJson {
 
 /// How the workflow ended.
 enum Ending {
-    Passed(StateContext),
+    Passed(Box<StateContext>),
     Failed(test_rig::StepFailed),
     Interrupted,
 }
@@ -197,7 +197,7 @@ pub async fn run(args: BasicArgs) -> u8 {
     cx.set_observer(recorder.clone());
     let ending = tokio::select! {
         result = common_states::WORKFLOW.run(cx) => match result {
-            Ok(cx) => Ending::Passed(cx),
+            Ok(cx) => Ending::Passed(Box::new(cx)),
             Err(failed) => Ending::Failed(failed),
         },
         _ = tokio::signal::ctrl_c() => Ending::Interrupted,
@@ -258,7 +258,7 @@ fn build_report(
         elapsed_ms: render::millis(elapsed),
     };
     let cx = match ending {
-        Ending::Passed(cx) => Some(cx),
+        Ending::Passed(cx) => Some(*cx),
         Ending::Failed(failed) => {
             let error: &StateError = failed.error();
             report.outcome = "failed";

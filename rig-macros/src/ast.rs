@@ -2,7 +2,6 @@
 //! steps and its cleanup, with the inert attributes taken off the items.
 
 use crate::attr::{Errors, StepArgs};
-use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Attribute, Ident, Item, ItemFn, ItemMod, UseTree};
 
@@ -19,8 +18,6 @@ pub(crate) enum Role {
 pub(crate) struct StateDecl {
     pub(crate) ident: Ident,
     pub(crate) role: Role,
-    /// The span of the `#[initial]`/`#[terminal]` marker, for errors about it.
-    pub(crate) marker: Span,
     pub(crate) doc: String,
 }
 
@@ -81,7 +78,7 @@ pub(crate) fn doc_text(attrs: &[Attribute]) -> String {
         .to_string()
 }
 
-fn role_of(attrs: &[Attribute], errors: &mut Errors) -> (Role, Span) {
+fn role_of(attrs: &[Attribute], errors: &mut Errors) -> Role {
     let initial = find(attrs, "initial");
     let terminal = find(attrs, "terminal");
     if let (Some(_), Some(t)) = (initial, terminal) {
@@ -99,9 +96,9 @@ fn role_of(attrs: &[Attribute], errors: &mut Errors) -> (Role, Span) {
         }
     }
     match (initial, terminal) {
-        (Some(a), _) => (Role::Initial, a.span()),
-        (None, Some(a)) => (Role::Terminal, a.span()),
-        (None, None) => (Role::Plain, Span::call_site()),
+        (Some(_), _) => Role::Initial,
+        (None, Some(_)) => Role::Terminal,
+        (None, None) => Role::Plain,
     }
 }
 
@@ -142,7 +139,7 @@ impl Workflow {
         for item in items.iter_mut() {
             match item {
                 Item::Struct(s) => {
-                    let (role, marker) = role_of(&s.attrs, &mut errors);
+                    let role = role_of(&s.attrs, &mut errors);
                     let is_unit = matches!(s.fields, syn::Fields::Unit);
                     if is_unit && !s.generics.params.is_empty() {
                         errors.push(syn::Error::new(
@@ -160,14 +157,13 @@ impl Workflow {
                         states.push(StateDecl {
                             ident: s.ident.clone(),
                             role,
-                            marker,
                             doc: doc_text(&s.attrs),
                         });
                     }
                     s.attrs.retain(|a| !is_marker(a));
                 }
                 Item::Use(u) if u.attrs.iter().any(is_marker) => {
-                    let (role, marker) = role_of(&u.attrs, &mut errors);
+                    let role = role_of(&u.attrs, &mut errors);
                     let mut idents = Vec::new();
                     imported_idents(&u.tree, &mut idents, &mut errors);
                     if role != Role::Plain && idents.len() > 1 {
@@ -180,7 +176,6 @@ impl Workflow {
                     states.extend(idents.into_iter().map(|ident| StateDecl {
                         ident,
                         role,
-                        marker,
                         doc: doc.clone(),
                     }));
                     u.attrs.retain(|a| !is_marker(a));

@@ -5,7 +5,7 @@
 use crate::ast::{Role, StepDecl, Workflow};
 use crate::valid::Graph;
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote};
 use syn::Ident;
 
 /// `verify_database` -> `VerifyDatabase`: the enum a branching step returns.
@@ -25,11 +25,15 @@ pub(crate) fn decision_ident(step: &Ident) -> Ident {
 }
 
 fn outcome_ident(step: &Ident) -> Ident {
-    format_ident!("{}Outcome", decision_ident(step))
+    format_ident!("{}Outcome", decision_ident(step), span = Span::call_site())
 }
 
 fn marker_ident(step: &Ident) -> Ident {
-    format_ident!("Can{}", decision_ident(step))
+    format_ident!("Can{}", decision_ident(step), span = Span::call_site())
+}
+
+fn retry_if_ident(step: &Ident) -> Ident {
+    format_ident!("__rig_retry_if_{}", step, span = Span::call_site())
 }
 
 /// The `stateDiagram-v2` text for the workflow.
@@ -70,8 +74,13 @@ fn step_meta(step: &StepDecl) -> TokenStream {
     let timeout = millis(step.args.timeout);
     let retries = step.args.retry.unwrap_or(0);
     let backoff = step.args.backoff.map_or(0, |m| m.0);
+    // A user's predicate is wrapped in the workflow module (see expand_step),
+    // so that its path resolves where the user wrote it.
     let predicate = match &step.args.retry_if {
-        Some(path) => quote!(#path),
+        Some(_) => {
+            let wrapper = retry_if_ident(step.ident());
+            quote!(super::#wrapper)
+        }
         None => quote!(::test_rig::__private::StateError::is_transient),
     };
     quote! {
@@ -87,6 +96,26 @@ fn step_meta(step: &StepDecl) -> TokenStream {
                 retry_if: #predicate,
             },
         }
+    }
+}
+
+/// The enum a branching step's function returns: one unit variant per target.
+/// Also emitted on error, so that the user's step bodies still resolve.
+pub(crate) fn decision_enum(step: &StepDecl) -> TokenStream {
+    if !step.is_branching() {
+        return TokenStream::new();
+    }
+    let decision = decision_ident(step.ident());
+    let targets = &step.args.to;
+    let doc = format!(
+        "Which state step `{}` moved to: what the step function returns.",
+        step.ident()
+    );
+    let variant_docs = targets.iter().map(|t| format!("The step moved to `{t}`."));
+    quote! {
+        #[doc = #doc]
+        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy, ::core::cmp::PartialEq, ::core::cmp::Eq)]
+        pub enum #decision { #(#[doc = #variant_docs] #targets),* }
     }
 }
 
@@ -127,29 +156,30 @@ fn expand_step(wf: &Workflow, index: usize, step: &StepDecl) -> StepCode {
     );
     let mut parent_items = TokenStream::new();
     let mut inner_items = TokenStream::new();
+    if let Some(path) = &step.args.retry_if {
+        let wrapper = retry_if_ident(name);
+        parent_items.extend(quote! {
+            fn #wrapper(error: &::test_rig::__private::StateError) -> bool {
+                (#path)(error)
+            }
+        });
+    }
     let mut outcome_export = None;
 
     let (value_ty, decide_body, returned_ty, on_ok) = if step.is_branching() {
         let decision = decision_ident(name);
         let outcome = outcome_ident(name);
         outcome_export = Some(outcome.clone());
-        let decision_doc =
-            format!("Which state step `{name_str}` moved to: what the step function returns.");
         let outcome_doc = format!(
             "The handle after step `{name_str}`, in whichever state the step chose: match it to go on."
         );
         let variant_docs = targets.iter().map(|t| format!("The step moved to `{t}`."));
-        let variant_docs2 = variant_docs.clone();
         let indices = 0..targets.len();
-        parent_items.extend(quote! {
-            #[doc = #decision_doc]
-            #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy, ::core::cmp::PartialEq, ::core::cmp::Eq)]
-            pub enum #decision { #(#[doc = #variant_docs] #targets),* }
-        });
+        parent_items.extend(decision_enum(step));
         inner_items.extend(quote! {
             #[doc = #outcome_doc]
             #[must_use = "a branch outcome must be matched to get the handle in the state the step chose"]
-            pub enum #outcome { #(#[doc = #variant_docs2] #targets(Conn<super::#targets>)),* }
+            pub enum #outcome { #(#[doc = #variant_docs] #targets(Conn<super::#targets>)),* }
             impl ::core::fmt::Debug for #outcome {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     match self { #(Self::#targets(c) => ::core::fmt::Debug::fmt(c, f)),* }
@@ -195,21 +225,25 @@ fn expand_step(wf: &Workflow, index: usize, step: &StepDecl) -> StepCode {
             ::std::boxed::Box::pin(async move { #run_fn(cx).await.map(|value| #decide_fn(&value)) })
         }
     });
-    let method = quote_spanned! {Span::call_site()=>
+    // The future's type does not mention `S`, so a call in the wrong state
+    // fails once, at the call, rather than again at every `.await`.
+    let method = quote! {
         #(#user_docs)*
         #[doc = ""]
         #[doc = #moves_doc]
-        pub async fn #name(self) -> ::core::result::Result<#returned_ty, ::test_rig::__private::StepFailed>
+        pub fn #name(self) -> ::test_rig::__private::BoxFuture<'static, ::core::result::Result<#returned_ty, ::test_rig::__private::StepFailed>>
         where
             S: #marker,
         {
             let mut cx = self.cx;
-            match ::test_rig::__private::drive_step(&WORKFLOW, #index, &mut cx, #run_fn, #decide_fn).await {
-                #on_ok,
-                ::core::result::Result::Err(error) => ::core::result::Result::Err(
-                    ::test_rig::__private::StepFailed::new(&WORKFLOW, #index, error, cx),
-                ),
-            }
+            ::std::boxed::Box::pin(async move {
+                match ::test_rig::__private::drive_step(&WORKFLOW, #index, &mut cx, #run_fn, #decide_fn).await {
+                    #on_ok,
+                    ::core::result::Result::Err(error) => ::core::result::Result::Err(
+                        ::test_rig::__private::StepFailed::new(&WORKFLOW, #index, error, cx),
+                    ),
+                }
+            })
         }
     };
     let erased = quote!(#erased_fn);
@@ -373,9 +407,12 @@ pub(crate) fn expand(wf: &Workflow, graph: &Graph, display_name: String) -> Toke
                     cleanup: #cleanup,
                 };
             }
+            #[allow(unused_imports)]
             pub use self::__rig::{Conn, State, META, WORKFLOW};
+            #[allow(unused_imports)]
             pub use self::__rig::{#(#outcomes),*};
             #[doc(hidden)]
+            #[allow(unused_imports)]
             pub use self::__rig::{#(#markers),*};
         }
     }

@@ -71,12 +71,12 @@ fn workflow_impl(
         (Ok(()), Ok(Some(graph))) => expand::expand(&wf, &graph, display_name),
         (Err(mut first), Err(second)) => {
             first.combine(second);
-            fallback::with_errors(&wf.module, first)
+            fallback::with_errors(&wf, first)
         }
-        (Err(e), _) | (Ok(()), Err(e)) => fallback::with_errors(&wf.module, e),
+        (Err(e), _) | (Ok(()), Err(e)) => fallback::with_errors(&wf, e),
         // validate returns no graph only alongside an error, here or from parsing.
         (Ok(()), Ok(None)) => fallback::with_errors(
-            &wf.module,
+            &wf,
             syn::Error::new(wf.name().span(), "the workflow could not be checked"),
         ),
     }

@@ -135,7 +135,7 @@ pub(crate) fn validate(wf: &Workflow, steps_complete: bool) -> syn::Result<Optio
         [first, rest @ ..] => {
             for s in rest {
                 errors.push(syn::Error::new(
-                    s.marker,
+                    s.ident.span(),
                     format!(
                         "workflow `{}` has two initial states, `{}` and `{}`: a workflow starts in exactly one",
                         wf.name(),

@@ -1,0 +1,17 @@
+// A step must be async.
+#[test_rig::workflow]
+mod flow {
+    use test_rig::prelude::*;
+
+    #[initial]
+    pub struct Start;
+    #[terminal]
+    pub struct Done;
+
+    #[step(Start -> Done)]
+    fn finish(_cx: &mut StateContext) -> Result<(), StateError> {
+        Ok(())
+    }
+}
+
+fn main() {}
