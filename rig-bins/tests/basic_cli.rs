@@ -1,0 +1,347 @@
+//! The `basic` binary against the real server: the happy path in both
+//! formats, and every kind of bad input with its exit code and message.
+
+use mysql_async::prelude::Queryable;
+use std::net::TcpListener;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use test_rig::ConnectionConfig;
+
+fn server() -> ConnectionConfig {
+    ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL")
+}
+
+/// Runs `basic` with `args`, no terminal, and none of the environment
+/// fallbacks unless a test sets them.
+fn basic(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_basic"));
+    cmd.args(args)
+        .env_remove("TEST_RIG_URL")
+        .env_remove("MYSQL_PWD")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("basic runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+async fn admin() -> mysql_async::Conn {
+    let s = server();
+    let opts = mysql_async::OptsBuilder::default()
+        .ip_or_hostname(s.host.clone())
+        .tcp_port(s.port)
+        .user(Some(s.user.clone()))
+        .pass(s.password.as_ref().map(|p| p.expose().to_string()))
+        .prefer_socket(false);
+    mysql_async::Conn::new(opts)
+        .await
+        .expect("admin connection to the test server")
+}
+
+/// A user that exists only for one test, dropped afterwards.
+struct TempUser {
+    name: String,
+}
+
+impl TempUser {
+    async fn create(tag: &str, password: &str, grant_db: Option<&str>) -> TempUser {
+        let name = format!("rig_{tag}_{}", std::process::id());
+        let mut c = admin().await;
+        c.query_drop(format!("DROP USER IF EXISTS '{name}'@'%'"))
+            .await
+            .unwrap();
+        c.query_drop(format!(
+            "CREATE USER '{name}'@'%' IDENTIFIED BY '{password}'"
+        ))
+        .await
+        .unwrap();
+        if let Some(db) = grant_db {
+            c.query_drop(format!("GRANT SELECT ON `{db}`.* TO '{name}'@'%'"))
+                .await
+                .unwrap();
+        }
+        TempUser { name }
+    }
+
+    async fn drop_now(self) {
+        let mut c = admin().await;
+        c.query_drop(format!("DROP USER IF EXISTS '{}'@'%'", self.name))
+            .await
+            .unwrap();
+    }
+}
+
+fn url_for(user: &str, password: Option<&str>, database: &str) -> String {
+    let s = server();
+    let auth = match password {
+        Some(p) => format!("{user}:{p}"),
+        None => user.to_string(),
+    };
+    format!("mysql://{auth}@{}/{database}", s.address())
+}
+
+fn server_url() -> String {
+    let s = server();
+    url_for(
+        &s.user,
+        s.password.as_ref().map(|p| p.expose()),
+        s.database.as_deref().unwrap_or("test"),
+    )
+}
+
+#[tokio::test]
+async fn happy_path_human_shows_every_transition_and_the_server() {
+    let out = basic(&["--url", &server_url()], &[]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    for (from, to, step) in [
+        ("ParsingConfig", "Connecting", "parse_config"),
+        ("Connecting", "TestingConnection", "connect"),
+        ("TestingConnection", "VerifyingDatabase", "test_connection"),
+        ("VerifyingDatabase", "GettingVersion", "verify_database"),
+        ("GettingVersion", "Completed", "get_version"),
+    ] {
+        let line = stdout
+            .lines()
+            .find(|l| l.contains(step))
+            .unwrap_or_else(|| panic!("no line for {step}:\n{stdout}"));
+        assert!(
+            line.contains(from) && line.contains(to) && line.contains(" ms"),
+            "{line}"
+        );
+    }
+    let mut c = admin().await;
+    let version: String = c.query_first("SELECT VERSION()").await.unwrap().unwrap();
+    assert!(
+        stdout.contains(&version),
+        "summary lacks `{version}`:\n{stdout}"
+    );
+    assert!(stdout.contains("database    test"), "{stdout}");
+}
+
+#[tokio::test]
+async fn happy_path_json_matches_the_server() {
+    let out = basic(&["--url", &server_url(), "--format", "json"], &[]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout).expect("stdout is one JSON document");
+    let mut c = admin().await;
+    let version: String = c.query_first("SELECT VERSION()").await.unwrap().unwrap();
+    assert_eq!(doc["outcome"], "passed");
+    assert_eq!(doc["exit_code"], 0);
+    assert_eq!(doc["server"]["version_string"], version.as_str());
+    let expected_flavor = if version.contains("MariaDB") {
+        "mariadb"
+    } else {
+        "mysql"
+    };
+    assert_eq!(doc["server"]["flavor"], expected_flavor);
+    assert_eq!(doc["database"], "test");
+    assert!(doc["round_trip_ms"].as_f64().unwrap() > 0.0);
+    let steps: Vec<&str> = doc["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "parse_config",
+            "connect",
+            "test_connection",
+            "verify_database",
+            "get_version"
+        ]
+    );
+    assert!(doc["error"].is_null());
+}
+
+#[test]
+fn malformed_url_is_a_usage_error_without_the_password() {
+    let out = basic(&["--url", "mysql://root:hunter2@127.0.0.1:99999/test"], &[]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains("invalid URL") && stderr.contains("1 to 65535"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("hunter2") && !stderr.contains("hunter2"));
+    assert_eq!(stderr.lines().count(), 1, "one line, no trace: {stderr}");
+}
+
+#[test]
+fn port_out_of_range_is_a_usage_error() {
+    let out = basic(&["-P", "70000"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("'70000'"));
+}
+
+#[test]
+fn conflicting_url_and_host_is_a_usage_error() {
+    let out = basic(&["--url", &server_url(), "-H", "127.0.0.1"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("cannot be used with"));
+}
+
+#[test]
+fn unresolvable_host_is_unreachable() {
+    let out = basic(&["-H", "no-such-host.invalid"], &[]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("host `no-such-host.invalid` does not resolve"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn nothing_listening_is_unreachable() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let out = basic(&["-H", "127.0.0.1", "-P", &port.to_string()], &[]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("connection refused"), "{stderr}");
+}
+
+#[test]
+fn silent_server_is_bounded_by_connect_timeout() {
+    // Accepts the TCP connection but never sends the greeting.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let started = Instant::now();
+    let out = basic(
+        &["-H", "127.0.0.1", "-P", &port, "--connect-timeout", "300ms"],
+        &[],
+    );
+    let elapsed = started.elapsed();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("did not answer within 300.0ms"), "{stderr}");
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    drop(listener);
+}
+
+#[tokio::test]
+async fn wrong_password_is_a_usage_error_and_never_echoed() {
+    let user = TempUser::create("pw", "right-one", None).await;
+    let out = basic(
+        &[
+            "--url",
+            &url_for(&user.name, Some("Wr0ngSecret"), ""),
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let (stdout, stderr) = text(&out);
+    user.drop_now().await;
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("access denied for user"), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["error"]["kind"], "configuration");
+    assert_eq!(doc["error"]["state"], "Connecting");
+    assert!(!stdout.contains("Wr0ngSecret") && !stderr.contains("Wr0ngSecret"));
+    assert!(doc["target"]["url"].as_str().unwrap().contains(":***@"));
+}
+
+#[tokio::test]
+async fn password_from_mysql_pwd_is_used() {
+    let user = TempUser::create("env", "from-env", Some("test")).await;
+    let s = server();
+    let out = basic(
+        &[
+            "-H",
+            &s.host,
+            "-P",
+            &s.port.to_string(),
+            "-u",
+            &user.name,
+            "-D",
+            "test",
+        ],
+        &[("MYSQL_PWD", "from-env")],
+    );
+    user.drop_now().await;
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+}
+
+#[test]
+fn unknown_database_lists_what_the_user_can_see() {
+    let out = basic(&["--url", &url_for_db("rig_no_such_db")], &[]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("database `rig_no_such_db` does not exist"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("test"), "lists visible databases: {stderr}");
+}
+
+fn url_for_db(db: &str) -> String {
+    let s = server();
+    url_for(&s.user, s.password.as_ref().map(|p| p.expose()), db)
+}
+
+#[tokio::test]
+async fn user_without_privileges_on_the_database_is_told_so() {
+    let db = format!("rig_priv_{}", std::process::id());
+    let mut c = admin().await;
+    c.query_drop(format!("CREATE DATABASE IF NOT EXISTS `{db}`"))
+        .await
+        .unwrap();
+    let user = TempUser::create("nopriv", "pw", None).await;
+    let out = basic(&["--url", &url_for(&user.name, Some("pw"), &db)], &[]);
+    user.drop_now().await;
+    c.query_drop(format!("DROP DATABASE `{db}`")).await.unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("has no privileges on database `{db}`")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn password_prompt_without_a_terminal_fails_fast() {
+    let started = Instant::now();
+    let out = basic(&["--url", &server_url(), "-p"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("standard input is not one"));
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn tls_required_follows_what_the_server_offers() {
+    let mut c = admin().await;
+    let have_ssl: Option<String> = c.query_first("SELECT @@have_ssl").await.unwrap_or(None);
+    let out = basic(&["--url", &server_url(), "--ssl-mode", "required"], &[]);
+    let (_, stderr) = text(&out);
+    if have_ssl.as_deref() == Some("YES") {
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+    } else {
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("does not offer TLS"), "{stderr}");
+    }
+}
+
+#[test]
+fn target_from_environment_url() {
+    let out = basic(&["--format", "json"], &[("TEST_RIG_URL", &server_url())]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("target from TEST_RIG_URL"), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["target"]["address"], server().address());
+}
