@@ -206,8 +206,14 @@ async fn a_step_is_retried_on_a_real_lock_wait_timeout() {
         .await
         .unwrap();
     assert_eq!(v, Some(1));
-    let seen = attempts.0.lock().unwrap();
-    let tries: Vec<&Transition> = seen.iter().filter(|t| t.step == "update_row").collect();
+    let tries: Vec<Transition> = attempts
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|t| t.step == "update_row")
+        .cloned()
+        .collect();
     assert!(tries.len() >= 2, "{tries:?}");
     assert!(
         tries[0].error.as_deref().unwrap_or("").contains("1205"),

@@ -161,6 +161,10 @@ impl Workflow {
                         });
                     }
                     s.attrs.retain(|a| !is_marker(a));
+                    if is_unit {
+                        // States are type-level markers: never built as values by design.
+                        s.attrs.push(syn::parse_quote!(#[allow(dead_code)]));
+                    }
                 }
                 Item::Use(u) if u.attrs.iter().any(is_marker) => {
                     let role = role_of(&u.attrs, &mut errors);
