@@ -22,7 +22,7 @@ pub enum OutputFormat {
 #[derive(Debug, Clone, Args)]
 pub struct ConnectionArgs {
     /// Server URL: mysql://user[:password]@host[:port][/database][?ssl-mode=...].
-    /// Without --url and without --host/--port, TEST_RIG_URL is used; without
+    /// Without --url and without --host/--port/--user/--database, TEST_RIG_URL is used; without
     /// that either, 127.0.0.1:4000 (TiDB) then 127.0.0.1:3306 are tried.
     #[arg(long, value_name = "URL", conflicts_with_all = ["host", "port", "user", "database"])]
     pub url: Option<String>,
