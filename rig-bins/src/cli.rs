@@ -21,7 +21,8 @@ pub enum OutputFormat {
 /// Where and how to connect.
 #[derive(Debug, Clone, Args)]
 pub struct ConnectionArgs {
-    /// Server URL: mysql://user[:password]@host[:port][/database][?ssl-mode=...].
+    /// Server URL: mysql://user:password@host:port/database?ssl-mode=MODE (all but
+    /// the host optional).
     /// Without --url and without --host/--port/--user/--database, TEST_RIG_URL is used; without
     /// that either, 127.0.0.1:4000 (TiDB) then 127.0.0.1:3306 are tried.
     #[arg(long, value_name = "URL", conflicts_with_all = ["host", "port", "user", "database"])]

@@ -2,6 +2,8 @@
 //! output helpers, and each tool's runner. The binaries in `src/bin` only
 //! parse their arguments and call into here.
 
+#![warn(missing_docs, unreachable_pub)]
+
 pub mod basic;
 pub mod cli;
 pub mod exit_code;

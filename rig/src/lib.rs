@@ -2,7 +2,7 @@
 //! annotated async functions and checked at compile time.
 //!
 //! A workflow is a module of states (unit structs) and steps (`async fn`s
-//! marked `#[step(From -> To)]`). [`workflow`] turns it into a typestate
+//! marked `#[step(From -> To)]`). [`workflow`](macro@workflow) turns it into a typestate
 //! handle `Conn<S>`: each step is a method that exists only in its source
 //! state and consumes the handle, so calling a step in the wrong state does
 //! not compile. The same module also yields an erased `WORKFLOW` that the
