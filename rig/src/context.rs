@@ -3,6 +3,7 @@
 //! the server, and a typed map for data that one step leaves for another.
 
 use crate::config::ConnectionConfig;
+use crate::coordinator::{Message, SharedState};
 use crate::error::StateError;
 use crate::flavor::ServerInfo;
 use crate::session::Session;
@@ -11,6 +12,8 @@ use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// The context a workflow's steps share.
 pub struct StateContext {
@@ -20,6 +23,8 @@ pub struct StateContext {
     server: Option<ServerInfo>,
     locals: HashMap<TypeId, Box<dyn Any + Send>>,
     observer: Option<Arc<dyn TransitionObserver>>,
+    shared: Option<SharedState>,
+    cancel: Option<CancellationToken>,
 }
 
 impl fmt::Debug for StateContext {
@@ -44,6 +49,8 @@ impl StateContext {
             server: None,
             locals: HashMap::new(),
             observer: None,
+            shared: None,
+            cancel: None,
         }
     }
 
@@ -129,6 +136,89 @@ impl StateContext {
 
     pub(crate) fn observer(&self) -> Option<&Arc<dyn TransitionObserver>> {
         self.observer.as_ref()
+    }
+
+    /// Closes the session, if any, and opens a new one (with the configured
+    /// database selected). A cleanup uses it after a cancel, when the
+    /// interrupted statement took the old session down with it.
+    pub async fn reconnect(&mut self) -> Result<&mut Session, StateError> {
+        if let Some(old) = self.session.take() {
+            // The old session may already be broken; closing it is a courtesy.
+            let _ = old.close().await;
+        }
+        let session = Session::connect(&self.config).await?;
+        Ok(self.session.insert(session))
+    }
+
+    /// Joins this context to a run's shared state (the coordinator does this).
+    pub fn set_shared(&mut self, shared: SharedState) {
+        self.shared = Some(shared);
+    }
+
+    /// The run's shared state, or [`StateError::NotCoordinated`].
+    pub fn shared(&self) -> Result<&SharedState, StateError> {
+        self.shared.as_ref().ok_or(StateError::NotCoordinated)
+    }
+
+    /// Lets `token` cancel this context's steps (the coordinator does this).
+    pub fn set_cancellation(&mut self, token: CancellationToken) {
+        self.cancel = Some(token);
+    }
+
+    /// The token that cancels this context's steps, if any.
+    pub fn cancellation(&self) -> Option<&CancellationToken> {
+        self.cancel.as_ref()
+    }
+
+    /// Whether the run was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.as_ref().is_some_and(|c| c.is_cancelled())
+    }
+
+    /// Waits until every participant still running reaches barrier `name`.
+    /// Fails at once if a participant failed; fails after `limit` otherwise.
+    pub async fn barrier(&self, name: &str, limit: Duration) -> Result<(), StateError> {
+        self.shared()?.barrier(&self.participant, name, limit).await
+    }
+
+    /// Sends `body` (anything serializable) to participant `to` under `topic`.
+    pub fn send(
+        &self,
+        to: &str,
+        topic: &str,
+        body: impl serde::Serialize,
+    ) -> Result<(), StateError> {
+        let body = serde_json::to_value(body).map_err(|e| {
+            StateError::step(format!("message `{topic}` cannot be serialized: {e}"))
+        })?;
+        self.shared()?.send(&self.participant, to, topic, body)
+    }
+
+    /// Receives the oldest message under `topic`, from anyone.
+    pub async fn recv(&self, topic: &str, limit: Duration) -> Result<Message, StateError> {
+        self.shared()?
+            .recv(&self.participant, topic, None, limit)
+            .await
+    }
+
+    /// Receives the oldest message under `topic` from participant `from`.
+    pub async fn recv_from(
+        &self,
+        from: &str,
+        topic: &str,
+        limit: Duration,
+    ) -> Result<Message, StateError> {
+        self.shared()?
+            .recv(&self.participant, topic, Some(from), limit)
+            .await
+    }
+
+    /// Adds an application event to the run's log and broadcast.
+    pub fn publish(&self, name: &str, data: impl serde::Serialize) -> Result<(), StateError> {
+        let data = serde_json::to_value(data)
+            .map_err(|e| StateError::step(format!("event `{name}` cannot be serialized: {e}")))?;
+        self.shared()?.publish(&self.participant, name, data);
+        Ok(())
     }
 }
 

@@ -108,6 +108,41 @@ pub enum StateError {
     /// A step needed a session but the context has none (or it was closed).
     #[error("no open session: {0}")]
     NoSession(&'static str),
+    /// A barrier or receive gave up because another participant failed.
+    #[error("{waiting_for}: participant `{peer}` failed ({reason})")]
+    PeerFailed {
+        /// What was being waited for, e.g. `barrier \`table-ready\``.
+        waiting_for: String,
+        /// The participant that failed.
+        peer: String,
+        /// Its error.
+        reason: String,
+    },
+    /// A receive can never succeed: every participant that could send has finished.
+    #[error("{waiting_for}: no participant that could send it is still running")]
+    NoLivePeers {
+        /// What was being waited for.
+        waiting_for: String,
+    },
+    /// A barrier or receive did not complete within its timeout.
+    #[error("{waiting_for}: nothing after {:.1?}", after)]
+    WaitTimeout {
+        /// What was being waited for.
+        waiting_for: String,
+        /// The timeout.
+        after: Duration,
+    },
+    /// A message was addressed to a participant the run does not have.
+    #[error("no participant named `{0}` in this run")]
+    UnknownParticipant(String),
+    /// A coordination call was made on a context that runs outside a coordinator.
+    #[error(
+        "this context is not part of a coordinated run: barriers and messages need a Coordinator"
+    )]
+    NotCoordinated,
+    /// The run was cancelled (Ctrl-C or a programmatic cancel) while this step ran.
+    #[error("cancelled")]
+    Cancelled,
     /// A step found something wrong: the test's own verdict, not a framework failure.
     #[error("{0}")]
     Step(String),

@@ -65,17 +65,21 @@ extern crate self as test_rig;
 pub mod common_states;
 pub mod config;
 pub mod context;
+pub mod coordinator;
 pub mod error;
 pub mod failure;
 pub mod flavor;
+pub mod report;
 pub mod session;
 pub mod workflow;
 
 pub use config::{ConfigError, ConnectionConfig, Password, SslMode, TlsConfig};
 pub use context::StateContext;
+pub use coordinator::{Coordinator, ParticipantError, Phase, SharedState};
 pub use error::StateError;
 pub use failure::StepFailed;
 pub use flavor::{Flavor, ServerInfo, TidbBuild, Version};
+pub use report::RunReport;
 pub use session::Session;
 pub use test_rig_macros::{cleanup, initial, state, step, terminal, workflow};
 pub use workflow::{Transition, TransitionObserver, Workflow, WorkflowDef, WorkflowMeta};
@@ -83,8 +87,8 @@ pub use workflow::{Transition, TransitionObserver, Workflow, WorkflowDef, Workfl
 /// What a workflow module needs: `use test_rig::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        ConnectionConfig, Flavor, ServerInfo, Session, StateContext, StateError, StepFailed,
-        Workflow,
+        ConnectionConfig, Coordinator, Flavor, ParticipantError, ServerInfo, Session, StateContext,
+        StateError, StepFailed, Workflow,
     };
 }
 

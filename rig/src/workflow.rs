@@ -10,6 +10,7 @@ use crate::failure::StepFailed;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime};
+use tracing::Instrument;
 
 /// A boxed `Send` future, as steps and workflows return them.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -140,6 +141,8 @@ pub struct Transition {
     pub duration: Duration,
     /// The error, when the attempt failed.
     pub error: Option<String>,
+    /// The server's error code, when the server answered with an error.
+    pub error_code: Option<u16>,
     /// Whether a failed attempt will be retried.
     pub will_retry: bool,
 }
@@ -161,12 +164,19 @@ pub async fn drive_step<T>(
     decide: fn(&T) -> usize,
 ) -> Result<T, StateError> {
     let meta = &def.meta.steps[index];
+    let span = tracing::info_span!(
+        "step",
+        workflow = def.meta.name,
+        step = meta.name,
+        from = meta.from
+    );
+    let cancel = cx.cancellation().cloned().unwrap_or_default();
     let mut attempt = 0;
     loop {
         attempt += 1;
         let started = SystemTime::now();
         let clock = Instant::now();
-        let result =
+        let bounded = async {
             match meta.timeout {
                 Some(limit) => tokio::time::timeout(limit, run(cx)).await.unwrap_or(Err(
                     StateError::StepTimeout {
@@ -175,12 +185,24 @@ pub async fn drive_step<T>(
                     },
                 )),
                 None => run(cx).await,
-            };
+            }
+        };
+        // A cancel drops the step's future: a statement in flight takes its
+        // session down with it (see `Session`), which is what a cancel means.
+        let result = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => Err(StateError::Cancelled),
+            r = bounded.instrument(span.clone()) => r,
+        };
         let duration = clock.elapsed();
         let will_retry = match &result {
+            Err(StateError::Cancelled) | Ok(_) => false,
             Err(e) => attempt <= meta.retry.retries && (meta.retry.retry_if)(e),
-            Ok(_) => false,
         };
+        span.in_scope(|| match &result {
+            Ok(_) => tracing::debug!(attempt, ?duration, "step passed"),
+            Err(e) => tracing::info!(attempt, ?duration, will_retry, error = %e, "step failed"),
+        });
         if let Some(observer) = cx.observer() {
             observer.on_transition(&Transition {
                 participant: cx.participant().to_string(),
@@ -195,6 +217,7 @@ pub async fn drive_step<T>(
                 started,
                 duration,
                 error: result.as_ref().err().map(|e| e.to_string()),
+                error_code: result.as_ref().err().and_then(StateError::server_code),
                 will_retry,
             });
         }
@@ -221,6 +244,14 @@ pub trait Workflow: Send + Sync {
         Self: Sized,
     {
         Then { first: self, next }
+    }
+
+    /// Runs this workflow `times` times in a row on the same context.
+    fn repeat(self, times: u32) -> Repeat<Self>
+    where
+        Self: Sized,
+    {
+        Repeat { inner: self, times }
     }
 }
 
@@ -290,6 +321,28 @@ impl<A: Workflow, B: Workflow> Workflow for Then<A, B> {
         Box::pin(async move {
             let cx = self.first.run(cx).await?;
             self.next.run(cx).await
+        })
+    }
+}
+
+/// A workflow run several times in a row; see [`Workflow::repeat`].
+#[derive(Debug)]
+pub struct Repeat<W> {
+    inner: W,
+    times: u32,
+}
+
+impl<W: Workflow> Workflow for Repeat<W> {
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+
+    fn run<'a>(&'a self, mut cx: StateContext) -> BoxFuture<'a, Result<StateContext, StepFailed>> {
+        Box::pin(async move {
+            for _ in 0..self.times {
+                cx = self.inner.run(cx).await?;
+            }
+            Ok(cx)
         })
     }
 }

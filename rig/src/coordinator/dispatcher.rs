@@ -1,0 +1,113 @@
+//! The dispatcher owns the run's state: it consumes every executor's events
+//! in order, keeps each participant's record and the shared state up to
+//! date, feeds observers, and ends when every participant has finished.
+
+use crate::coordinator::events::{RunEvent, RunObserver};
+use crate::coordinator::shared::{Phase, SharedState};
+use crate::report::{ParticipantReport, TransitionRecord};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+pub(crate) struct Dispatcher {
+    shared: SharedState,
+    observers: Vec<Arc<dyn RunObserver>>,
+    records: Vec<ParticipantReport>,
+    index: HashMap<String, usize>,
+    started: Instant,
+}
+
+impl Dispatcher {
+    pub(crate) fn new(
+        shared: SharedState,
+        observers: Vec<Arc<dyn RunObserver>>,
+        records: Vec<ParticipantReport>,
+        started: Instant,
+    ) -> Self {
+        let index = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.name.clone(), i))
+            .collect();
+        Dispatcher {
+            shared,
+            observers,
+            records,
+            index,
+            started,
+        }
+    }
+
+    /// Consumes events until every participant has finished (or every
+    /// executor is gone), and returns the participants' records.
+    pub(crate) async fn run(
+        mut self,
+        mut events: UnboundedReceiver<RunEvent>,
+    ) -> Vec<ParticipantReport> {
+        let mut running = self.records.len();
+        while running > 0 {
+            let Some(event) = events.recv().await else {
+                break;
+            };
+            if matches!(event, RunEvent::Finished { .. }) {
+                running -= 1;
+            }
+            self.apply(&event);
+            for observer in &self.observers {
+                observer.on_event(&event);
+            }
+        }
+        self.records
+    }
+
+    fn apply(&mut self, event: &RunEvent) {
+        let Some(&i) = self.index.get(event.participant()) else {
+            return;
+        };
+        let now = self.started.elapsed();
+        let record = &mut self.records[i];
+        match event {
+            RunEvent::Started { .. } => record.started = Some(now),
+            RunEvent::Transition(t) => {
+                let start = t
+                    .started
+                    .duration_since(record.wall_start)
+                    .unwrap_or_default();
+                record.transitions.push(TransitionRecord {
+                    workflow: t.workflow.to_string(),
+                    step: t.step.to_string(),
+                    from: t.from.to_string(),
+                    to: t.to.map(str::to_string),
+                    attempt: t.attempt,
+                    start,
+                    duration: t.duration,
+                    error: t.error.clone(),
+                    error_code: t.error_code,
+                });
+                record.last_state = Some(t.to.unwrap_or(t.from).to_string());
+                if let Some(to) = t.to {
+                    self.shared.enter(&t.participant, to);
+                }
+            }
+            RunEvent::Finished {
+                participant,
+                phase,
+                error,
+            } => {
+                record.phase = *phase;
+                record.elapsed = now.saturating_sub(record.started.unwrap_or_default());
+                let mut error = error.clone();
+                if let Some(e) = error.as_mut() {
+                    if e.state.is_none() {
+                        e.state = record.last_state.clone();
+                    }
+                }
+                record.error = error.clone();
+                let reason = error.map(|e| e.message);
+                self.shared.finish(participant, *phase, reason);
+                debug_assert!(*phase != Phase::Running);
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! `RunEvent`: the one kind of message executors send to the dispatcher,
+//! which the dispatcher also hands to observers (progress displays).
+
+use crate::coordinator::shared::Phase;
+use crate::workflow::Transition;
+use serde::Serialize;
+
+/// Why a participant did not pass.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorRecord {
+    /// One line saying what went wrong.
+    pub message: String,
+    /// The server's error code, when the server answered with an error.
+    pub code: Option<u16>,
+    /// The state the participant was in.
+    pub state: Option<String>,
+    /// The step that failed, when a step failed.
+    pub step: Option<String>,
+    /// The cleanup's own failure, if the cleanup failed too.
+    pub cleanup_error: Option<String>,
+}
+
+/// Something that happened to one participant.
+#[derive(Debug, Clone)]
+pub enum RunEvent {
+    /// The participant's task started.
+    Started {
+        /// Participant name.
+        participant: String,
+    },
+    /// A step attempt ended.
+    Transition(Transition),
+    /// The participant ended.
+    Finished {
+        /// Participant name.
+        participant: String,
+        /// How it ended.
+        phase: Phase,
+        /// Why, when it did not pass.
+        error: Option<ErrorRecord>,
+    },
+}
+
+impl RunEvent {
+    /// The participant the event is about.
+    pub fn participant(&self) -> &str {
+        match self {
+            RunEvent::Started { participant } | RunEvent::Finished { participant, .. } => {
+                participant
+            }
+            RunEvent::Transition(t) => &t.participant,
+        }
+    }
+}
+
+/// Receives every event of a run as the dispatcher handles it.
+pub trait RunObserver: Send + Sync {
+    /// Called in order, from the dispatcher's task.
+    fn on_event(&self, event: &RunEvent);
+}

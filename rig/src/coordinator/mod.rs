@@ -1,0 +1,234 @@
+//! The coordinator: runs many participants at once, each on its own tokio
+//! task with its own session, sharing state, barriers and messages, and
+//! folds what happens into a [`RunReport`](crate::report::RunReport).
+//!
+//! The dispatcher (`dispatcher.rs`) owns the run's state; executors
+//! (`executor.rs`) run one participant each and only report to it, with the
+//! messages of `events.rs`; `shared.rs` is what steps see of each other.
+
+mod dispatcher;
+mod events;
+mod executor;
+mod shared;
+
+pub use events::{ErrorRecord, RunEvent, RunObserver};
+pub use shared::{LoggedEvent, Message, ParticipantStatus, Phase, SharedEvent, SharedState};
+
+use crate::config::{ConfigError, ConnectionConfig};
+use crate::context::StateContext;
+use crate::error::StateError;
+use crate::failure::StepFailed;
+use crate::report::{ParticipantReport, RunReport};
+use crate::workflow::{BoxFuture, Workflow};
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tokio_util::sync::CancellationToken;
+
+/// How a scenario closure ends when it does not pass: a failed step (with
+/// its state and context) or any other error; `?` converts both.
+#[derive(Debug, thiserror::Error)]
+pub enum ParticipantError {
+    /// A step failed.
+    #[error(transparent)]
+    Step(#[from] StepFailed),
+    /// Something outside a step failed (a barrier, a message, a check).
+    #[error(transparent)]
+    Error(#[from] StateError),
+}
+
+type Scenario =
+    Box<dyn FnOnce(StateContext) -> BoxFuture<'static, Result<(), ParticipantError>> + Send>;
+
+pub(crate) enum Body {
+    Workflow(Arc<dyn Workflow>),
+    Scenario(Scenario),
+}
+
+pub(crate) struct Participant {
+    pub(crate) name: String,
+    pub(crate) config: ConnectionConfig,
+    pub(crate) body: Body,
+}
+
+/// Runs participants concurrently and reports on all of them.
+pub struct Coordinator {
+    participants: Vec<(Participant, String)>,
+    names: HashSet<String>,
+    cancel: CancellationToken,
+    grace: Duration,
+    observers: Vec<Arc<dyn RunObserver>>,
+    ctrl_c: bool,
+}
+
+impl Default for Coordinator {
+    fn default() -> Self {
+        Coordinator {
+            participants: Vec::new(),
+            names: HashSet::new(),
+            cancel: CancellationToken::new(),
+            grace: Duration::from_secs(10),
+            observers: Vec::new(),
+            ctrl_c: false,
+        }
+    }
+}
+
+impl std::fmt::Debug for Coordinator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Coordinator")
+            .field("participants", &self.names)
+            .finish()
+    }
+}
+
+impl Coordinator {
+    /// An empty coordinator.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn add(
+        &mut self,
+        name: &str,
+        config: ConnectionConfig,
+        body: Body,
+        label: String,
+    ) -> Result<&mut Self, StateError> {
+        if name.is_empty() {
+            return Err(ConfigError::Invalid("a participant needs a non-empty name".into()).into());
+        }
+        if !self.names.insert(name.to_string()) {
+            return Err(
+                ConfigError::Invalid(format!("two participants are named `{name}`")).into(),
+            );
+        }
+        self.participants.push((
+            Participant {
+                name: name.to_string(),
+                config,
+                body,
+            },
+            label,
+        ));
+        Ok(self)
+    }
+
+    /// Adds a participant that runs `workflow` (erased, e.g.
+    /// `&common_states::WORKFLOW` or a chain of workflows) on its own session.
+    pub fn add_workflow(
+        &mut self,
+        name: &str,
+        config: ConnectionConfig,
+        workflow: impl Workflow + 'static,
+    ) -> Result<&mut Self, StateError> {
+        let label = workflow.name();
+        self.add(name, config, Body::Workflow(Arc::new(workflow)), label)
+    }
+
+    /// Adds a participant that runs `scenario`: an async closure that drives
+    /// typed handles by hand from the context it is given.
+    pub fn add_scenario<F, Fut>(
+        &mut self,
+        name: &str,
+        config: ConnectionConfig,
+        scenario: F,
+    ) -> Result<&mut Self, StateError>
+    where
+        F: FnOnce(StateContext) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), ParticipantError>> + Send + 'static,
+    {
+        let body = Body::Scenario(Box::new(move |cx| Box::pin(scenario(cx))));
+        self.add(name, config, body, "scenario".into())
+    }
+
+    /// How many participants were added.
+    pub fn len(&self) -> usize {
+        self.participants.len()
+    }
+
+    /// Whether no participant was added.
+    pub fn is_empty(&self) -> bool {
+        self.participants.is_empty()
+    }
+
+    /// A token that cancels the run when cancelled: every participant's
+    /// current step ends with [`StateError::Cancelled`], cleanups run.
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+
+    /// Cancels the run on Ctrl-C.
+    pub fn cancel_on_ctrl_c(&mut self) -> &mut Self {
+        self.ctrl_c = true;
+        self
+    }
+
+    /// How long a cancelled participant may take for its cleanup before it
+    /// is abandoned (default 10 s).
+    pub fn grace_period(&mut self, grace: Duration) -> &mut Self {
+        self.grace = grace;
+        self
+    }
+
+    /// Sends every event of the run to `observer` (e.g. a progress display).
+    pub fn observe(&mut self, observer: Arc<dyn RunObserver>) -> &mut Self {
+        self.observers.push(observer);
+        self
+    }
+
+    /// Runs every participant to its end and returns the report. Never
+    /// fails: what went wrong is in the report.
+    pub async fn run(self) -> RunReport {
+        let wall_start = SystemTime::now();
+        let started = Instant::now();
+        let shared = SharedState::new(self.participants.iter().map(|(p, _)| p.name.clone()));
+        let records: Vec<ParticipantReport> = self
+            .participants
+            .iter()
+            .map(|(p, label)| {
+                ParticipantReport::new(
+                    p.name.clone(),
+                    label.clone(),
+                    p.config.to_string(),
+                    wall_start,
+                )
+            })
+            .collect();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let cancel = self.cancel.clone();
+        let ctrl_c = self.ctrl_c.then(|| {
+            let cancel = cancel.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    tracing::warn!("interrupted: cancelling every participant");
+                    cancel.cancel();
+                }
+            })
+        });
+        for (participant, _) in self.participants {
+            tokio::spawn(executor::execute(
+                participant,
+                shared.clone(),
+                tx.clone(),
+                cancel.clone(),
+                self.grace,
+            ));
+        }
+        drop(tx);
+        let records = dispatcher::Dispatcher::new(shared.clone(), self.observers, records, started)
+            .run(rx)
+            .await;
+        if let Some(listener) = ctrl_c {
+            listener.abort();
+        }
+        RunReport::new(
+            wall_start,
+            started.elapsed(),
+            cancel.is_cancelled(),
+            records,
+            shared.events(),
+        )
+    }
+}
