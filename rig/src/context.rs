@@ -175,10 +175,26 @@ impl StateContext {
         self.cancel.as_ref().is_some_and(|c| c.is_cancelled())
     }
 
+    // The waits below return futures that own what they need instead of
+    // borrowing the context, so a scenario may hold them across `.await`
+    // without the context having to be `Sync`.
+
     /// Waits until every participant still running reaches barrier `name`.
     /// Fails at once if a participant failed; fails after `limit` otherwise.
-    pub async fn barrier(&self, name: &str, limit: Duration) -> Result<(), StateError> {
-        self.shared()?.barrier(&self.participant, name, limit).await
+    pub fn barrier(
+        &self,
+        name: &str,
+        limit: Duration,
+    ) -> impl std::future::Future<Output = Result<(), StateError>> + Send + 'static {
+        let (shared, me, name) = (
+            self.shared.clone(),
+            self.participant.clone(),
+            name.to_string(),
+        );
+        async move {
+            let shared = shared.ok_or(StateError::NotCoordinated)?;
+            shared.barrier(&me, &name, limit).await
+        }
     }
 
     /// Sends `body` (anything serializable) to participant `to` under `topic`.
@@ -195,22 +211,36 @@ impl StateContext {
     }
 
     /// Receives the oldest message under `topic`, from anyone.
-    pub async fn recv(&self, topic: &str, limit: Duration) -> Result<Message, StateError> {
-        self.shared()?
-            .recv(&self.participant, topic, None, limit)
-            .await
+    pub fn recv(
+        &self,
+        topic: &str,
+        limit: Duration,
+    ) -> impl std::future::Future<Output = Result<Message, StateError>> + Send + 'static {
+        self.receive(None, topic, limit)
     }
 
     /// Receives the oldest message under `topic` from participant `from`.
-    pub async fn recv_from(
+    pub fn recv_from(
         &self,
         from: &str,
         topic: &str,
         limit: Duration,
-    ) -> Result<Message, StateError> {
-        self.shared()?
-            .recv(&self.participant, topic, Some(from), limit)
-            .await
+    ) -> impl std::future::Future<Output = Result<Message, StateError>> + Send + 'static {
+        self.receive(Some(from), topic, limit)
+    }
+
+    fn receive(
+        &self,
+        from: Option<&str>,
+        topic: &str,
+        limit: Duration,
+    ) -> impl std::future::Future<Output = Result<Message, StateError>> + Send + 'static {
+        let (shared, me) = (self.shared.clone(), self.participant.clone());
+        let (from, topic) = (from.map(str::to_string), topic.to_string());
+        async move {
+            let shared = shared.ok_or(StateError::NotCoordinated)?;
+            shared.recv(&me, &topic, from.as_deref(), limit).await
+        }
     }
 
     /// Adds an application event to the run's log and broadcast.

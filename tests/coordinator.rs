@@ -1,0 +1,462 @@
+//! The coordinator against the real server: participants of different
+//! workflows in one run, a connection killed mid-step, a barrier with a
+//! failed peer, an unreachable target, cancellation, and the report's JSON
+//! and JUnit forms.
+
+use std::time::{Duration, Instant};
+use test_rig::common_states;
+use test_rig::prelude::*;
+use test_rig::{Phase, RunReport};
+
+fn server() -> ConnectionConfig {
+    ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL")
+}
+
+fn unreachable_target() -> ConnectionConfig {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    ConnectionConfig {
+        port,
+        connect_timeout: Duration::from_secs(2),
+        ..server()
+    }
+}
+
+struct TableName(String);
+
+/// Creates a table, writes and reads back a row, drops the table.
+#[test_rig::workflow(name = "scratch_table")]
+mod scratch {
+    use super::TableName;
+    use test_rig::prelude::*;
+
+    #[initial]
+    pub use test_rig::common_states::Completed as Ready;
+    pub struct Created;
+    pub struct Written;
+    #[terminal]
+    pub struct Dropped;
+
+    #[step(Ready -> Created)]
+    async fn create(cx: &mut StateContext) -> Result<(), StateError> {
+        let table = format!(
+            "rig_coord_{}_{}",
+            std::process::id(),
+            cx.participant().replace('-', "_")
+        );
+        cx.session()?
+            .execute(&format!("CREATE TABLE {table} (id INT PRIMARY KEY)"))
+            .await?;
+        cx.insert(TableName(table));
+        Ok(())
+    }
+
+    #[step(Created -> Written)]
+    async fn write(cx: &mut StateContext) -> Result<(), StateError> {
+        let table = cx.get::<TableName>().unwrap().0.clone();
+        let session = cx.session()?;
+        session
+            .execute(&format!("INSERT INTO {table} VALUES (7)"))
+            .await?;
+        let back: Option<i64> = session
+            .query_first(&format!("SELECT id FROM {table}"))
+            .await?;
+        if back != Some(7) {
+            return Err(StateError::step(format!("read back {back:?}, wrote 7")));
+        }
+        Ok(())
+    }
+
+    #[step(Written -> Dropped)]
+    async fn drop_table(cx: &mut StateContext) -> Result<(), StateError> {
+        let table = cx.get::<TableName>().unwrap().0.clone();
+        cx.session()?
+            .execute(&format!("DROP TABLE {table}"))
+            .await?;
+        Ok(())
+    }
+
+    #[cleanup]
+    async fn drop_if_left(cx: &mut StateContext) -> Result<(), StateError> {
+        if let Some(TableName(table)) = cx.remove::<TableName>() {
+            cx.reconnect()
+                .await?
+                .execute(&format!("DROP TABLE IF EXISTS {table}"))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Tells the killer its connection id, then sleeps in a statement.
+#[test_rig::workflow(name = "sleeper")]
+mod sleeper {
+    use std::time::Duration;
+    use test_rig::prelude::*;
+
+    #[initial]
+    pub use test_rig::common_states::Completed as Ready;
+    #[terminal]
+    pub struct Woke;
+
+    #[step(Ready -> Woke)]
+    async fn sleep(cx: &mut StateContext) -> Result<(), StateError> {
+        let id = cx.session()?.connection_id();
+        cx.send("killer", "connection-id", id)?;
+        let _: Vec<i64> = cx.session()?.query("SELECT SLEEP(20)").await?;
+        let _ = Duration::ZERO;
+        Ok(())
+    }
+}
+
+fn phase(report: &RunReport, name: &str) -> Phase {
+    report
+        .participant(name)
+        .unwrap_or_else(|| panic!("no {name}"))
+        .phase
+}
+
+#[tokio::test]
+async fn different_workflows_and_scenarios_in_one_run() {
+    let mut coord = Coordinator::new();
+    for i in 0..3 {
+        coord
+            .add_workflow(&format!("plain-{i}"), server(), &common_states::WORKFLOW)
+            .unwrap();
+        coord
+            .add_workflow(
+                &format!("table-{i}"),
+                server(),
+                (&common_states::WORKFLOW).then(&scratch::WORKFLOW),
+            )
+            .unwrap();
+    }
+    coord
+        .add_scenario("by-hand", server(), |cx| async move {
+            let ready = common_states::Conn::start(cx)
+                .parse_config()
+                .await?
+                .connect()
+                .await?;
+            let ready = match ready.test_connection().await? {
+                common_states::TestConnectionOutcome::VerifyingDatabase(c) => {
+                    c.verify_database().await?
+                }
+                common_states::TestConnectionOutcome::GettingVersion(c) => c,
+            };
+            let done = ready.get_version().await?;
+            done.context()
+                .barrier("all-identified", Duration::from_secs(10))
+                .await?;
+            Ok(())
+        })
+        .unwrap();
+    let report = coord.run().await;
+    assert!(report.passed(), "{}", report.to_human());
+    assert_eq!(report.summary.participants, 7);
+    let table = report.participant("table-1").unwrap();
+    assert_eq!(table.workflow, "common + scratch_table");
+    assert_eq!(table.last_state.as_deref(), Some("Dropped"));
+    let steps: Vec<&str> = table.transitions.iter().map(|t| t.step.as_str()).collect();
+    assert_eq!(
+        steps,
+        [
+            "parse_config",
+            "connect",
+            "test_connection",
+            "verify_database",
+            "get_version",
+            "create",
+            "write",
+            "drop_table"
+        ]
+    );
+    assert_eq!(
+        report.participant("by-hand").unwrap().last_state.as_deref(),
+        Some("Completed")
+    );
+}
+
+#[test]
+fn duplicate_and_empty_names_are_rejected() {
+    let mut coord = Coordinator::new();
+    coord
+        .add_workflow("a", server(), &common_states::WORKFLOW)
+        .unwrap();
+    let err = coord
+        .add_workflow("a", server(), &common_states::WORKFLOW)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("two participants are named `a`"),
+        "{err}"
+    );
+    assert!(coord
+        .add_workflow("", server(), &common_states::WORKFLOW)
+        .is_err());
+}
+
+#[tokio::test]
+async fn a_connection_killed_mid_step_fails_that_participant_only() {
+    let mut coord = Coordinator::new();
+    coord
+        .add_workflow(
+            "sleeper",
+            server(),
+            (&common_states::WORKFLOW).then(&sleeper::WORKFLOW),
+        )
+        .unwrap();
+    coord
+        .add_scenario("killer", server(), |cx| async move {
+            let msg = cx
+                .recv_from("sleeper", "connection-id", Duration::from_secs(10))
+                .await?;
+            let id = msg.body.as_u64().ok_or_else(|| StateError::step("no id"))?;
+            // Let the sleeper's statement start before killing its connection.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let mut admin = Session::connect(cx.config()).await?;
+            admin.execute(&format!("KILL {id}")).await?;
+            Ok(())
+        })
+        .unwrap();
+    for i in 0..3 {
+        coord
+            .add_workflow(
+                &format!("bystander-{i}"),
+                server(),
+                &common_states::WORKFLOW,
+            )
+            .unwrap();
+    }
+    let started = Instant::now();
+    let report = coord.run().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the kill ended the sleep"
+    );
+    assert_eq!(
+        phase(&report, "sleeper"),
+        Phase::Failed,
+        "{}",
+        report.to_human()
+    );
+    let error = report
+        .participant("sleeper")
+        .unwrap()
+        .error
+        .clone()
+        .unwrap();
+    assert_eq!(error.state.as_deref(), Some("Ready"));
+    assert_eq!(error.step.as_deref(), Some("sleep"));
+    assert_eq!(
+        phase(&report, "killer"),
+        Phase::Passed,
+        "{}",
+        report.to_human()
+    );
+    for i in 0..3 {
+        assert_eq!(phase(&report, &format!("bystander-{i}")), Phase::Passed);
+    }
+}
+
+#[tokio::test]
+async fn a_barrier_with_a_failed_peer_returns_promptly() {
+    let mut coord = Coordinator::new();
+    let mut broken = server();
+    broken.database = Some("rig_no_such_database".into());
+    coord
+        .add_workflow("broken", broken, &common_states::WORKFLOW)
+        .unwrap();
+    coord
+        .add_scenario("waiter", server(), |cx| async move {
+            cx.barrier("never-complete", Duration::from_secs(60))
+                .await?;
+            Ok(())
+        })
+        .unwrap();
+    let started = Instant::now();
+    let report = coord.run().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(phase(&report, "broken"), Phase::Failed);
+    let broken = report.participant("broken").unwrap().error.clone().unwrap();
+    assert_eq!(broken.state.as_deref(), Some("VerifyingDatabase"));
+    assert_eq!(broken.code, Some(1049));
+    let waiter = report.participant("waiter").unwrap().error.clone().unwrap();
+    assert!(
+        waiter
+            .message
+            .contains("barrier `never-complete`: participant `broken` failed"),
+        "{}",
+        waiter.message
+    );
+}
+
+#[tokio::test]
+async fn one_unreachable_target_fails_alone() {
+    let mut coord = Coordinator::new();
+    coord
+        .add_workflow("gone", unreachable_target(), &common_states::WORKFLOW)
+        .unwrap();
+    for i in 0..4 {
+        coord
+            .add_workflow(&format!("ok-{i}"), server(), &common_states::WORKFLOW)
+            .unwrap();
+    }
+    let report = coord.run().await;
+    assert_eq!(report.summary.passed, 4);
+    assert_eq!(report.summary.failed, 1);
+    let gone = report.participant("gone").unwrap();
+    assert_eq!(gone.last_state.as_deref(), Some("Connecting"));
+    assert!(gone
+        .error
+        .as_ref()
+        .unwrap()
+        .message
+        .contains("connection refused"));
+}
+
+#[tokio::test]
+async fn cancel_interrupts_every_participant_and_runs_cleanups() {
+    let mut coord = Coordinator::new();
+    for i in 0..3 {
+        coord
+            .add_workflow(
+                &format!("sleeper-{i}"),
+                server(),
+                (&common_states::WORKFLOW)
+                    .then(&scratch::WORKFLOW)
+                    .then(&sleepy::WORKFLOW),
+            )
+            .unwrap();
+    }
+    coord.grace_period(Duration::from_secs(5));
+    let cancel = coord.cancel_token();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        cancel.cancel();
+    });
+    let started = Instant::now();
+    let report = coord.run().await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(report.cancelled);
+    assert_eq!(report.summary.interrupted, 3, "{}", report.to_human());
+    for p in &report.participants {
+        assert_eq!(p.last_state.as_deref(), Some("Napping"), "{}", p.name);
+        assert_eq!(p.error.as_ref().unwrap().message, "cancelled");
+    }
+    // The cleanup dropped each participant's table although the session was gone.
+    let mut s = Session::connect(&server()).await.unwrap();
+    let left: Vec<String> = s
+        .query(&format!(
+            "SHOW TABLES LIKE 'rig\\_coord\\_{}\\_sleeper%'",
+            std::process::id()
+        ))
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "tables left behind: {left:?}");
+}
+
+/// After the scratch table is created (not dropped), naps in the server.
+#[test_rig::workflow(name = "sleepy")]
+mod sleepy {
+    use super::TableName;
+    use test_rig::prelude::*;
+
+    #[initial]
+    pub use super::scratch::Dropped as Rested;
+    pub struct Napping;
+    #[terminal]
+    pub struct Awake;
+
+    #[step(Rested -> Napping)]
+    async fn recreate(cx: &mut StateContext) -> Result<(), StateError> {
+        let table = format!(
+            "rig_coord_{}_{}",
+            std::process::id(),
+            cx.participant().replace('-', "_")
+        );
+        cx.session()?
+            .execute(&format!("CREATE TABLE {table} (id INT)"))
+            .await?;
+        cx.insert(TableName(table));
+        Ok(())
+    }
+
+    #[step(Napping -> Awake)]
+    async fn nap(cx: &mut StateContext) -> Result<(), StateError> {
+        let _: Vec<i64> = cx.session()?.query("SELECT SLEEP(30)").await?;
+        Ok(())
+    }
+
+    #[cleanup]
+    async fn drop_table(cx: &mut StateContext) -> Result<(), StateError> {
+        if let Some(TableName(table)) = cx.remove::<TableName>() {
+            cx.reconnect()
+                .await?
+                .execute(&format!("DROP TABLE IF EXISTS {table}"))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn json_and_junit_contain_every_participant() {
+    let mut coord = Coordinator::new();
+    coord
+        .add_workflow("good", server(), &common_states::WORKFLOW)
+        .unwrap();
+    coord
+        .add_workflow("bad <&>", unreachable_target(), &common_states::WORKFLOW)
+        .unwrap();
+    let report = coord.run().await;
+
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    let names: Vec<&str> = json["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["good", "bad <&>"]);
+    assert_eq!(json["participants"][0]["outcome"], "passed");
+    assert_eq!(json["participants"][1]["outcome"], "failed");
+    assert_eq!(json["participants"][1]["error"]["state"], "Connecting");
+    assert_eq!(
+        json["participants"][0]["transitions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    assert_eq!(json["summary"]["failed"], 1);
+
+    let xml = report.to_junit("coordinator-test");
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut testcases = Vec::new();
+    let mut failures = 0;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Start(e) if e.name().as_ref() == b"testcase" => {
+                let name = e
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.as_ref() == b"name")
+                    .map(|a| a.unescape_value().unwrap().into_owned())
+                    .unwrap();
+                testcases.push(name);
+            }
+            quick_xml::events::Event::Start(e) if e.name().as_ref() == b"failure" => failures += 1,
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(testcases, ["good", "bad <&>"]);
+    assert_eq!(failures, 1);
+}
