@@ -151,8 +151,8 @@ pub struct TransitionJson {
 /// The failure in the JSON report.
 #[derive(Debug, Serialize)]
 pub struct ErrorJson {
-    /// `configuration`, `unreachable`, `failed` or `interrupted`.
-    pub kind: &'static str,
+    /// `configuration`, `unreachable`, `failed` or `cancelled`.
+    pub kind: test_rig::ErrorClass,
     /// One line saying what went wrong.
     pub message: String,
     /// The state the workflow was in, if it had started.
@@ -264,7 +264,7 @@ fn build_report(
             report.outcome = "failed";
             report.exit_code = exit_code::for_error(error);
             report.error = Some(ErrorJson {
-                kind: exit_code::error_kind(error),
+                kind: error.class(),
                 message: error.to_string(),
                 state: Some(failed.state()),
                 step: Some(failed.step()),
@@ -275,7 +275,7 @@ fn build_report(
             report.outcome = "interrupted";
             report.exit_code = exit_code::INTERRUPTED;
             report.error = Some(ErrorJson {
-                kind: "interrupted",
+                kind: test_rig::ErrorClass::Cancelled,
                 message: "interrupted".into(),
                 state: transitions.last().and_then(|t| t.to.or(Some(t.from))),
                 step: None,

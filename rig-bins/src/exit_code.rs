@@ -1,6 +1,6 @@
 //! The documented exit codes shared by every tool, and how errors map to them.
 
-use test_rig::StateError;
+use test_rig::{ErrorClass, StateError};
 
 /// Everything passed.
 pub const OK: u8 = 0;
@@ -13,24 +13,19 @@ pub const UNREACHABLE: u8 = 3;
 /// Interrupted (Ctrl-C).
 pub const INTERRUPTED: u8 = 130;
 
-/// The exit code for a run that ended with `error`.
-pub fn for_error(error: &StateError) -> u8 {
-    if error.is_unreachable() {
-        UNREACHABLE
-    } else if error.is_configuration() {
-        USAGE
-    } else {
-        FAILED
+/// The exit code for an error of class `class`.
+pub fn for_class(class: ErrorClass) -> u8 {
+    match class {
+        ErrorClass::Unreachable => UNREACHABLE,
+        ErrorClass::Configuration => USAGE,
+        ErrorClass::Cancelled => INTERRUPTED,
+        ErrorClass::Failed => FAILED,
     }
 }
 
-/// A short machine-readable name for the class of `error`, for JSON output.
-pub fn error_kind(error: &StateError) -> &'static str {
-    match for_error(error) {
-        UNREACHABLE => "unreachable",
-        USAGE => "configuration",
-        _ => "failed",
-    }
+/// The exit code for a run that ended with `error`.
+pub fn for_error(error: &StateError) -> u8 {
+    for_class(error.class())
 }
 
 #[cfg(test)]
@@ -51,6 +46,6 @@ mod tests {
         };
         assert_eq!(for_error(&denied), USAGE);
         assert_eq!(for_error(&StateError::step("wrong row count")), FAILED);
-        assert_eq!(error_kind(&denied), "configuration");
+        assert_eq!(for_error(&StateError::Cancelled), INTERRUPTED);
     }
 }

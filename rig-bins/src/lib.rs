@@ -6,6 +6,10 @@
 
 pub mod basic;
 pub mod cli;
+pub mod config_file;
 pub mod exit_code;
+pub mod logging;
+pub mod multi;
+pub mod progress;
 pub mod render;
 pub mod target;

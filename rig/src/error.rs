@@ -156,6 +156,20 @@ fn visible_list(visible: &[String]) -> String {
     }
 }
 
+/// The broad class of an error: what a tool's exit code is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorClass {
+    /// Bad settings, credentials, or a database the user cannot use.
+    Configuration,
+    /// The server could not be reached.
+    Unreachable,
+    /// The run was cancelled.
+    Cancelled,
+    /// Anything else: a check, a statement or the connection failed.
+    Failed,
+}
+
 /// Codes that mean "the transaction lost a race; running it again may succeed".
 const TRANSIENT_CODES: &[u16] = &[
     1205, // lock wait timeout
@@ -215,6 +229,19 @@ impl StateError {
     pub fn is_transient(&self) -> bool {
         self.server_code()
             .is_some_and(|code| TRANSIENT_CODES.contains(&code))
+    }
+
+    /// The error's class.
+    pub fn class(&self) -> ErrorClass {
+        if self.is_unreachable() {
+            ErrorClass::Unreachable
+        } else if self.is_configuration() {
+            ErrorClass::Configuration
+        } else if matches!(self, StateError::Cancelled) {
+            ErrorClass::Cancelled
+        } else {
+            ErrorClass::Failed
+        }
     }
 
     /// Whether this failure means the server could not be reached at all

@@ -76,7 +76,7 @@ pub mod workflow;
 pub use config::{ConfigError, ConnectionConfig, Password, SslMode, TlsConfig};
 pub use context::StateContext;
 pub use coordinator::{Coordinator, ParticipantError, Phase, SharedState};
-pub use error::StateError;
+pub use error::{ErrorClass, StateError};
 pub use failure::StepFailed;
 pub use flavor::{Flavor, ServerInfo, TidbBuild, Version};
 pub use report::RunReport;

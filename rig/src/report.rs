@@ -212,7 +212,7 @@ impl RunReport {
                 [
                     p.name.clone(),
                     p.workflow.clone(),
-                    format!("{:?}", p.phase).to_lowercase(),
+                    p.phase.to_string(),
                     p.last_state.clone().unwrap_or_else(|| "-".into()),
                     p.transitions.len().to_string(),
                     human_duration(p.elapsed),

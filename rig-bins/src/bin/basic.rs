@@ -6,5 +6,6 @@ use test_rig_bins::basic::{run, BasicArgs};
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    test_rig_bins::logging::init();
     ExitCode::from(run(BasicArgs::parse()).await)
 }

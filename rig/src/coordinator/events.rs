@@ -2,12 +2,15 @@
 //! which the dispatcher also hands to observers (progress displays).
 
 use crate::coordinator::shared::Phase;
+use crate::error::ErrorClass;
 use crate::workflow::Transition;
 use serde::Serialize;
 
 /// Why a participant did not pass.
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorRecord {
+    /// `configuration`, `unreachable`, `cancelled` or `failed`.
+    pub class: ErrorClass,
     /// One line saying what went wrong.
     pub message: String,
     /// The server's error code, when the server answered with an error.
@@ -18,6 +21,20 @@ pub struct ErrorRecord {
     pub step: Option<String>,
     /// The cleanup's own failure, if the cleanup failed too.
     pub cleanup_error: Option<String>,
+}
+
+impl ErrorRecord {
+    /// A record with only a class and a message.
+    pub fn bare(class: ErrorClass, message: String) -> Self {
+        ErrorRecord {
+            class,
+            message,
+            code: None,
+            state: None,
+            step: None,
+            cleanup_error: None,
+        }
+    }
 }
 
 /// Something that happened to one participant.

@@ -7,7 +7,7 @@ use crate::context::StateContext;
 use crate::coordinator::events::{ErrorRecord, RunEvent};
 use crate::coordinator::shared::{Phase, SharedState};
 use crate::coordinator::{Body, Participant, ParticipantError};
-use crate::error::StateError;
+use crate::error::ErrorClass;
 use crate::workflow::{Transition, TransitionObserver};
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +29,7 @@ impl TransitionObserver for Forward {
 fn record(error: &ParticipantError) -> ErrorRecord {
     match error {
         ParticipantError::Step(failed) => ErrorRecord {
+            class: failed.error().class(),
             message: failed.error().to_string(),
             code: failed.error().server_code(),
             state: Some(failed.state().to_string()),
@@ -36,6 +37,7 @@ fn record(error: &ParticipantError) -> ErrorRecord {
             cleanup_error: failed.cleanup_error().map(|e| e.to_string()),
         },
         ParticipantError::Error(e) => ErrorRecord {
+            class: e.class(),
             message: e.to_string(),
             code: e.server_code(),
             state: None,
@@ -46,10 +48,11 @@ fn record(error: &ParticipantError) -> ErrorRecord {
 }
 
 fn is_cancel(error: &ParticipantError) -> bool {
-    match error {
-        ParticipantError::Step(f) => matches!(f.error(), StateError::Cancelled),
-        ParticipantError::Error(e) => matches!(e, StateError::Cancelled),
-    }
+    let error = match error {
+        ParticipantError::Step(f) => f.error(),
+        ParticipantError::Error(e) => e,
+    };
+    error.class() == ErrorClass::Cancelled
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
@@ -107,13 +110,7 @@ pub(crate) async fn execute(
             };
             (
                 Phase::Failed,
-                Some(ErrorRecord {
-                    message,
-                    code: None,
-                    state: None,
-                    step: None,
-                    cleanup_error: None,
-                }),
+                Some(ErrorRecord::bare(ErrorClass::Failed, message)),
             )
         }
         None => {
@@ -121,13 +118,7 @@ pub(crate) async fn execute(
             let message = format!("did not stop within {grace:?} of the cancel; abandoned");
             (
                 Phase::Interrupted,
-                Some(ErrorRecord {
-                    message,
-                    code: None,
-                    state: None,
-                    step: None,
-                    cleanup_error: None,
-                }),
+                Some(ErrorRecord::bare(ErrorClass::Cancelled, message)),
             )
         }
     };

@@ -24,6 +24,24 @@ pub enum Phase {
     Interrupted,
 }
 
+impl Phase {
+    /// `running`, `passed`, `failed` or `interrupted`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Running => "running",
+            Phase::Passed => "passed",
+            Phase::Failed => "failed",
+            Phase::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A participant as the others can see it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ParticipantStatus {
@@ -225,7 +243,7 @@ impl SharedState {
             p.error = error.clone();
         }
         if phase != Phase::Passed && shared.first_failure.is_none() {
-            let reason = error.unwrap_or_else(|| format!("{phase:?}").to_lowercase());
+            let reason = error.unwrap_or_else(|| phase.to_string());
             shared.first_failure = Some((participant.to_string(), reason));
         }
         self.log(

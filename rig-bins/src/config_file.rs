@@ -1,0 +1,233 @@
+//! The `--config FILE.toml` format: a list of named connections, each a URL
+//! or host/port/user/database, with the password inline or in a named
+//! environment variable. Unknown keys, duplicate ids and empty lists are
+//! errors that name the file.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use test_rig::config::{parse_duration, parse_port};
+use test_rig::{ConnectionConfig, Password, SslMode};
+
+/// One `[[connection]]` entry as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    id: String,
+    url: Option<String>,
+    host: Option<String>,
+    port: Option<toml::Value>,
+    user: Option<String>,
+    database: Option<String>,
+    password: Option<String>,
+    password_env: Option<String>,
+    ssl_mode: Option<String>,
+    ssl_ca: Option<PathBuf>,
+    connect_timeout: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    connection: Vec<Entry>,
+}
+
+/// A named connection from the file.
+#[derive(Debug, Clone)]
+pub struct NamedConnection {
+    /// The entry's `id`.
+    pub id: String,
+    /// Where it connects.
+    pub config: ConnectionConfig,
+}
+
+/// Defaults from the command line for what an entry leaves out.
+#[derive(Debug, Clone, Copy)]
+pub struct Defaults {
+    /// `--connect-timeout`.
+    pub connect_timeout: Duration,
+    /// `--ssl-mode`, if given.
+    pub ssl_mode: Option<SslMode>,
+}
+
+/// Reads and checks a connections file.
+pub fn load(path: &Path, defaults: Defaults) -> Result<Vec<NamedConnection>, String> {
+    let shown = path.display();
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read config `{shown}`: {e}"))?;
+    parse(&text, defaults).map_err(|e| format!("config `{shown}`: {e}"))
+}
+
+/// Parses the text of a connections file.
+pub fn parse(text: &str, defaults: Defaults) -> Result<Vec<NamedConnection>, String> {
+    let file: File =
+        toml::from_str(text).map_err(|e| e.to_string().trim_end().replace('\n', " "))?;
+    if file.connection.is_empty() {
+        return Err("lists no connections: add at least one [[connection]] with an id".into());
+    }
+    let mut seen = std::collections::HashSet::new();
+    file.connection
+        .into_iter()
+        .map(|entry| {
+            if !seen.insert(entry.id.clone()) {
+                return Err(format!(
+                    "two connections have id `{}`: ids must be unique",
+                    entry.id
+                ));
+            }
+            let id = entry.id.clone();
+            match entry.into_config(defaults) {
+                Ok(config) => Ok(NamedConnection { id, config }),
+                Err(e) => Err(format!("connection `{id}`: {e}")),
+            }
+        })
+        .collect()
+}
+
+impl Entry {
+    fn into_config(self, defaults: Defaults) -> Result<ConnectionConfig, String> {
+        if self.id.trim().is_empty() {
+            return Err("the id is empty".into());
+        }
+        let mut config = match &self.url {
+            Some(url) => {
+                if self.host.is_some()
+                    || self.port.is_some()
+                    || self.user.is_some()
+                    || self.database.is_some()
+                {
+                    return Err("give either `url` or host/port/user/database, not both".into());
+                }
+                ConnectionConfig::from_url(url).map_err(|e| e.to_string())?
+            }
+            None => ConnectionConfig {
+                host: self.host.clone().unwrap_or_else(|| "127.0.0.1".into()),
+                port: match &self.port {
+                    None => 3306,
+                    Some(toml::Value::Integer(n)) => {
+                        parse_port(&n.to_string()).map_err(|e| e.to_string())?
+                    }
+                    Some(toml::Value::String(s)) => parse_port(s).map_err(|e| e.to_string())?,
+                    Some(other) => {
+                        return Err(format!(
+                            "invalid port `{other}`: expected a number from 1 to 65535"
+                        ))
+                    }
+                },
+                user: self.user.clone().unwrap_or_else(|| "root".into()),
+                database: Some(self.database.clone().unwrap_or_else(|| "test".into())),
+                ..ConnectionConfig::default()
+            },
+        };
+        config.connect_timeout = match &self.connect_timeout {
+            Some(t) => parse_duration("connect_timeout", t).map_err(|e| e.to_string())?,
+            None => defaults.connect_timeout,
+        };
+        if let Some(mode) = self
+            .ssl_mode
+            .as_deref()
+            .map(str::parse::<SslMode>)
+            .transpose()
+            .map_err(|e| e.to_string())?
+            .or(defaults.ssl_mode)
+        {
+            config.tls.mode = mode;
+        }
+        if let Some(ca) = self.ssl_ca {
+            config.tls.ca = Some(ca);
+        }
+        match (self.password, self.password_env) {
+            (Some(_), Some(_)) => {
+                return Err("give either `password` or `password_env`, not both".into())
+            }
+            (Some(p), None) => config.password = Some(Password::new(p)),
+            (None, Some(var)) => {
+                let value = std::env::var(&var)
+                    .map_err(|_| format!("password_env names `{var}`, which is not set"))?;
+                config.password = Some(Password::new(value));
+            }
+            (None, None) => {}
+        }
+        config.validate().map_err(|e| e.to_string())?;
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFAULTS: Defaults = Defaults {
+        connect_timeout: Duration::from_secs(3),
+        ssl_mode: None,
+    };
+
+    #[test]
+    fn reads_urls_and_fields() {
+        std::env::set_var("RIG_TEST_PW_A", "s3cret");
+        let list = parse(
+            r#"
+            [[connection]]
+            id = "a"
+            host = "db1"
+            port = 4000
+            password_env = "RIG_TEST_PW_A"
+
+            [[connection]]
+            id = "b"
+            url = "mysql://app@db2:4001/shop"
+            connect_timeout = "1s"
+            "#,
+            DEFAULTS,
+        )
+        .unwrap();
+        assert_eq!(list[0].config.address(), "db1:4000");
+        assert_eq!(list[0].config.password.as_ref().unwrap().expose(), "s3cret");
+        assert_eq!(list[0].config.connect_timeout, Duration::from_secs(3));
+        assert_eq!(list[1].config.database.as_deref(), Some("shop"));
+        assert_eq!(list[1].config.connect_timeout, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn names_each_mistake() {
+        let cases = [
+            (
+                "[[connection]]\nid = \"a\"\nhots = \"x\"\n",
+                "unknown field `hots`",
+            ),
+            (
+                "[[connection]]\nid = \"a\"\n[[connection]]\nid = \"a\"\n",
+                "two connections have id `a`",
+            ),
+            ("", "lists no connections"),
+            (
+                "[[connection]]\nid = \"a\"\nport = 70000\n",
+                "invalid port `70000`",
+            ),
+            (
+                "[[connection]]\nid = \"a\"\nurl = \"mysql://h\"\nhost = \"h\"\n",
+                "either `url` or host",
+            ),
+            (
+                "[[connection]]\nid = \"a\"\npassword_env = \"RIG_SURELY_UNSET\"\n",
+                "`RIG_SURELY_UNSET`, which is not set",
+            ),
+            (
+                "[[connection]]\nid = \"a\"\nssl_mode = \"sometimes\"\n",
+                "invalid ssl mode `sometimes`",
+            ),
+            ("[[connection]\nid = 1", "line 1"),
+        ];
+        for (text, needle) in cases {
+            let err = parse(text, DEFAULTS).unwrap_err();
+            assert!(err.contains(needle), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn invalid_toml_names_line_and_column() {
+        let err = parse("[[connection]]\nid = \"a\"\nport = \n", DEFAULTS).unwrap_err();
+        assert!(err.contains("line 3, column"), "{err}");
+    }
+}

@@ -1,0 +1,191 @@
+//! The `simple_multi_connection` tool: the common workflow on many
+//! connections at once through the coordinator, optionally several times
+//! each, with a live progress display and a per-connection report.
+
+use crate::cli::{ConnectionArgs, OutputFormat, TargetError};
+use crate::config_file::{self, Defaults, NamedConnection};
+use crate::exit_code;
+use crate::progress::Progress;
+use clap::Parser;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use test_rig::common_states;
+use test_rig::{ConnectionConfig, Coordinator, ErrorClass, Phase, RunReport, Session, Workflow};
+
+/// Runs the common workflow (config, connect, test, database, version) on
+/// many connections concurrently and reports on each.
+///
+/// Exit codes: 0 all passed, 1 a connection failed, 2 bad usage or
+/// configuration, 3 no connection could reach its server, 130 interrupted.
+#[derive(Debug, Parser)]
+#[command(name = "simple_multi_connection", version)]
+pub struct MultiArgs {
+    /// Connection options (the target of every copy with --connections).
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
+
+    /// How many copies of the one target to run.
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "N",
+        default_value_t = 4,
+        conflicts_with = "config"
+    )]
+    pub connections: usize,
+
+    /// A TOML file listing connections (`[[connection]]` with id, url or
+    /// host/port/user/database, password or password_env, ssl_mode, ssl_ca,
+    /// connect_timeout).
+    #[arg(long, value_name = "FILE.toml", conflicts_with_all = ["url", "host", "port", "user", "database", "password"])]
+    pub config: Option<PathBuf>,
+
+    /// Runs the workflow this many times on each connection.
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub iterations: u32,
+
+    /// Output: human (a table per connection) or json (the run report).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+
+    /// Also writes the report as JUnit XML to this file.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+}
+
+async fn connections(args: &MultiArgs) -> Result<Vec<NamedConnection>, (u8, String)> {
+    if let Some(path) = &args.config {
+        let defaults = Defaults {
+            connect_timeout: args.conn.connect_timeout,
+            ssl_mode: args.conn.ssl_mode,
+        };
+        return config_file::load(path, defaults).map_err(|e| (exit_code::USAGE, e));
+    }
+    if args.connections == 0 {
+        return Err((
+            exit_code::USAGE,
+            "--connections 0: nothing to run; give at least 1".into(),
+        ));
+    }
+    let target = args.conn.resolve().await.map_err(|e| {
+        let code = match e {
+            TargetError::NothingFound(_) => exit_code::UNREACHABLE,
+            _ => exit_code::USAGE,
+        };
+        (code, e.to_string())
+    })?;
+    if let Some(note) = &target.note {
+        eprintln!("simple_multi_connection: {note}");
+    }
+    Ok((1..=args.connections)
+        .map(|i| NamedConnection {
+            id: format!("conn-{i}"),
+            config: target.config.clone(),
+        })
+        .collect())
+}
+
+/// Refuses a run that asks a server for more connections than it allows.
+/// A server that cannot be reached is left to the run, which reports it.
+async fn check_capacity(list: &[NamedConnection]) -> Result<(), String> {
+    let mut per_server: BTreeMap<String, (usize, &ConnectionConfig)> = BTreeMap::new();
+    for c in list {
+        per_server
+            .entry(c.config.address())
+            .or_insert((0, &c.config))
+            .0 += 1;
+    }
+    for (address, (wanted, config)) in per_server {
+        let Ok(mut probe) = Session::connect_server(config).await else {
+            continue;
+        };
+        let max: Option<u64> = probe
+            .query_first("SELECT @@max_connections")
+            .await
+            .unwrap_or(None);
+        let in_use: Option<(String, u64)> = probe
+            .query_first("SHOW GLOBAL STATUS LIKE 'Threads_connected'")
+            .await
+            .unwrap_or(None);
+        let _ = probe.close().await;
+        // TiDB reports 0: no limit.
+        let Some(max) = max.filter(|m| *m > 0) else {
+            continue;
+        };
+        // The probe itself is one of those in use, and is gone when the run starts.
+        let in_use = in_use.map_or(0, |(_, n)| n.saturating_sub(1));
+        let free = max.saturating_sub(in_use);
+        if wanted as u64 > free {
+            return Err(format!(
+                "{wanted} connections to {address} asked for, but the server allows {max} (max_connections) and {in_use} are in use: at most {free} more; lower --connections or raise max_connections"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn exit_for(report: &RunReport) -> u8 {
+    if report.cancelled {
+        return exit_code::INTERRUPTED;
+    }
+    if report.passed() {
+        return exit_code::OK;
+    }
+    // The worst class decides: configuration over unreachable over failed;
+    // "unreachable" only when no connection got through at all.
+    let classes: Vec<ErrorClass> = report
+        .participants
+        .iter()
+        .filter(|p| p.phase != Phase::Passed)
+        .filter_map(|p| p.error.as_ref().map(|e| e.class))
+        .collect();
+    if classes.contains(&ErrorClass::Configuration) {
+        exit_code::USAGE
+    } else if report.summary.passed == 0 && classes.iter().all(|c| *c == ErrorClass::Unreachable) {
+        exit_code::UNREACHABLE
+    } else {
+        exit_code::FAILED
+    }
+}
+
+/// Runs the tool and returns its exit code.
+pub async fn run(args: MultiArgs) -> u8 {
+    let list = match connections(&args).await {
+        Ok(list) => list,
+        Err((code, message)) => {
+            eprintln!("simple_multi_connection: error: {message}");
+            return code;
+        }
+    };
+    if let Err(message) = check_capacity(&list).await {
+        eprintln!("simple_multi_connection: error: {message}");
+        return exit_code::USAGE;
+    }
+    let progress = Arc::new(Progress::new(list.len()));
+    let mut coord = Coordinator::new();
+    coord.cancel_on_ctrl_c().observe(progress.clone());
+    for c in &list {
+        let workflow = (&common_states::WORKFLOW).repeat(args.iterations);
+        if let Err(e) = coord.add_workflow(&c.id, c.config.clone(), workflow) {
+            eprintln!("simple_multi_connection: error: {e}");
+            return exit_code::USAGE;
+        }
+    }
+    let report = coord.run().await;
+    progress.finish();
+    match args.format {
+        OutputFormat::Human => print!("{}", report.to_human()),
+        OutputFormat::Json => println!("{}", report.to_json()),
+    }
+    if let Some(path) = &args.junit {
+        if let Err(e) = std::fs::write(path, report.to_junit("simple_multi_connection")) {
+            eprintln!(
+                "simple_multi_connection: error: cannot write JUnit report `{}`: {e}",
+                path.display()
+            );
+            return exit_code::USAGE;
+        }
+    }
+    exit_for(&report)
+}

@@ -1,0 +1,282 @@
+//! The `simple_multi_connection` binary against the real server: many
+//! connections and iterations, a config file, bad input, JUnit output, and
+//! Ctrl-C producing a partial report.
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use test_rig::ConnectionConfig;
+
+fn server_url() -> String {
+    let s = ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL");
+    let password = s
+        .password
+        .as_ref()
+        .map(|p| format!(":{}", p.expose()))
+        .unwrap_or_default();
+    format!(
+        "mysql://{}{password}@{}/{}",
+        s.user,
+        s.address(),
+        s.database.as_deref().unwrap_or("test")
+    )
+}
+
+fn tool() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_simple_multi_connection"));
+    cmd.env_remove("TEST_RIG_URL")
+        .env_remove("MYSQL_PWD")
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    tool().args(args).output().expect("the tool runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is JSON ({e}): {}",
+            String::from_utf8_lossy(&o.stdout)
+        )
+    })
+}
+
+fn config_file(text: &str) -> temp::Temp {
+    temp::Temp::with(text)
+}
+
+/// A file under the target directory, removed on drop.
+mod temp {
+    pub struct Temp(pub std::path::PathBuf);
+
+    impl Temp {
+        pub fn with(text: &str) -> Temp {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let path = std::env::temp_dir().join(format!(
+                "rig-multi-{}-{}.toml",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            std::fs::write(&path, text).unwrap();
+            Temp(path)
+        }
+
+        pub fn path(&self) -> &str {
+            self.0.to_str().unwrap()
+        }
+    }
+
+    impl Drop for Temp {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
+
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn many_connections_and_iterations_all_pass() {
+    let out = run(&[
+        "--url",
+        &server_url(),
+        "-n",
+        "8",
+        "--iterations",
+        "3",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["summary"]["passed"], 8);
+    for p in doc["participants"].as_array().unwrap() {
+        assert_eq!(p["outcome"], "passed");
+        assert_eq!(
+            p["transitions"].as_array().unwrap().len(),
+            15,
+            "5 steps x 3 iterations"
+        );
+        assert_eq!(p["last_state"], "Completed");
+    }
+}
+
+#[test]
+fn config_file_with_an_unreachable_entry() {
+    let file = config_file(&format!(
+        "[[connection]]\nid = \"local-a\"\nurl = \"{url}\"\n\n[[connection]]\nid = \"local-b\"\nurl = \"{url}\"\n\n[[connection]]\nid = \"nowhere\"\nhost = \"127.0.0.1\"\nport = {port}\nconnect_timeout = \"2s\"\n",
+        url = server_url(),
+        port = closed_port()
+    ));
+    let out = run(&["--config", file.path(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let outcomes: Vec<(String, String)> = doc["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("local-a".into(), "passed".into()),
+            ("local-b".into(), "passed".into()),
+            ("nowhere".into(), "failed".into())
+        ]
+    );
+    assert_eq!(doc["participants"][2]["error"]["class"], "unreachable");
+    assert_eq!(doc["participants"][2]["last_state"], "Connecting");
+}
+
+#[test]
+fn every_target_unreachable_exits_3() {
+    let out = run(&[
+        "-H",
+        "127.0.0.1",
+        "-P",
+        &closed_port().to_string(),
+        "-n",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
+
+#[test]
+fn bad_config_files_are_named() {
+    let missing = std::env::temp_dir().join("rig-surely-missing.toml");
+    let cases: Vec<(Option<temp::Temp>, &str)> = vec![
+        (
+            Some(config_file("[[connection]]\nid = \"a\"\nport = \n")),
+            "line 3, column",
+        ),
+        (
+            Some(config_file(
+                "[[connection]]\nid = \"a\"\n[[connection]]\nid = \"a\"\n",
+            )),
+            "two connections have id `a`",
+        ),
+        (
+            Some(config_file("[[connection]]\nid = \"a\"\nhots = \"x\"\n")),
+            "unknown field `hots`",
+        ),
+        (
+            Some(config_file("# nothing here\n")),
+            "lists no connections",
+        ),
+        (None, "cannot read config"),
+    ];
+    for (file, needle) in cases {
+        let path = file
+            .as_ref()
+            .map_or(missing.to_str().unwrap().to_string(), |f| {
+                f.path().to_string()
+            });
+        let out = run(&["--config", &path]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{needle}: {err}");
+        assert!(err.contains(needle), "{needle}: {err}");
+        assert!(err.contains(&path), "names the file: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+#[test]
+fn zero_connections_is_a_usage_error() {
+    let out = run(&["--url", &server_url(), "-n", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--connections 0"));
+}
+
+#[test]
+fn more_connections_than_the_server_allows_is_refused_plainly() {
+    let out = run(&["--url", &server_url(), "-n", "5000"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("5000 connections") && err.contains("max_connections"),
+        "{err}"
+    );
+}
+
+#[test]
+fn junit_file_lists_every_connection() {
+    let path = std::env::temp_dir().join(format!("rig-junit-{}.xml", std::process::id()));
+    let out = run(&[
+        "--url",
+        &server_url(),
+        "-n",
+        "3",
+        "--junit",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let xml = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut cases = 0;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Start(e) if e.name().as_ref() == b"testcase" => cases += 1,
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(cases, 3);
+}
+
+#[test]
+fn ctrl_c_mid_run_writes_a_partial_report_and_exits_130() {
+    let mut child = tool()
+        .args([
+            "--url",
+            &server_url(),
+            "-n",
+            "3",
+            "--iterations",
+            "1000000",
+            "--format",
+            "json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["cancelled"], true);
+    assert_eq!(doc["summary"]["interrupted"], 3);
+    for p in doc["participants"].as_array().unwrap() {
+        assert!(
+            p["transitions"].as_array().unwrap().len() > 5,
+            "work was done before the cancel"
+        );
+        assert_eq!(p["error"]["class"], "cancelled");
+    }
+}
