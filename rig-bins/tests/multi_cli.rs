@@ -244,7 +244,7 @@ fn junit_file_lists_every_connection() {
 
 #[test]
 fn ctrl_c_mid_run_writes_a_partial_report_and_exits_130() {
-    let mut child = tool()
+    let child = tool()
         .args([
             "--url",
             &server_url(),
