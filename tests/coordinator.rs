@@ -160,7 +160,7 @@ async fn different_workflows_and_scenarios_in_one_run() {
     let table = report.participant("table-1").unwrap();
     assert_eq!(table.workflow, "common + scratch_table");
     assert_eq!(table.last_state.as_deref(), Some("Dropped"));
-    let steps: Vec<&str> = table.transitions.iter().map(|t| t.step.as_str()).collect();
+    let steps: Vec<&str> = table.transitions.iter().map(|t| t.step).collect();
     assert_eq!(
         steps,
         [

@@ -222,7 +222,7 @@ fn expand_step(wf: &Workflow, index: usize, step: &StepDecl) -> StepCode {
         fn #erased_fn(
             cx: &mut ::test_rig::__private::StateContext,
         ) -> ::test_rig::__private::BoxFuture<'_, ::core::result::Result<usize, ::test_rig::__private::StateError>> {
-            ::std::boxed::Box::pin(async move { #run_fn(cx).await.map(|value| #decide_fn(&value)) })
+            ::std::boxed::Box::pin(async move { super::#name(cx).await.map(|value| #decide_fn(&value)) })
         }
     });
     // The future's type does not mention `S`, so a call in the wrong state

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 /// The context a workflow's steps share.
 pub struct StateContext {
-    participant: String,
+    participant: Arc<str>,
     config: ConnectionConfig,
     session: Option<Session>,
     server: Option<ServerInfo>,
@@ -43,7 +43,7 @@ impl StateContext {
     /// A context for one participant, not yet connected.
     pub fn new(participant: impl Into<String>, config: ConnectionConfig) -> Self {
         StateContext {
-            participant: participant.into(),
+            participant: Arc::from(participant.into()),
             config,
             session: None,
             server: None,
@@ -57,6 +57,11 @@ impl StateContext {
     /// The participant's name.
     pub fn participant(&self) -> &str {
         &self.participant
+    }
+
+    /// The participant's name, shared (cheap to clone, for events).
+    pub fn participant_name(&self) -> Arc<str> {
+        self.participant.clone()
     }
 
     /// The connection configuration.

@@ -31,13 +31,13 @@ fn human_duration(d: Duration) -> String {
 #[derive(Debug, Clone, Serialize)]
 pub struct TransitionRecord {
     /// The workflow the step belongs to.
-    pub workflow: String,
+    pub workflow: &'static str,
     /// The step.
-    pub step: String,
+    pub step: &'static str,
     /// The state it left.
-    pub from: String,
+    pub from: &'static str,
     /// The state it reached; `None` when the attempt failed.
-    pub to: Option<String>,
+    pub to: Option<&'static str>,
     /// 1 for the first attempt.
     pub attempt: u32,
     /// When it started, from the start of the run.
@@ -76,18 +76,10 @@ pub struct ParticipantReport {
     /// How long it ran.
     #[serde(rename = "elapsed_ms", serialize_with = "serialize_millis")]
     pub elapsed: Duration,
-    /// Wall-clock start of the run, to place transitions.
-    #[serde(skip)]
-    pub(crate) wall_start: SystemTime,
 }
 
 impl ParticipantReport {
-    pub(crate) fn new(
-        name: String,
-        workflow: String,
-        target: String,
-        wall_start: SystemTime,
-    ) -> Self {
+    pub(crate) fn new(name: String, workflow: String, target: String) -> Self {
         ParticipantReport {
             name,
             workflow,
@@ -98,7 +90,6 @@ impl ParticipantReport {
             transitions: Vec::new(),
             started: None,
             elapsed: Duration::ZERO,
-            wall_start,
         }
     }
 }
@@ -325,7 +316,7 @@ impl RunReport {
                     "{:>10.3} ms  {} -> {}  {} (attempt {}, {}){}",
                     millis(t.start),
                     t.from,
-                    t.to.as_deref().unwrap_or("x"),
+                    t.to.unwrap_or("x"),
                     t.step,
                     t.attempt,
                     human_duration(t.duration),

@@ -9,7 +9,7 @@ use crate::error::StateError;
 use crate::failure::StepFailed;
 use std::future::Future;
 use std::pin::Pin;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 /// A boxed `Send` future, as steps and workflows return them.
@@ -124,7 +124,7 @@ pub struct WorkflowDef {
 #[derive(Debug, Clone)]
 pub struct Transition {
     /// Who ran it.
-    pub participant: String,
+    pub participant: std::sync::Arc<str>,
     /// The workflow.
     pub workflow: &'static str,
     /// The step.
@@ -135,8 +135,8 @@ pub struct Transition {
     pub to: Option<&'static str>,
     /// 1 for the first attempt.
     pub attempt: u32,
-    /// Wall-clock start.
-    pub started: SystemTime,
+    /// When the attempt started (monotonic clock).
+    pub started: Instant,
     /// How long the attempt took.
     pub duration: Duration,
     /// The error, when the attempt failed.
@@ -174,8 +174,7 @@ pub async fn drive_step<T>(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let started = SystemTime::now();
-        let clock = Instant::now();
+        let started = Instant::now();
         let bounded = async {
             match meta.timeout {
                 Some(limit) => tokio::time::timeout(limit, run(cx)).await.unwrap_or(Err(
@@ -194,7 +193,7 @@ pub async fn drive_step<T>(
             _ = cancel.cancelled() => Err(StateError::Cancelled),
             r = bounded.instrument(span.clone()) => r,
         };
-        let duration = clock.elapsed();
+        let duration = started.elapsed();
         let will_retry = match &result {
             Err(StateError::Cancelled) | Ok(_) => false,
             Err(e) => attempt <= meta.retry.retries && (meta.retry.retry_if)(e),
@@ -205,7 +204,7 @@ pub async fn drive_step<T>(
         });
         if let Some(observer) = cx.observer() {
             observer.on_transition(&Transition {
-                participant: cx.participant().to_string(),
+                participant: cx.participant_name(),
                 workflow: def.meta.name,
                 step: meta.name,
                 from: meta.from,

@@ -43,19 +43,21 @@ impl Dispatcher {
     /// executor is gone), and returns the participants' records.
     pub(crate) async fn run(
         mut self,
-        mut events: UnboundedReceiver<RunEvent>,
+        mut events: UnboundedReceiver<Vec<RunEvent>>,
     ) -> Vec<ParticipantReport> {
         let mut running = self.records.len();
         while running > 0 {
-            let Some(event) = events.recv().await else {
+            let Some(batch) = events.recv().await else {
                 break;
             };
-            if matches!(event, RunEvent::Finished { .. }) {
-                running -= 1;
-            }
-            self.apply(&event);
-            for observer in &self.observers {
-                observer.on_event(&event);
+            for event in batch {
+                if matches!(event, RunEvent::Finished { .. }) {
+                    running -= 1;
+                }
+                self.apply(&event);
+                for observer in &self.observers {
+                    observer.on_event(&event);
+                }
             }
         }
         self.records
@@ -70,15 +72,12 @@ impl Dispatcher {
         match event {
             RunEvent::Started { .. } => record.started = Some(now),
             RunEvent::Transition(t) => {
-                let start = t
-                    .started
-                    .duration_since(record.wall_start)
-                    .unwrap_or_default();
+                let start = t.started.saturating_duration_since(self.started);
                 record.transitions.push(TransitionRecord {
-                    workflow: t.workflow.to_string(),
-                    step: t.step.to_string(),
-                    from: t.from.to_string(),
-                    to: t.to.map(str::to_string),
+                    workflow: t.workflow,
+                    step: t.step,
+                    from: t.from,
+                    to: t.to,
                     attempt: t.attempt,
                     start,
                     duration: t.duration,

@@ -2,6 +2,11 @@
 //! session, and reports only to the dispatcher: its transitions as they
 //! happen, then how it ended (passed, failed with its error, panicked,
 //! interrupted).
+//!
+//! Transitions travel in batches: one message (and one wake-up of the
+//! dispatcher) per step would cost a busy run a fifth of its throughput.
+//! A transition goes out at once when the previous batch left more than
+//! `FLUSH_EVERY` ago, and otherwise within `FLUSH_EVERY`, so displays stay live.
 
 use crate::context::StateContext;
 use crate::coordinator::events::{ErrorRecord, RunEvent};
@@ -9,20 +14,79 @@ use crate::coordinator::shared::{Phase, SharedState};
 use crate::coordinator::{Body, Participant, ParticipantError};
 use crate::error::ErrorClass;
 use crate::workflow::{Transition, TransitionObserver};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-/// Forwards a participant's step attempts to the dispatcher.
-struct Forward(UnboundedSender<RunEvent>);
+/// How long a transition may wait to be batched with later ones.
+const FLUSH_EVERY: Duration = Duration::from_millis(50);
+
+struct Buffer {
+    pending: Vec<RunEvent>,
+    last_sent: Instant,
+}
+
+/// Forwards a participant's step attempts to the dispatcher, in batches.
+struct Forward {
+    events: UnboundedSender<Vec<RunEvent>>,
+    buffer: Mutex<Buffer>,
+    pending: Notify,
+}
+
+impl Forward {
+    fn new(events: UnboundedSender<Vec<RunEvent>>) -> Self {
+        Forward {
+            events,
+            buffer: Mutex::new(Buffer {
+                pending: Vec::new(),
+                last_sent: Instant::now(),
+            }),
+            pending: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Buffer> {
+        self.buffer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sends what is pending, followed by `last` if given.
+    fn flush(&self, last: Option<RunEvent>) {
+        let mut buffer = self.lock();
+        let mut batch = std::mem::take(&mut buffer.pending);
+        batch.extend(last);
+        if !batch.is_empty() {
+            buffer.last_sent = Instant::now();
+            // The dispatcher outlives every executor; a closed channel means
+            // the run is being torn down and nobody is left to read.
+            let _ = self.events.send(batch);
+        }
+    }
+
+    /// Sends a batch that waited `FLUSH_EVERY`, whenever one is pending.
+    async fn flush_late(self: Arc<Self>) {
+        loop {
+            self.pending.notified().await;
+            tokio::time::sleep(FLUSH_EVERY).await;
+            self.flush(None);
+        }
+    }
+}
 
 impl TransitionObserver for Forward {
     fn on_transition(&self, transition: &Transition) {
-        // The dispatcher outlives every executor; a closed channel means the
-        // run is being torn down and the event has no reader left.
-        let _ = self.0.send(RunEvent::Transition(transition.clone()));
+        let mut buffer = self.lock();
+        buffer
+            .pending
+            .push(RunEvent::Transition(transition.clone()));
+        if buffer.last_sent.elapsed() >= FLUSH_EVERY {
+            drop(buffer);
+            self.flush(None);
+        } else if buffer.pending.len() == 1 {
+            self.pending.notify_one();
+        }
     }
 }
 
@@ -67,18 +131,23 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 pub(crate) async fn execute(
     participant: Participant,
     shared: SharedState,
-    events: UnboundedSender<RunEvent>,
+    events: UnboundedSender<Vec<RunEvent>>,
     cancel: CancellationToken,
     grace: Duration,
 ) {
     let name = participant.name.clone();
     let span = tracing::info_span!("participant", name = %name);
-    let _ = events.send(RunEvent::Started {
+    let _ = events.send(vec![RunEvent::Started {
         participant: name.clone(),
-    });
+    }]);
+    let forward = Arc::new(Forward::new(events));
+    let flusher = tokio::spawn(forward.clone().flush_late());
     let mut cx = StateContext::new(name.clone(), participant.config);
-    cx.set_observer(Arc::new(Forward(events.clone())));
+    cx.set_observer(forward.clone());
     cx.set_shared(shared);
+    // A token of its own: waiting on one shared token from every step of
+    // every participant would make them all contend for its lock.
+    let cancel = cancel.child_token();
     cx.set_cancellation(cancel.clone());
     let body = match participant.body {
         Body::Workflow(workflow) => Box::pin(async move {
@@ -123,9 +192,10 @@ pub(crate) async fn execute(
         }
     };
     span.in_scope(|| tracing::info!(?phase, "participant finished"));
-    let _ = events.send(RunEvent::Finished {
+    flusher.abort();
+    forward.flush(Some(RunEvent::Finished {
         participant: name,
         phase,
         error,
-    });
+    }));
 }

@@ -188,12 +188,7 @@ impl Coordinator {
             .participants
             .iter()
             .map(|(p, label)| {
-                ParticipantReport::new(
-                    p.name.clone(),
-                    label.clone(),
-                    p.config.to_string(),
-                    wall_start,
-                )
+                ParticipantReport::new(p.name.clone(), label.clone(), p.config.to_string())
             })
             .collect();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();

@@ -46,7 +46,7 @@ impl std::fmt::Display for Phase {
 #[derive(Debug, Clone, Serialize)]
 pub struct ParticipantStatus {
     /// Its current (or last) state, once a step has run.
-    pub state: Option<String>,
+    pub state: Option<&'static str>,
     /// Running or how it ended.
     pub phase: Phase,
     /// Its error, when it failed.
@@ -68,13 +68,6 @@ pub struct Message {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum SharedEvent {
-    /// A participant reached a state.
-    Entered {
-        /// Who.
-        participant: String,
-        /// The state.
-        state: String,
-    },
     /// A participant finished.
     Finished {
         /// Who.
@@ -219,19 +212,12 @@ impl SharedState {
         self.inner.events.subscribe()
     }
 
-    /// Records that `participant` reached `state`.
-    pub fn enter(&self, participant: &str, state: &str) {
-        let mut shared = self.lock();
-        if let Some(p) = shared.participants.get_mut(participant) {
-            p.state = Some(state.to_string());
+    /// Records that `participant` reached `state`. Not logged as an event:
+    /// transitions are in the report, and this runs once per step.
+    pub fn enter(&self, participant: &str, state: &'static str) {
+        if let Some(p) = self.lock().participants.get_mut(participant) {
+            p.state = Some(state);
         }
-        self.log(
-            &mut shared,
-            SharedEvent::Entered {
-                participant: participant.into(),
-                state: state.into(),
-            },
-        );
     }
 
     /// Records how `participant` ended; releases barriers it no longer

@@ -1,0 +1,206 @@
+//! Throughput against the real server: 100 participants x 200 steps of
+//! `SELECT 1` through the coordinator (each step a transition of a
+//! workflow, reported to the dispatcher), against the same work done by
+//! plain mysql_async tasks in the same process. Rounds alternate between
+//! the two so that both see the same server and machine. Only the query
+//! phase is timed: every connection is open first (100 connects at once hit
+//! the server's listen backlog and TCP's 1 s SYN retry, which would swamp
+//! what is measured), then the clock runs until the last one has finished.
+//!
+//! `cargo bench --bench coordinator_throughput [-- ROUNDS]` (default 7);
+//! the server comes from `TEST_RIG_URL` (default the local MariaDB).
+
+use mysql_async::prelude::Queryable;
+use std::time::{Duration, Instant};
+use test_rig::coordinator::SharedEvent;
+use test_rig::prelude::*;
+
+const PARTICIPANTS: usize = 100;
+const STEPS: u64 = 200;
+
+struct Done(u64);
+
+#[test_rig::workflow]
+mod select_loop {
+    use super::{Done, STEPS};
+    use test_rig::prelude::*;
+
+    #[initial]
+    pub struct Start;
+    pub struct Connected;
+    pub struct Querying;
+    #[terminal]
+    pub struct Finished;
+
+    #[step(Start -> Connected)]
+    async fn connect(cx: &mut StateContext) -> Result<(), StateError> {
+        let session = Session::connect_server(cx.config()).await?;
+        cx.set_session(session);
+        Ok(())
+    }
+
+    /// The clock starts when every participant is connected.
+    #[step(Connected -> Querying)]
+    async fn all_connected(cx: &mut StateContext) -> Result<(), StateError> {
+        cx.barrier("connected", std::time::Duration::from_secs(60))
+            .await
+    }
+
+    /// One `SELECT 1` per transition.
+    #[step(Querying -> Querying | Finished)]
+    async fn select_one(cx: &mut StateContext) -> Result<SelectOne, StateError> {
+        let one: Option<i64> = cx.session()?.query_first("SELECT 1").await?;
+        if one != Some(1) {
+            return Err(StateError::step("SELECT 1 did not return 1"));
+        }
+        let n = match cx.get_mut::<Done>() {
+            Some(done) => {
+                done.0 += 1;
+                done.0
+            }
+            None => {
+                cx.insert(Done(1));
+                1
+            }
+        };
+        Ok(if n >= STEPS {
+            SelectOne::Finished
+        } else {
+            SelectOne::Querying
+        })
+    }
+}
+
+async fn through_coordinator(config: &ConnectionConfig) -> Duration {
+    let mut coordinator = Coordinator::new();
+    for i in 0..PARTICIPANTS {
+        coordinator
+            .add_workflow(&format!("p{i}"), config.clone(), &select_loop::WORKFLOW)
+            .unwrap();
+    }
+    let report = coordinator.run().await;
+    assert!(report.passed(), "{}", report.to_human());
+    let transitions: usize = report
+        .participants
+        .iter()
+        .map(|p| p.transitions.len())
+        .sum();
+    assert_eq!(transitions as u64, PARTICIPANTS as u64 * (STEPS + 2));
+    let released = report
+        .events
+        .iter()
+        .find(|e| matches!(e.event, SharedEvent::BarrierReleased { .. }))
+        .expect("the barrier released")
+        .at;
+    let last_finished = report
+        .events
+        .iter()
+        .filter(|e| matches!(e.event, SharedEvent::Finished { .. }))
+        .map(|e| e.at)
+        .max()
+        .expect("participants finished");
+    last_finished - released
+}
+
+async fn plain_tasks(config: &ConnectionConfig) -> Duration {
+    let opts = mysql_async::OptsBuilder::default()
+        .ip_or_hostname(config.host.clone())
+        .tcp_port(config.port)
+        .user(Some(config.user.clone()))
+        .pass(config.password.as_ref().map(|p| p.expose().to_string()))
+        .prefer_socket(false);
+    let connected = std::sync::Arc::new(tokio::sync::Barrier::new(PARTICIPANTS + 1));
+    let tasks: Vec<_> = (0..PARTICIPANTS)
+        .map(|_| {
+            let opts = opts.clone();
+            let connected = connected.clone();
+            tokio::spawn(async move {
+                let mut conn = mysql_async::Conn::new(opts).await.unwrap();
+                connected.wait().await;
+                for _ in 0..STEPS {
+                    let one: Option<i64> = conn.query_first("SELECT 1").await.unwrap();
+                    assert_eq!(one, Some(1));
+                }
+                conn.disconnect().await.unwrap();
+            })
+        })
+        .collect();
+    connected.wait().await;
+    let started = Instant::now();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    started.elapsed()
+}
+
+/// CPU time (user + system) this process has used, from /proc/self/stat.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("Linux /proc");
+    // Fields after the command name (which may contain spaces) start at ")".
+    let fields: Vec<&str> = stat[stat.rfind(')').expect("stat format") + 2..]
+        .split(' ')
+        .collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    Duration::from_millis(ticks * 10)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+#[tokio::main]
+async fn main() {
+    let rounds: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(7);
+    let mut config = ConnectionConfig::for_tests().expect("TEST_RIG_URL");
+    // The plain tasks do not try TLS first; neither should the coordinator.
+    config.tls.mode = test_rig::SslMode::Disabled;
+    let queries = (PARTICIPANTS as u64 * STEPS) as f64;
+    // Warm up the server and the allocator once each.
+    through_coordinator(&config).await;
+    plain_tasks(&config).await;
+    let (mut coord, mut plain, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut coord_cpu, mut plain_cpu) = (Duration::ZERO, Duration::ZERO);
+    for round in 0..rounds {
+        // Alternate which goes first, so neither always follows the other.
+        let timed_coordinator = async {
+            let cpu = cpu_time();
+            let elapsed = through_coordinator(&config).await;
+            (elapsed, cpu_time() - cpu)
+        };
+        let timed_plain = async {
+            let cpu = cpu_time();
+            let elapsed = plain_tasks(&config).await;
+            (elapsed, cpu_time() - cpu)
+        };
+        let ((c, c_cpu), (p, p_cpu)) = if round % 2 == 0 {
+            let c = timed_coordinator.await;
+            (c, timed_plain.await)
+        } else {
+            let p = timed_plain.await;
+            (timed_coordinator.await, p)
+        };
+        coord_cpu += c_cpu;
+        plain_cpu += p_cpu;
+        let (cq, pq) = (queries / c.as_secs_f64(), queries / p.as_secs_f64());
+        coord.push(cq);
+        plain.push(pq);
+        ratios.push(cq / pq);
+        println!("round {round:>2}: coordinator {cq:>8.0} q/s ({c:.2?}), plain {pq:>8.0} q/s ({p:.2?}), ratio {:.1}%", 100.0 * cq / pq);
+    }
+    println!(
+        "median over {rounds} rounds: coordinator {:.0} q/s, plain mysql_async {:.0} q/s; median of per-round ratios {:.1}%",
+        median(coord),
+        median(plain),
+        100.0 * median(ratios)
+    );
+    let per_query = |cpu: Duration| cpu.as_secs_f64() * 1e6 / (queries * rounds as f64);
+    println!(
+        "client CPU per query (connects and teardown included): coordinator {:.1} us, plain {:.1} us",
+        per_query(coord_cpu),
+        per_query(plain_cpu)
+    );
+}
