@@ -51,9 +51,7 @@ async fn main() {
         })
         .unwrap();
     let report = coordinator.run().await;
-    assert_eq!(
-        report.summary.interrupted, n,
-        "{}",
-        report.summary.participants
-    );
+    // When the holder ends, the barrier opens or the cancel ends the waits.
+    assert_eq!(report.summary.failed, 0, "{}", report.to_human());
+    assert_eq!(report.summary.participants, n + 1);
 }
