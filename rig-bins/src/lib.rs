@@ -8,6 +8,7 @@ pub mod basic;
 pub mod cli;
 pub mod config_file;
 pub mod exit_code;
+pub mod isolation_tool;
 pub mod logging;
 pub mod multi;
 pub mod progress;

@@ -69,6 +69,7 @@ pub mod coordinator;
 pub mod error;
 pub mod failure;
 pub mod flavor;
+pub mod isolation;
 pub mod report;
 pub mod session;
 pub mod workflow;

@@ -1,0 +1,356 @@
+//! The `isolation` tool: runs the Hermitage anomaly catalogue over real
+//! concurrent sessions at each isolation level and prints the matrix, the
+//! deviations from the server's expected profile, and (with `--explain`)
+//! what each session did and saw.
+
+use crate::cli::{ConnectionArgs, OutputFormat, TargetError};
+use crate::exit_code;
+use clap::{Parser, ValueEnum};
+use std::time::Duration;
+use test_rig::config::parse_duration;
+use test_rig::isolation::{
+    self, CellResult, Detection, Level, MatrixReport, Options, Outcome, Script, TxnMode, CATALOGUE,
+};
+use tokio_util::sync::CancellationToken;
+
+/// How to tell that a statement waits for a lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LockDetection {
+    /// The server's lock-wait view (InnoDB status, TiDB's TIDB_TRX).
+    Views,
+    /// No view: a statement still running after --block-after counts as blocked.
+    Timeout,
+}
+
+/// On or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    /// On.
+    On,
+    /// Off.
+    Off,
+}
+
+/// TiDB transaction mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TxnModeArg {
+    /// Optimistic transactions.
+    Optimistic,
+    /// Pessimistic transactions.
+    Pessimistic,
+}
+
+/// Runs Hermitage's anomaly tests (ept/hermitage) over real concurrent
+/// sessions at each isolation level, and reports which anomalies the server
+/// prevents.
+///
+/// Exit codes: 0 every cell as expected, 1 a deviation from the expected
+/// profile (or a cell that failed or varied), 2 bad usage or configuration,
+/// 3 server unreachable, 130 interrupted.
+#[derive(Debug, Parser)]
+#[command(name = "isolation", version)]
+pub struct IsolationArgs {
+    /// Connection options.
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
+
+    /// Tests to run, comma-separated (default: all). See --list.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub tests: Vec<String>,
+
+    /// Levels, comma-separated: read-uncommitted, read-committed, repeatable-read, serializable (default: all).
+    #[arg(long, value_delimiter = ',', value_name = "LEVELS")]
+    pub levels: Vec<String>,
+
+    /// Runs each cell N times and reports any cell whose outcome varied.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub repeat: u32,
+
+    /// Prints TEST's script and what each session saw, at each level.
+    #[arg(long, value_name = "TEST")]
+    pub explain: Option<String>,
+
+    /// Lists the tests and exits.
+    #[arg(long)]
+    pub list: bool,
+
+    /// How blocked statements are detected.
+    #[arg(long, value_enum, default_value = "views")]
+    pub lock_detection: LockDetection,
+
+    /// With --lock-detection timeout: how long a statement may run before it counts as blocked.
+    #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = duration_arg)]
+    pub block_after: Duration,
+
+    /// TiDB only: the transaction mode to test.
+    #[arg(long, value_enum)]
+    pub txn_mode: Option<TxnModeArg>,
+
+    /// MariaDB only: sets innodb_snapshot_isolation for the run (default: the server's).
+    #[arg(long, value_enum)]
+    pub snapshot_isolation: Option<Switch>,
+
+    /// Output: human (matrix) or json.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+}
+
+fn duration_arg(value: &str) -> Result<Duration, String> {
+    parse_duration("duration", value)
+        .map_err(|_| "expected a positive duration such as 200ms or 1s".into())
+}
+
+fn valid_ids() -> String {
+    CATALOGUE
+        .iter()
+        .map(|t| t.id)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn options(args: &IsolationArgs) -> Result<Options, String> {
+    let mut options = Options::default();
+    let wanted: Vec<String> = match &args.explain {
+        Some(one) => vec![one.clone()],
+        None => args.tests.clone(),
+    };
+    if !wanted.is_empty() {
+        options.tests = wanted
+            .iter()
+            .map(|id| {
+                isolation::catalogue::find(id.trim())
+                    .ok_or_else(|| format!("unknown test `{id}`; the tests are: {}", valid_ids()))
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    if !args.levels.is_empty() {
+        options.levels = args
+            .levels
+            .iter()
+            .map(|l| {
+                Level::parse(l).ok_or_else(|| {
+                    format!("unknown level `{l}`; the levels are: read-uncommitted, read-committed, repeatable-read, serializable")
+                })
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    options.repeat = args.repeat;
+    options.detection = match args.lock_detection {
+        LockDetection::Views => Detection::LockViews,
+        LockDetection::Timeout => Detection::Timeout(args.block_after),
+    };
+    options.txn_mode = args.txn_mode.map(|m| match m {
+        TxnModeArg::Optimistic => TxnMode::Optimistic,
+        TxnModeArg::Pessimistic => TxnMode::Pessimistic,
+    });
+    options.snapshot_isolation = args.snapshot_isolation.map(|s| s == Switch::On);
+    Ok(options)
+}
+
+fn print_list() {
+    for t in CATALOGUE {
+        println!("{:<24} {}", t.id, t.title);
+    }
+}
+
+fn cell_text(cell: &CellResult) -> String {
+    let mut text = cell.outcome.as_str().to_string();
+    if cell.deviates() {
+        text.push_str(" (!)");
+    }
+    if cell.varied() {
+        text.push_str(" (~)");
+    }
+    text
+}
+
+fn print_matrix(report: &MatrixReport, levels: &[Level]) {
+    let mut header = format!(
+        "isolation: {} ({})",
+        report.server, report.server.version_string
+    );
+    if let Some(on) = report.settings.snapshot_isolation {
+        header.push_str(&format!(
+            ", innodb_snapshot_isolation={}",
+            if on { "ON" } else { "OFF" }
+        ));
+    }
+    if let Some(mode) = &report.settings.txn_mode {
+        header.push_str(&format!(", tidb_txn_mode={mode}"));
+    }
+    println!("{header}");
+    match report.profile {
+        Some(p) => println!("expected profile: {p}"),
+        None => {
+            println!("expected profile: none for this server (outcomes shown, nothing compared)")
+        }
+    }
+    for w in &report.warnings {
+        println!("warning: {w}");
+    }
+    println!();
+    let width = 20;
+    let mut line = format!("{:<24}", "test");
+    for l in levels {
+        line.push_str(&format!("{:<width$}", l.as_str()));
+    }
+    println!("{}", line.trim_end());
+    let mut tests: Vec<&str> = Vec::new();
+    for c in &report.results {
+        if !tests.contains(&c.test) {
+            tests.push(c.test);
+        }
+    }
+    for test in tests {
+        let mut line = format!("{test:<24}");
+        for l in levels {
+            let cell = report
+                .results
+                .iter()
+                .find(|c| c.test == test && c.level == *l);
+            line.push_str(&format!(
+                "{:<width$}",
+                cell.map_or("-".to_string(), cell_text)
+            ));
+        }
+        println!("{}", line.trim_end());
+    }
+    let deviations = report.deviations();
+    println!(
+        "\n{} cells in {:.2} s; (!) deviates from the profile, (~) varied across --repeat runs",
+        report.results.len(),
+        report.elapsed.as_secs_f64()
+    );
+    if deviations.is_empty() {
+        if report.profile.is_some() {
+            println!("deviations from the profile: none");
+        }
+    } else {
+        println!("deviations from the profile: {}", deviations.len());
+        for c in deviations {
+            println!(
+                "\n{} at {}: {} (expected {})",
+                c.test,
+                c.level.as_str(),
+                c.outcome.as_str(),
+                c.expected.map_or("-", |e| e.as_str())
+            );
+            for l in c.evidence.describe() {
+                println!("    {l}");
+            }
+            println!("    why: {}", c.why);
+        }
+    }
+    for c in report
+        .results
+        .iter()
+        .filter(|c| c.outcome == Outcome::Error)
+    {
+        println!("\n{} at {} failed: {}", c.test, c.level.as_str(), c.why);
+    }
+}
+
+fn print_explain(report: &MatrixReport, test: &str) {
+    let Some(case) = isolation::catalogue::find(test) else {
+        return;
+    };
+    println!("{}: {}\n\nscript:", case.id, case.title);
+    let script = Script::new();
+    (case.script)(&script);
+    for step in script.steps() {
+        let op = match step.op {
+            isolation::script::Op::Begin => "BEGIN".to_string(),
+            isolation::script::Op::Exec(sql) => sql.replace("{t}", "test"),
+            isolation::script::Op::Collect => "(collect the result)".to_string(),
+            isolation::script::Op::Commit => "COMMIT".to_string(),
+            isolation::script::Op::Rollback => "ROLLBACK".to_string(),
+        };
+        println!("    T{}: {op}", step.session);
+    }
+    for c in &report.results {
+        println!(
+            "\nat {}: {}{}",
+            c.level.as_str(),
+            c.outcome.as_str(),
+            c.expected
+                .map_or(String::new(), |e| format!(" (expected {})", e.as_str()))
+        );
+        for l in c.evidence.describe() {
+            println!("    {l}");
+        }
+        println!("    why: {}", c.why);
+    }
+}
+
+/// Runs the tool and returns its exit code.
+pub async fn run(args: IsolationArgs) -> u8 {
+    if args.list {
+        print_list();
+        return exit_code::OK;
+    }
+    let options = match options(&args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("isolation: error: {e}");
+            return exit_code::USAGE;
+        }
+    };
+    let target = match args.conn.resolve().await {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("isolation: error: {e}");
+            return match e {
+                TargetError::NothingFound(_) => exit_code::UNREACHABLE,
+                _ => exit_code::USAGE,
+            };
+        }
+    };
+    if let Some(note) = &target.note {
+        eprintln!("isolation: {note}");
+    }
+    let cancel = CancellationToken::new();
+    let on_ctrl_c = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.cancel();
+            }
+        })
+    };
+    let result = isolation::run_matrix(&target.config, &options, &cancel).await;
+    on_ctrl_c.abort();
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("isolation: error: {e}");
+            return exit_code::for_error(&e);
+        }
+    };
+    if args.txn_mode.is_some() && report.server.flavor != test_rig::Flavor::TiDB {
+        eprintln!(
+            "isolation: warning: --txn-mode applies to TiDB only; {} ignores it",
+            report.server
+        );
+    }
+    match (args.format, &args.explain) {
+        (OutputFormat::Json, _) => match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => eprintln!("isolation: error: cannot render JSON: {e}"),
+        },
+        (OutputFormat::Human, Some(test)) => print_explain(&report, test),
+        (OutputFormat::Human, None) => print_matrix(&report, &options.levels),
+    }
+    if report.cancelled {
+        eprintln!("isolation: interrupted; the run's table was dropped");
+        return exit_code::INTERRUPTED;
+    }
+    let bad = report
+        .results
+        .iter()
+        .any(|c| c.deviates() || c.varied() || c.outcome == Outcome::Error);
+    if bad {
+        exit_code::FAILED
+    } else {
+        exit_code::OK
+    }
+}

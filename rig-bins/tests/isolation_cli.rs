@@ -1,0 +1,164 @@
+//! The `isolation` binary against the real server: JSON output, selection,
+//! --explain, --repeat, bad input and Ctrl-C.
+
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+use test_rig::ConnectionConfig;
+
+fn server_url() -> String {
+    let s = ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL");
+    let password = s
+        .password
+        .as_ref()
+        .map(|p| format!(":{}", p.expose()))
+        .unwrap_or_default();
+    format!(
+        "mysql://{}{password}@{}/{}",
+        s.user,
+        s.address(),
+        s.database.as_deref().unwrap_or("test")
+    )
+}
+
+fn tool() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_isolation"));
+    cmd.env_remove("TEST_RIG_URL")
+        .env_remove("MYSQL_PWD")
+        .stdin(Stdio::null());
+    cmd.args(["--url", &server_url()]);
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    tool().args(args).output().expect("isolation runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn json_has_the_documented_shape() {
+    let out = run(&[
+        "--format",
+        "json",
+        "--tests",
+        "g1a,p4",
+        "--levels",
+        "read-uncommitted,serializable",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert!(doc["server"]["flavor"].is_string() && doc["server"]["version"].is_string());
+    assert!(doc["elapsed_ms"].as_f64().unwrap() > 0.0);
+    let results = doc["results"].as_array().unwrap();
+    let cells: Vec<(String, String, String)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["test"].as_str().unwrap().to_string(),
+                r["level"].as_str().unwrap().to_string(),
+                r["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            ("g1a".into(), "read-uncommitted".into(), "anomaly".into()),
+            ("g1a".into(), "serializable".into(), "prevented".into()),
+            ("p4".into(), "read-uncommitted".into(), "anomaly".into()),
+            ("p4".into(), "serializable".into(), "prevented".into()),
+        ]
+    );
+    for r in results {
+        assert_eq!(r["expected"], r["outcome"]);
+        for step in r["steps"].as_array().unwrap() {
+            assert!(
+                step["session"].is_u64() && step["sql"].is_string() && step["blocked"].is_boolean()
+            );
+            assert!(step.get("rows").is_some() && step.get("error_code").is_some());
+        }
+    }
+    // The dirty read is in the evidence: T2 saw 101.
+    let g1a_ru = &results[0]["steps"];
+    assert!(g1a_ru
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["rows"].to_string().contains("[1,101]")));
+}
+
+#[test]
+fn unknown_tests_and_levels_are_named_with_the_valid_ones() {
+    let out = run(&["--tests", "g1a,g9"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains("unknown test `g9`") && stderr.contains("g2-two-edges"),
+        "{stderr}"
+    );
+    let out = run(&["--levels", "snapshot"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains("unknown level `snapshot`") && stderr.contains("repeatable-read"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn explain_prints_the_script_and_what_each_session_saw() {
+    let out = run(&["--explain", "g1b", "--levels", "read-uncommitted"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("T1: update test set value = 101 where id = 1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("at read-uncommitted: anomaly (expected anomaly)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 => 101"), "{stdout}");
+}
+
+#[test]
+fn repeat_runs_each_cell_and_reports_no_variation() {
+    let out = run(&["--repeat", "3", "--tests", "g0,g2-item", "--format", "json"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for r in doc["results"].as_array().unwrap() {
+        let runs = r["runs"].as_array().unwrap();
+        assert_eq!(runs.len(), 3);
+        assert!(runs.iter().all(|o| *o == r["outcome"]));
+    }
+}
+
+#[test]
+fn ctrl_c_stops_the_run_and_exits_130() {
+    let child = tool()
+        .args(["--repeat", "1000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let out = child.wait_with_output().unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted; the run's table was dropped"),
+        "{stderr}"
+    );
+}

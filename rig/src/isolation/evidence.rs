@@ -1,0 +1,132 @@
+//! What a script run left behind: one record per statement, and the
+//! helpers the catalogue's rules read it with.
+
+use serde::Serialize;
+
+/// What kind of step a record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepKind {
+    /// `BEGIN`.
+    Begin,
+    /// A statement.
+    Exec,
+    /// `COMMIT`.
+    Commit,
+    /// `ROLLBACK`.
+    Rollback,
+}
+
+/// One statement as it ran.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRecord {
+    /// 1 for T1, 2 for T2, 3 for T3.
+    pub session: usize,
+    /// What kind of step.
+    pub kind: StepKind,
+    /// The statement, with the run's table shown as `test`.
+    pub sql: String,
+    /// Whether it waited for a lock at some point.
+    pub blocked: bool,
+    /// Whether the runner cancelled it (`KILL QUERY`) because it was still
+    /// blocked when its session's next step came.
+    pub cancelled: bool,
+    /// Whether it was not sent because its transaction was already aborted.
+    pub skipped: bool,
+    /// Rows of a `SELECT`, as `(id, value)`.
+    pub rows: Option<Vec<(i64, i64)>>,
+    /// Changed rows of a write.
+    pub affected: Option<u64>,
+    /// The server's error code, if it failed.
+    pub error_code: Option<u16>,
+    /// The server's error message, if it failed.
+    pub error: Option<String>,
+}
+
+impl StepRecord {
+    fn is_read(&self) -> bool {
+        self.sql
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("select")
+    }
+
+    fn ran_ok(&self) -> bool {
+        !self.skipped && !self.cancelled && self.error_code.is_none()
+    }
+}
+
+/// Everything a cell's run recorded.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Evidence {
+    /// The records, in the order the steps were taken.
+    pub steps: Vec<StepRecord>,
+}
+
+impl Evidence {
+    /// Rows of the session's successful reads, in order.
+    pub fn reads(&self, session: usize) -> Vec<&[(i64, i64)]> {
+        self.steps
+            .iter()
+            .filter(|s| {
+                s.session == session && s.kind == StepKind::Exec && s.is_read() && s.ran_ok()
+            })
+            .filter_map(|s| s.rows.as_deref())
+            .collect()
+    }
+
+    /// The session's write statements (successful or not), in order.
+    pub fn writes(&self, session: usize) -> Vec<&StepRecord> {
+        self.steps
+            .iter()
+            .filter(|s| s.session == session && s.kind == StepKind::Exec && !s.is_read())
+            .collect()
+    }
+
+    /// Whether the session's transaction committed with every write done.
+    pub fn committed(&self, session: usize) -> bool {
+        let commit_ok = self
+            .steps
+            .iter()
+            .any(|s| s.session == session && s.kind == StepKind::Commit && s.ran_ok());
+        commit_ok && self.writes(session).iter().all(|w| w.ran_ok())
+    }
+
+    /// Whether any read of the session saw row `id` with `value`.
+    pub fn saw(&self, session: usize, id: i64, value: i64) -> bool {
+        self.reads(session)
+            .iter()
+            .any(|rows| rows.contains(&(id, value)))
+    }
+
+    /// One line per step, for explanations.
+    pub fn describe(&self) -> Vec<String> {
+        self.steps.iter().map(describe_step).collect()
+    }
+}
+
+fn describe_step(s: &StepRecord) -> String {
+    let mut line = format!("T{}: {}", s.session, s.sql);
+    if s.blocked {
+        line.push_str("  [blocked]");
+    }
+    if s.cancelled {
+        line.push_str("  [cancelled: still blocked when T");
+        line.push_str(&s.session.to_string());
+        line.push_str(" went on]");
+    }
+    if s.skipped {
+        line.push_str("  [skipped: transaction aborted]");
+    }
+    if let Some(rows) = &s.rows {
+        let shown: Vec<String> = rows.iter().map(|(id, v)| format!("{id} => {v}")).collect();
+        line.push_str(&format!("  -> [{}]", shown.join(", ")));
+    }
+    if let Some(n) = s.affected {
+        line.push_str(&format!("  -> {n} row(s) changed"));
+    }
+    if let (Some(code), Some(e)) = (s.error_code, &s.error) {
+        line.push_str(&format!("  -> error {code}: {e}"));
+    }
+    line
+}

@@ -1,0 +1,377 @@
+//! The isolation suite: Hermitage's anomaly catalogue run over real
+//! concurrent sessions at each isolation level, with the outcome of every
+//! (test, level) cell decided by a rule and compared with what the server's
+//! flavor and version are expected to do.
+//!
+//! `catalogue.rs` holds the scripts and rules, `script.rs` the typestate
+//! builder they are written with, `runner.rs` the interleaving engine,
+//! `evidence.rs` what a run records, `profiles.rs` the expectations.
+
+pub mod catalogue;
+pub mod evidence;
+mod lockwait;
+pub mod profiles;
+mod runner;
+pub mod script;
+
+pub use catalogue::{TestCase, Verdict, CATALOGUE};
+pub use evidence::{Evidence, StepKind, StepRecord};
+pub use profiles::{Profile, ServerSettings};
+pub use runner::Detection;
+pub use script::{Idle, InTxn, Pending, Script, Tx};
+
+use crate::config::ConnectionConfig;
+use crate::error::StateError;
+use crate::flavor::{Flavor, ServerInfo};
+use crate::session::Session;
+use serde::Serialize;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// An isolation level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    /// READ UNCOMMITTED.
+    ReadUncommitted,
+    /// READ COMMITTED.
+    ReadCommitted,
+    /// REPEATABLE READ.
+    RepeatableRead,
+    /// SERIALIZABLE.
+    Serializable,
+}
+
+impl Level {
+    /// All four, weakest first.
+    pub const ALL: [Level; 4] = [
+        Level::ReadUncommitted,
+        Level::ReadCommitted,
+        Level::RepeatableRead,
+        Level::Serializable,
+    ];
+
+    /// `read-uncommitted`, `read-committed`, `repeatable-read`, `serializable`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::ReadUncommitted => "read-uncommitted",
+            Level::ReadCommitted => "read-committed",
+            Level::RepeatableRead => "repeatable-read",
+            Level::Serializable => "serializable",
+        }
+    }
+
+    /// As SQL writes it.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Level::ReadUncommitted => "READ UNCOMMITTED",
+            Level::ReadCommitted => "READ COMMITTED",
+            Level::RepeatableRead => "REPEATABLE READ",
+            Level::Serializable => "SERIALIZABLE",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Parses a level name as `as_str` writes it (underscores and case ignored).
+    pub fn parse(text: &str) -> Option<Level> {
+        let t = text.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+        Level::ALL.into_iter().find(|l| l.as_str() == t)
+    }
+}
+
+/// How a cell ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The anomaly happened.
+    Anomaly,
+    /// The server prevented it.
+    Prevented,
+    /// The server refuses this isolation level.
+    NotSupported,
+    /// The run failed for another reason.
+    Error,
+}
+
+impl Outcome {
+    /// `anomaly`, `prevented`, `not-supported`, `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Anomaly => "anomaly",
+            Outcome::Prevented => "prevented",
+            Outcome::NotSupported => "not-supported",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// One (test, level) cell.
+#[derive(Debug, Clone, Serialize)]
+pub struct CellResult {
+    /// The test id.
+    pub test: &'static str,
+    /// The level.
+    pub level: Level,
+    /// The outcome (of the first run, with `--repeat`).
+    pub outcome: Outcome,
+    /// What the profile expects, if it says.
+    pub expected: Option<Outcome>,
+    /// Why the rule decided so (or what failed).
+    pub why: String,
+    /// Every outcome, when the cell ran more than once.
+    pub runs: Vec<Outcome>,
+    /// What each session did and saw (of the first run).
+    #[serde(flatten)]
+    pub evidence: Evidence,
+}
+
+impl CellResult {
+    /// Whether the outcome differs from a stated expectation.
+    pub fn deviates(&self) -> bool {
+        matches!(self.expected, Some(e) if e != self.outcome)
+    }
+
+    /// Whether repeated runs disagreed.
+    pub fn varied(&self) -> bool {
+        self.runs.windows(2).any(|w| w[0] != w[1])
+    }
+}
+
+/// TiDB's transaction mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnMode {
+    /// Conflicts are found at commit.
+    Optimistic,
+    /// Locks are taken as statements run.
+    Pessimistic,
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Tests, in order.
+    pub tests: Vec<&'static TestCase>,
+    /// Levels, in order.
+    pub levels: Vec<Level>,
+    /// Runs per cell.
+    pub repeat: u32,
+    /// Lock-wait detection.
+    pub detection: Detection,
+    /// TiDB transaction mode to set, if any.
+    pub txn_mode: Option<TxnMode>,
+    /// MariaDB `innodb_snapshot_isolation` to set for the run, if any.
+    pub snapshot_isolation: Option<bool>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            tests: CATALOGUE.iter().collect(),
+            levels: Level::ALL.to_vec(),
+            repeat: 1,
+            detection: Detection::LockViews,
+            txn_mode: None,
+            snapshot_isolation: None,
+        }
+    }
+}
+
+/// The whole matrix.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixReport {
+    /// The server.
+    pub server: ServerInfo,
+    /// Settings that change expectations.
+    #[serde(skip)]
+    pub settings: ServerSettings,
+    /// The profile the cells are compared with.
+    pub profile: Option<&'static str>,
+    /// Things the user should know (e.g. TiDB's automatic retry is on).
+    pub warnings: Vec<String>,
+    /// Every cell, test by test, level by level.
+    pub results: Vec<CellResult>,
+    /// Wall time.
+    #[serde(
+        rename = "elapsed_ms",
+        serialize_with = "crate::report::serialize_millis"
+    )]
+    pub elapsed: Duration,
+    /// Whether the run was cancelled before the last cell.
+    pub cancelled: bool,
+    /// The run's own table (dropped when the run ends).
+    pub table: String,
+}
+
+impl MatrixReport {
+    /// Cells whose outcome deviates from the profile.
+    pub fn deviations(&self) -> Vec<&CellResult> {
+        self.results.iter().filter(|c| c.deviates()).collect()
+    }
+}
+
+async fn read_settings(
+    session: &mut Session,
+    server: &ServerInfo,
+) -> (ServerSettings, Vec<String>) {
+    let mut settings = ServerSettings::default();
+    let mut warnings = Vec::new();
+    match server.flavor {
+        Flavor::MariaDB => {
+            // Unknown before 10.6.18 / 10.11.8 / 11.x: treated as OFF.
+            settings.snapshot_isolation = session
+                .query_first::<i64>("SELECT @@innodb_snapshot_isolation")
+                .await
+                .ok()
+                .flatten()
+                .map(|v| v != 0);
+        }
+        Flavor::TiDB => {
+            settings.txn_mode = session
+                .query_first::<String>("SELECT @@tidb_txn_mode")
+                .await
+                .ok()
+                .flatten();
+            let retry_disabled: Option<i64> = session
+                .query_first("SELECT @@tidb_disable_txn_auto_retry")
+                .await
+                .ok()
+                .flatten();
+            if retry_disabled == Some(0) {
+                warnings.push(
+                    "tidb_disable_txn_auto_retry is OFF: TiDB retries conflicting optimistic transactions itself, which can hide lost updates".into(),
+                );
+            }
+        }
+        Flavor::MySQL => {}
+    }
+    (settings, warnings)
+}
+
+fn unique_table() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("rig_hermitage_{}_{nanos}", std::process::id())
+}
+
+/// Runs the matrix. The run's table is dropped at the end, also after an
+/// error or a cancel.
+pub async fn run_matrix(
+    config: &ConnectionConfig,
+    options: &Options,
+    cancel: &CancellationToken,
+) -> Result<MatrixReport, StateError> {
+    let started = Instant::now();
+    let mut probe = Session::connect(config).await?;
+    let server = probe.server_info().await?;
+    let (mut settings, warnings) = read_settings(&mut probe, &server).await;
+    let _ = probe.close().await;
+    let table = unique_table();
+    let mut runner =
+        runner::Runner::open(config, &server, table.clone(), options.detection).await?;
+    if let (Flavor::TiDB, Some(mode)) = (server.flavor, options.txn_mode) {
+        let mode = match mode {
+            TxnMode::Optimistic => "optimistic",
+            TxnMode::Pessimistic => "pessimistic",
+        };
+        runner
+            .on_each_session(&format!("SET SESSION tidb_txn_mode = '{mode}'"))
+            .await?;
+        settings.txn_mode = Some(mode.to_string());
+    }
+    if let Some(on) = options.snapshot_isolation {
+        let sql = format!(
+            "SET SESSION innodb_snapshot_isolation = {}",
+            if on { "ON" } else { "OFF" }
+        );
+        if let Err(e) = runner.on_each_session(&sql).await {
+            let _ = runner.close().await;
+            return Err(match e.server_code() {
+                Some(1193) => StateError::step(format!(
+                    "{server} has no innodb_snapshot_isolation (MariaDB 10.6.18, 10.11.8, 11.x and later have it)"
+                )),
+                _ => e,
+            });
+        }
+        settings.snapshot_isolation = Some(on);
+    }
+    let profile = profiles::for_server(&server, &settings);
+    let outcome = run_cells(&mut runner, options, profile, cancel).await;
+    let dropped = runner.close().await;
+    let (results, cancelled) = outcome?;
+    dropped?;
+    Ok(MatrixReport {
+        server,
+        settings,
+        profile: profile.map(|p| p.name),
+        warnings,
+        results,
+        elapsed: started.elapsed(),
+        cancelled,
+        table,
+    })
+}
+
+async fn run_cells(
+    runner: &mut runner::Runner,
+    options: &Options,
+    profile: Option<Profile>,
+    cancel: &CancellationToken,
+) -> Result<(Vec<CellResult>, bool), StateError> {
+    let mut results = Vec::new();
+    for test in &options.tests {
+        let script = Script::new();
+        (test.script)(&script);
+        let steps = script.steps();
+        for &level in &options.levels {
+            if cancel.is_cancelled() {
+                return Ok((results, true));
+            }
+            let mut cell = CellResult {
+                test: test.id,
+                level,
+                outcome: Outcome::Error,
+                expected: profile.and_then(|p| p.expected(test.id, level)),
+                why: String::new(),
+                runs: Vec::new(),
+                evidence: Evidence::default(),
+            };
+            for run in 0..options.repeat.max(1) {
+                // A cell takes milliseconds: a cancel is honoured between
+                // cells, so that no transaction is left open on the table.
+                if cancel.is_cancelled() {
+                    return Ok((results, true));
+                }
+                let (outcome, why, evidence) = match runner.run(&steps, level).await {
+                    Ok(evidence) => {
+                        let verdict = (test.rule)(&evidence);
+                        let outcome = if verdict.anomaly {
+                            Outcome::Anomaly
+                        } else {
+                            Outcome::Prevented
+                        };
+                        (outcome, verdict.why, evidence)
+                    }
+                    Err(e) if matches!(e.server_code(), Some(8048) | Some(1568)) => (
+                        Outcome::NotSupported,
+                        format!("the server refuses {}: {e}", level.sql()),
+                        Evidence::default(),
+                    ),
+                    Err(e) => (Outcome::Error, e.to_string(), Evidence::default()),
+                };
+                if run == 0 {
+                    cell.outcome = outcome;
+                    cell.why = why;
+                    cell.evidence = evidence;
+                }
+                cell.runs.push(outcome);
+            }
+            results.push(cell);
+        }
+    }
+    Ok((results, false))
+}
