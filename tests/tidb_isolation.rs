@@ -13,17 +13,29 @@ async fn optimistic_repeatable_read_is_snapshot_isolation_and_serializable_is_re
         txn_mode: Some(TxnMode::Optimistic),
         ..Options::default()
     };
-    let report = isolation::run_matrix(&config, &options, &Default::default()).await.unwrap();
+    let report = isolation::run_matrix(&config, &options, &Default::default())
+        .await
+        .unwrap();
     assert_eq!(report.server.flavor, Flavor::TiDB);
     for cell in &report.results {
         match cell.level {
             // Snapshot isolation: write skew (G2) happens, everything else is prevented.
             Level::RepeatableRead => {
-                let expected = if matches!(cell.test, "g2-item" | "g2") { Outcome::Anomaly } else { Outcome::Prevented };
+                let expected = if matches!(cell.test, "g2-item" | "g2") {
+                    Outcome::Anomaly
+                } else {
+                    Outcome::Prevented
+                };
                 assert_eq!(cell.outcome, expected, "{}: {}", cell.test, cell.why);
             }
             // Without tidb_skip_isolation_level_check, TiDB refuses SERIALIZABLE (8048).
-            _ => assert_eq!(cell.outcome, Outcome::NotSupported, "{}: {}", cell.test, cell.why),
+            _ => assert_eq!(
+                cell.outcome,
+                Outcome::NotSupported,
+                "{}: {}",
+                cell.test,
+                cell.why
+            ),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config_file;
 pub mod exit_code;
 pub mod isolation_tool;
+pub mod job_monitor_tool;
 pub mod logging;
 pub mod multi;
 pub mod progress;

@@ -70,6 +70,7 @@ pub mod error;
 pub mod failure;
 pub mod flavor;
 pub mod isolation;
+pub mod jobs;
 pub mod report;
 pub mod session;
 pub mod workflow;

@@ -1,0 +1,451 @@
+//! The `job_monitor` tool: follows TiDB import and DDL jobs, or long-running
+//! statements on MySQL/MariaDB, as two participants on the coordinator: a
+//! monitor, and (with `--submit`) a submitter that runs the statement from
+//! its own connection. Every change is recorded in the run's shared state.
+
+use crate::cli::{ConnectionArgs, OutputFormat, TargetError};
+use crate::exit_code;
+use clap::{Parser, ValueEnum};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use test_rig::common_states;
+use test_rig::config::parse_duration;
+use test_rig::jobs::{self, JobEvent, JobStatus, JobSummary, Source, SourceKind, Watch};
+use test_rig::prelude::*;
+use test_rig::{Phase, ServerInfo};
+
+/// Which jobs to follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceArg {
+    /// TiDB import jobs (SHOW IMPORT JOBS).
+    Import,
+    /// TiDB DDL jobs (ADMIN SHOW DDL JOBS).
+    Ddl,
+    /// Long-running statements (MySQL/MariaDB processlist, with MariaDB's progress).
+    Processlist,
+}
+
+/// Follows TiDB import and DDL jobs, or long-running statements on MySQL
+/// and MariaDB: progress, phase changes, failures, and a summary at the end.
+///
+/// Exit codes: 0 done (or nothing running), 1 a watched job failed or was
+/// cancelled, 2 bad usage or a source the server does not have, 3 server
+/// unreachable, 130 interrupted.
+#[derive(Debug, Parser)]
+#[command(name = "job_monitor", version)]
+pub struct JobMonitorArgs {
+    /// Connection options.
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
+
+    /// Job source [default: import on TiDB 7.2+, ddl on older TiDB, processlist elsewhere].
+    #[arg(long, value_enum)]
+    pub source: Option<SourceArg>,
+
+    /// Stop after this long.
+    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    pub duration: Option<Duration>,
+
+    /// Time between polls.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration_arg)]
+    pub interval: Duration,
+
+    /// Follow only this job (an import or DDL job id, or conn-N for a statement).
+    #[arg(long, value_name = "ID")]
+    pub job: Option<String>,
+
+    /// Exit when the watched jobs have ended.
+    #[arg(long)]
+    pub until_done: bool,
+
+    /// Runs this statement from a second connection and follows the job it creates.
+    #[arg(long, value_name = "SQL")]
+    pub submit: Option<String>,
+
+    /// Cancels this import job (TiDB) and exits.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["submit", "job"])]
+    pub cancel: Option<String>,
+
+    /// Statements younger than this are not shown (processlist).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration_arg)]
+    pub min_time: Duration,
+
+    /// Output: human (a line per change, then a summary) or json.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+}
+
+fn duration_arg(value: &str) -> Result<Duration, String> {
+    parse_duration("duration", value)
+        .map_err(|_| "expected a positive duration such as 500ms, 1s or 2m".into())
+}
+
+/// What the monitor participant found: the server, the source, the jobs.
+type Monitored = Result<(ServerInfo, SourceKind, Vec<JobSummary>), StateError>;
+
+/// What the submitter did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Submitted {
+    /// The statement.
+    pub sql: String,
+    /// Its connection id.
+    pub connection_id: Option<u32>,
+    /// Whether it succeeded.
+    pub ok: bool,
+    /// Its error, if it failed.
+    pub error: Option<String>,
+}
+
+/// The JSON document.
+#[derive(Debug, Serialize)]
+pub struct MonitorReport {
+    /// The server.
+    pub server: Option<ServerInfo>,
+    /// The source followed.
+    pub source: &'static str,
+    /// Every job seen.
+    pub jobs: Vec<JobSummary>,
+    /// Whether no job was seen at all.
+    pub nothing_running: bool,
+    /// The submitted statement, if any.
+    pub submitted: Option<Submitted>,
+    /// Every change, as recorded in the shared state.
+    pub events: Vec<test_rig::coordinator::LoggedEvent>,
+    /// Wall time.
+    pub elapsed_ms: f64,
+}
+
+/// Shows changes: a bar per job on a terminal, a line per change otherwise.
+struct Display {
+    bars: Option<(MultiProgress, HashMap<String, ProgressBar>)>,
+    quiet: bool,
+}
+
+impl Display {
+    fn new(quiet: bool) -> Self {
+        let bars = (!quiet && std::io::stderr().is_terminal())
+            .then(|| (MultiProgress::new(), HashMap::new()));
+        Display { bars, quiet }
+    }
+
+    fn show(&mut self, event: &JobEvent) {
+        let job = event.job();
+        let word = match event {
+            JobEvent::Appeared { .. } => "appeared",
+            JobEvent::Changed { .. } => "changed",
+            JobEvent::Vanished { .. } => "ended",
+        };
+        match &mut self.bars {
+            Some((multi, bars)) => {
+                let bar = bars.entry(job.id.clone()).or_insert_with(|| {
+                    let bar = multi.add(ProgressBar::new(1000));
+                    bar.set_style(
+                        ProgressStyle::with_template("{prefix:>10} [{bar:30}] {msg}")
+                            .unwrap_or_else(|_| ProgressStyle::default_bar())
+                            .progress_chars("=> "),
+                    );
+                    bar.set_prefix(job.id.clone());
+                    bar
+                });
+                if let Some(p) = job.percent {
+                    bar.set_position((p * 10.0) as u64);
+                }
+                bar.set_message(job.line());
+                if matches!(event, JobEvent::Vanished { .. }) || job.status.is_final() {
+                    bar.finish();
+                }
+            }
+            None if !self.quiet => eprintln!("job {word}: {}", job.line()),
+            None => {}
+        }
+    }
+}
+
+async fn cancel_import(cx: StateContext, id: &str) -> Result<String, StateError> {
+    let mut cx = common_states::WORKFLOW
+        .run(cx)
+        .await
+        .map_err(StepFailed::into_error)?;
+    let server = cx.server().cloned();
+    if let Some(server) = &server {
+        Source::new(SourceKind::Import, server)
+            .map_err(|e| StateError::Config(test_rig::ConfigError::Invalid(e)))?;
+    }
+    let id: u64 = id.parse().map_err(|_| {
+        StateError::Config(test_rig::ConfigError::Invalid(format!(
+            "--cancel takes a numeric import job id, not `{id}`"
+        )))
+    })?;
+    cx.session()?
+        .execute(&format!("CANCEL IMPORT JOB {id}"))
+        .await?;
+    Ok(format!("import job {id} cancelled"))
+}
+
+/// Runs the tool and returns its exit code.
+pub async fn run(args: JobMonitorArgs) -> u8 {
+    let target = match args.conn.resolve().await {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("job_monitor: error: {e}");
+            return match e {
+                TargetError::NothingFound(_) => exit_code::UNREACHABLE,
+                _ => exit_code::USAGE,
+            };
+        }
+    };
+    if let Some(note) = &target.note {
+        eprintln!("job_monitor: {note}");
+    }
+    if let Some(id) = &args.cancel {
+        return match cancel_import(StateContext::new("cancel", target.config.clone()), id).await {
+            Ok(done) => {
+                println!("{done}");
+                exit_code::OK
+            }
+            Err(e) => {
+                eprintln!("job_monitor: error: {e}");
+                exit_code::for_error(&e)
+            }
+        };
+    }
+    let started = std::time::Instant::now();
+    let human = args.format == OutputFormat::Human;
+    let outcome: Arc<Mutex<Option<Monitored>>> = Arc::default();
+    let submitted: Arc<Mutex<Option<Submitted>>> = Arc::default();
+    let mut coordinator = Coordinator::new();
+    coordinator
+        .cancel_on_ctrl_c()
+        .grace_period(Duration::from_secs(5));
+    let cancel = coordinator.cancel_token();
+    let watch = Watch {
+        job: args.job.clone(),
+        interval: args.interval,
+        duration: args.duration,
+        until_done: args.until_done || args.submit.is_some(),
+        only_new: args.submit.is_some() && args.job.is_none(),
+        finish: args
+            .submit
+            .is_some()
+            .then(tokio_util::sync::CancellationToken::new),
+    };
+    let submitted_done = watch.finish.clone();
+    let forced = args.source.map(|s| match s {
+        SourceArg::Import => SourceKind::Import,
+        SourceArg::Ddl => SourceKind::Ddl,
+        SourceArg::Processlist => SourceKind::Processlist,
+    });
+    let submitting = args.submit.is_some();
+    let min_ms = if submitting {
+        0.0
+    } else {
+        args.min_time.as_secs_f64() * 1000.0
+    };
+    {
+        let outcome = outcome.clone();
+        let cancel = cancel.clone();
+        let added = coordinator
+            .add_scenario("monitor", target.config.clone(), move |cx| async move {
+                let result = monitor(cx, forced, watch, min_ms, submitting, human, &cancel).await;
+                let failed = result.as_ref().err().map(|e| e.to_string());
+                *outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
+                match failed {
+                    Some(message) => Err(StateError::step(message).into()),
+                    None => Ok(()),
+                }
+            })
+            .map(|_| ());
+        if let Err(e) = added {
+            eprintln!("job_monitor: error: {e}");
+            return exit_code::USAGE;
+        }
+    }
+    if let Some(sql) = args.submit.clone() {
+        let submitted = submitted.clone();
+        let added = coordinator
+            .add_scenario("submitter", target.config.clone(), move |cx| async move {
+                let mut cx = common_states::WORKFLOW.run(cx).await?;
+                let connection_id = cx.session()?.connection_id();
+                cx.send("monitor", "connection-id", connection_id)?;
+                // Give the monitor its first snapshot before the job exists.
+                cx.barrier("monitor-ready", Duration::from_secs(30)).await?;
+                let result = cx.session()?.query::<mysql_async::Row>(&sql).await;
+                let record = Submitted {
+                    sql,
+                    connection_id,
+                    ok: result.is_ok(),
+                    error: result.as_ref().err().map(|e| e.to_string()),
+                };
+                cx.publish("submitted", &record)?;
+                *submitted.lock().unwrap_or_else(|p| p.into_inner()) = Some(record);
+                if let Some(done) = submitted_done {
+                    done.cancel();
+                }
+                Ok(())
+            })
+            .map(|_| ());
+        if let Err(e) = added {
+            eprintln!("job_monitor: error: {e}");
+            return exit_code::USAGE;
+        }
+    }
+    let report = coordinator.run().await;
+    let result = outcome.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let submitted = submitted.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let (server, kind, mut jobs) = match result {
+        Some(Ok(found)) => found,
+        Some(Err(e)) => {
+            eprintln!("job_monitor: error: {e}");
+            return if report.cancelled {
+                exit_code::INTERRUPTED
+            } else {
+                exit_code::for_error(&e)
+            };
+        }
+        None => {
+            let why = report
+                .participants
+                .iter()
+                .find_map(|p| p.error.as_ref().map(|e| e.message.clone()))
+                .unwrap_or_else(|| "the monitor did not run".into());
+            eprintln!("job_monitor: error: {why}");
+            return if report.cancelled {
+                exit_code::INTERRUPTED
+            } else {
+                exit_code::FAILED
+            };
+        }
+    };
+    // A statement that vanished ended as its submitter saw it end.
+    if let Some(s) = &submitted {
+        let id = s.connection_id.map(|c| format!("conn-{c}"));
+        for j in jobs
+            .iter_mut()
+            .filter(|j| Some(&j.job.id) == id.as_ref() && j.vanished)
+        {
+            j.job.status = if s.ok {
+                JobStatus::Finished
+            } else {
+                JobStatus::Failed
+            };
+            j.job.message = s.error.clone();
+            j.statuses.push(j.job.status.clone());
+        }
+    }
+    if let Some(p) = report
+        .participant("submitter")
+        .filter(|p| p.phase == Phase::Failed)
+    {
+        if let Some(e) = &p.error {
+            eprintln!("job_monitor: submitter: {}", e.message);
+        }
+    }
+    let out = MonitorReport {
+        server: Some(server.clone()),
+        source: kind.as_str(),
+        nothing_running: jobs.is_empty(),
+        jobs,
+        submitted,
+        events: report.events.clone(),
+        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+    };
+    if human {
+        print_summary(&out, &server);
+    } else {
+        match serde_json::to_string_pretty(&out) {
+            Ok(text) => println!("{text}"),
+            Err(e) => eprintln!("job_monitor: error: cannot render JSON: {e}"),
+        }
+    }
+    if report.cancelled {
+        return exit_code::INTERRUPTED;
+    }
+    let bad = out
+        .jobs
+        .iter()
+        .any(|j| matches!(j.job.status, JobStatus::Failed | JobStatus::Cancelled))
+        || out.submitted.as_ref().is_some_and(|s| !s.ok);
+    if bad {
+        exit_code::FAILED
+    } else {
+        exit_code::OK
+    }
+}
+
+async fn monitor(
+    cx: StateContext,
+    forced: Option<SourceKind>,
+    watch: Watch,
+    min_ms: f64,
+    submitting: bool,
+    human: bool,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> Result<(ServerInfo, SourceKind, Vec<JobSummary>), StateError> {
+    let mut cx = common_states::WORKFLOW
+        .run(cx)
+        .await
+        .map_err(StepFailed::into_error)?;
+    let server = cx
+        .server()
+        .cloned()
+        .ok_or_else(|| StateError::step("the server was not identified"))?;
+    let kind = forced.unwrap_or_else(|| SourceKind::for_server(&server));
+    let mut source = Source::new(kind, &server)
+        .map_err(|e| StateError::Config(test_rig::ConfigError::Invalid(e)))?;
+    source.min_ms = min_ms;
+    let mut watch = watch;
+    if submitting {
+        let message = cx
+            .recv_from("submitter", "connection-id", Duration::from_secs(30))
+            .await?;
+        if kind == SourceKind::Processlist {
+            watch.job = message.body.as_u64().map(|id| format!("conn-{id}"));
+        }
+        // Take the first snapshot, then let the submitter go.
+        let session = cx.session()?;
+        let _ = source.list(session).await?;
+        cx.barrier("monitor-ready", Duration::from_secs(30)).await?;
+    }
+    let mut display = Display::new(!human);
+    let shared = cx.shared()?.clone();
+    let me = cx.participant().to_string();
+    let summaries = jobs::watch(cx.session()?, &source, &watch, cancel, |event| {
+        display.show(event);
+        shared.publish(&me, "job", serde_json::to_value(event).unwrap_or_default());
+    })
+    .await?;
+    Ok((server, kind, summaries))
+}
+
+fn print_summary(report: &MonitorReport, server: &ServerInfo) {
+    println!("job_monitor: {server}, source {}", report.source);
+    if report.nothing_running {
+        println!("nothing running");
+        return;
+    }
+    for j in &report.jobs {
+        let peak = j
+            .progress
+            .iter()
+            .map(|(_, p)| *p)
+            .fold(None, |m: Option<f64>, p| Some(m.map_or(p, |m| m.max(p))));
+        let statuses: Vec<&str> = j.statuses.iter().map(JobStatus::as_str).collect();
+        println!(
+            "  {}  {}  {}  (seen {:.1} s; statuses {}{})",
+            j.job.id,
+            j.job.target,
+            j.job.status,
+            (j.last_seen_ms - j.first_seen_ms) / 1000.0,
+            statuses.join(" -> "),
+            peak.map(|p| format!("; progress up to {p:.1}%"))
+                .unwrap_or_default()
+        );
+        if let Some(m) = &j.job.message {
+            println!("      {m}");
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! The `job_monitor` binary against the real MariaDB: an ALTER TABLE
+//! followed from a second connection with its progress, nothing running,
+//! a failed statement, and the sources MariaDB does not have.
+
+use mysql_async::prelude::Queryable;
+use std::process::{Command, Output, Stdio};
+use test_rig::ConnectionConfig;
+
+fn server() -> ConnectionConfig {
+    ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL")
+}
+
+fn server_url() -> String {
+    let s = server();
+    let password = s
+        .password
+        .as_ref()
+        .map(|p| format!(":{}", p.expose()))
+        .unwrap_or_default();
+    format!(
+        "mysql://{}{password}@{}/{}",
+        s.user,
+        s.address(),
+        s.database.as_deref().unwrap_or("test")
+    )
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_job_monitor"))
+        .args(["--url", &server_url()])
+        .args(args)
+        .env_remove("TEST_RIG_URL")
+        .env_remove("MYSQL_PWD")
+        .stdin(Stdio::null())
+        .output()
+        .expect("job_monitor runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+async fn admin() -> mysql_async::Conn {
+    let s = server();
+    let opts = mysql_async::OptsBuilder::default()
+        .ip_or_hostname(s.host.clone())
+        .tcp_port(s.port)
+        .user(Some(s.user.clone()))
+        .pass(s.password.as_ref().map(|p| p.expose().to_string()))
+        .db_name(s.database.clone())
+        .prefer_socket(false);
+    mysql_async::Conn::new(opts).await.unwrap()
+}
+
+#[tokio::test]
+async fn an_alter_table_is_followed_to_the_end_with_rising_progress() {
+    let table = format!("rig_jobs_{}", std::process::id());
+    let mut c = admin().await;
+    c.query_drop(format!("DROP TABLE IF EXISTS {table}"))
+        .await
+        .unwrap();
+    c.query_drop(format!(
+        "CREATE TABLE {table} (id INT PRIMARY KEY AUTO_INCREMENT, pad CHAR(200))"
+    ))
+    .await
+    .unwrap();
+    // Large enough that a copying ALTER takes a few seconds here.
+    c.query_drop(format!(
+        "INSERT INTO {table} (pad) SELECT REPEAT('x', 200) FROM seq_1_to_600000"
+    ))
+    .await
+    .unwrap();
+    let sql = format!("ALTER TABLE {table} FORCE, ALGORITHM=COPY");
+    let out = run(&["--submit", &sql, "--interval", "100ms", "--format", "json"]);
+    c.query_drop(format!("DROP TABLE {table}")).await.unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["source"], "processlist");
+    assert_eq!(doc["submitted"]["ok"], true);
+    let jobs = doc["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 1, "{stdout}");
+    let job = &jobs[0];
+    assert_eq!(job["job"]["status"], "finished");
+    assert!(job["job"]["target"].as_str().unwrap().contains(&table));
+    let progress: Vec<f64> = job["progress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[1].as_f64().unwrap())
+        .collect();
+    assert!(progress.len() >= 3, "{progress:?}");
+    assert!(
+        progress.windows(2).any(|w| w[1] > w[0]),
+        "progress rose: {progress:?}"
+    );
+    // Every change went into the run's shared event log too.
+    let published = doc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "published" && e["name"] == "job")
+        .count();
+    assert!(published >= progress.len().min(2), "{published}");
+}
+
+#[test]
+fn nothing_running_is_a_result_not_an_error() {
+    // Statements younger than an hour do not count: nothing qualifies.
+    let out = run(&["--until-done", "--min-time", "1h", "--format", "json"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["nothing_running"], true);
+    let human = run(&["--until-done", "--min-time", "1h"]);
+    assert!(text(&human).0.contains("nothing running"));
+}
+
+#[test]
+fn a_failed_statement_fails_the_run() {
+    let out = run(&[
+        "--submit",
+        "ALTER TABLE rig_no_such_table FORCE",
+        "--interval",
+        "100ms",
+        "--format",
+        "json",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["submitted"]["ok"], false);
+    assert!(doc["submitted"]["error"].as_str().unwrap().contains("1146"));
+}
+
+#[test]
+fn sources_mariadb_does_not_have_are_refused_plainly() {
+    for (args, needle) in [
+        (
+            vec!["--source", "import"],
+            "import jobs (IMPORT INTO, SHOW IMPORT JOBS) need TiDB 7.2 or later",
+        ),
+        (
+            vec!["--source", "ddl"],
+            "DDL jobs (ADMIN SHOW DDL JOBS) need TiDB",
+        ),
+        (
+            vec!["--cancel", "5"],
+            "import jobs (IMPORT INTO, SHOW IMPORT JOBS) need TiDB 7.2 or later",
+        ),
+    ] {
+        let out = run(&args);
+        let (_, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(needle) && stderr.contains("MariaDB"),
+            "{stderr}"
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! Job monitoring: TiDB import jobs, TiDB DDL jobs, and long-running
+//! statements on MySQL/MariaDB, behind one [`Source`], with a monitor loop
+//! that reports every change and summarises each job.
+
+pub mod ddl;
+pub mod import;
+pub mod model;
+pub mod monitor;
+pub mod processlist;
+
+pub use model::{Job, JobKind, JobStatus, RowMap};
+pub use monitor::{watch, JobEvent, JobSummary, Watch};
+
+use crate::error::StateError;
+use crate::flavor::{Flavor, ServerInfo, Version};
+use crate::session::Session;
+
+/// Where jobs come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// `SHOW IMPORT JOBS` (TiDB 7.2+).
+    Import,
+    /// `ADMIN SHOW DDL JOBS` (TiDB).
+    Ddl,
+    /// The processlist (any server; progress on MariaDB).
+    Processlist,
+}
+
+impl SourceKind {
+    /// `import`, `ddl` or `processlist`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Import => "import",
+            SourceKind::Ddl => "ddl",
+            SourceKind::Processlist => "processlist",
+        }
+    }
+
+    /// The natural source for the server: import jobs on TiDB 7.2+, DDL
+    /// jobs on older TiDB, the processlist elsewhere.
+    pub fn for_server(server: &ServerInfo) -> SourceKind {
+        match server.flavor {
+            Flavor::TiDB if server.version >= Version::new(7, 2, 0) => SourceKind::Import,
+            Flavor::TiDB => SourceKind::Ddl,
+            Flavor::MySQL | Flavor::MariaDB => SourceKind::Processlist,
+        }
+    }
+}
+
+/// A source of jobs on one server.
+#[derive(Debug, Clone)]
+pub struct Source {
+    kind: SourceKind,
+    flavor: Flavor,
+    /// Statements younger than this are not jobs (processlist only).
+    pub min_ms: f64,
+}
+
+impl Source {
+    /// The source `kind` on `server`, or a message saying why the server has none.
+    pub fn new(kind: SourceKind, server: &ServerInfo) -> Result<Source, String> {
+        let tidb = server.flavor == Flavor::TiDB;
+        let missing = match kind {
+            SourceKind::Import if !(tidb && server.version >= Version::new(7, 2, 0)) => {
+                Some("import jobs (IMPORT INTO, SHOW IMPORT JOBS) need TiDB 7.2 or later")
+            }
+            SourceKind::Ddl if !tidb => Some("DDL jobs (ADMIN SHOW DDL JOBS) need TiDB"),
+            _ => None,
+        };
+        if let Some(what) = missing {
+            return Err(format!(
+                "{what}; {server} ({}) has none: use --source processlist",
+                server.version_string
+            ));
+        }
+        Ok(Source {
+            kind,
+            flavor: server.flavor,
+            min_ms: 0.0,
+        })
+    }
+
+    /// Which source this is.
+    pub fn kind(&self) -> SourceKind {
+        self.kind
+    }
+
+    /// The jobs the server shows now.
+    pub async fn list(&self, session: &mut Session) -> Result<Vec<Job>, StateError> {
+        let sql = match self.kind {
+            SourceKind::Import => "SHOW IMPORT JOBS",
+            SourceKind::Ddl => "ADMIN SHOW DDL JOBS",
+            SourceKind::Processlist => processlist::query(self.flavor),
+        };
+        let rows: Vec<mysql_async::Row> = session.query(sql).await?;
+        let rows: Vec<RowMap> = rows.iter().map(model::row_map).collect();
+        Ok(match self.kind {
+            SourceKind::Import => import::parse(&rows),
+            SourceKind::Ddl => ddl::parse(&rows),
+            SourceKind::Processlist => processlist::parse(&rows, self.min_ms),
+        })
+    }
+}

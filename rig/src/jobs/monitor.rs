@@ -1,0 +1,195 @@
+//! The monitor loop: polls a source, compares each snapshot with the last,
+//! reports every appearance, change and disappearance, and keeps a summary
+//! per job (status history, progress samples).
+
+use crate::error::StateError;
+use crate::jobs::model::{Job, JobStatus};
+use crate::jobs::Source;
+use crate::session::Session;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashSet};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// What to watch and for how long.
+#[derive(Debug, Clone)]
+pub struct Watch {
+    /// Only this job (and its sub-jobs).
+    pub job: Option<String>,
+    /// Time between polls.
+    pub interval: Duration,
+    /// Stop after this long.
+    pub duration: Option<Duration>,
+    /// Stop once every watched job has ended (and at least one was seen).
+    pub until_done: bool,
+    /// Ignore jobs that were already there at the first poll.
+    pub only_new: bool,
+    /// Once this is cancelled (e.g. the submitted statement returned), poll
+    /// one last time and stop.
+    pub finish: Option<CancellationToken>,
+}
+
+/// A change the monitor saw.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum JobEvent {
+    /// A job showed up.
+    Appeared {
+        /// As first seen.
+        job: Job,
+    },
+    /// A job's status, phase or progress changed.
+    Changed {
+        /// As now seen.
+        job: Job,
+        /// Its status before.
+        from: JobStatus,
+    },
+    /// A job no longer shows (a statement that ended).
+    Vanished {
+        /// As last seen.
+        job: Job,
+    },
+}
+
+impl JobEvent {
+    /// The job the event is about.
+    pub fn job(&self) -> &Job {
+        match self {
+            JobEvent::Appeared { job }
+            | JobEvent::Changed { job, .. }
+            | JobEvent::Vanished { job } => job,
+        }
+    }
+}
+
+/// Everything seen of one job.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobSummary {
+    /// As last seen (status final if it ended).
+    pub job: Job,
+    /// Every status it was seen in, in order.
+    pub statuses: Vec<JobStatus>,
+    /// (milliseconds since the watch began, percent) at each poll that reported progress.
+    pub progress: Vec<(f64, f64)>,
+    /// When it was first and last seen, in milliseconds since the watch began.
+    pub first_seen_ms: f64,
+    /// See `first_seen_ms`.
+    pub last_seen_ms: f64,
+    /// Whether it disappeared from the source (a statement that ended).
+    pub vanished: bool,
+}
+
+impl JobSummary {
+    /// Whether its progress went up between two polls (a multi-stage job
+    /// starts each stage again from 0).
+    pub fn progress_rose(&self) -> bool {
+        self.progress.windows(2).any(|w| w[1].1 > w[0].1)
+    }
+
+    /// Whether it ended (final status, or vanished).
+    pub fn ended(&self) -> bool {
+        self.vanished || self.job.status.is_final()
+    }
+}
+
+fn wanted(job: &Job, only: Option<&str>) -> bool {
+    match only {
+        None => true,
+        Some(id) => job.id == id || job.parent.as_deref() == Some(id),
+    }
+}
+
+/// Polls `source` until the watch says stop, calling `on_event` for each change.
+pub async fn watch(
+    session: &mut Session,
+    source: &Source,
+    watch: &Watch,
+    cancel: &CancellationToken,
+    mut on_event: impl FnMut(&JobEvent),
+) -> Result<Vec<JobSummary>, StateError> {
+    let started = Instant::now();
+    let mut summaries: BTreeMap<String, JobSummary> = BTreeMap::new();
+    let mut ignored: Option<HashSet<String>> = None;
+    let finish = watch.finish.clone().unwrap_or_default();
+    loop {
+        let last_round = finish.is_cancelled();
+        let now_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let jobs: Vec<Job> = source
+            .list(session)
+            .await?
+            .into_iter()
+            .filter(|j| wanted(j, watch.job.as_deref()))
+            .collect();
+        let before = ignored.get_or_insert_with(|| {
+            if watch.only_new {
+                jobs.iter().map(|j| j.id.clone()).collect()
+            } else {
+                HashSet::new()
+            }
+        });
+        let seen: HashSet<String> = jobs.iter().map(|j| j.id.clone()).collect();
+        for job in jobs.into_iter().filter(|j| !before.contains(&j.id)) {
+            match summaries.get_mut(&job.id) {
+                None => {
+                    on_event(&JobEvent::Appeared { job: job.clone() });
+                    summaries.insert(
+                        job.id.clone(),
+                        JobSummary {
+                            statuses: vec![job.status.clone()],
+                            progress: job.percent.map(|p| vec![(now_ms, p)]).unwrap_or_default(),
+                            first_seen_ms: now_ms,
+                            last_seen_ms: now_ms,
+                            vanished: false,
+                            job,
+                        },
+                    );
+                }
+                Some(summary) => {
+                    if summary.job != job {
+                        let from = summary.job.status.clone();
+                        if from != job.status {
+                            summary.statuses.push(job.status.clone());
+                        }
+                        if let Some(p) = job.percent {
+                            summary.progress.push((now_ms, p));
+                        }
+                        on_event(&JobEvent::Changed {
+                            job: job.clone(),
+                            from,
+                        });
+                        summary.job = job;
+                    }
+                    summary.last_seen_ms = now_ms;
+                }
+            }
+        }
+        for summary in summaries.values_mut() {
+            if !summary.vanished
+                && !seen.contains(&summary.job.id)
+                && !summary.job.status.is_final()
+            {
+                summary.vanished = true;
+                on_event(&JobEvent::Vanished {
+                    job: summary.job.clone(),
+                });
+            }
+        }
+        let all_done = !summaries.is_empty() && summaries.values().all(JobSummary::ended);
+        // Nothing to wait for: nothing ran when we looked, and no statement
+        // of ours is on its way.
+        let nothing = watch.until_done && summaries.is_empty() && watch.finish.is_none();
+        if nothing {
+            return Ok(Vec::new());
+        }
+        let timed_out = watch.duration.is_some_and(|d| started.elapsed() >= d);
+        if (watch.until_done && all_done) || timed_out || cancel.is_cancelled() || last_round {
+            return Ok(summaries.into_values().collect());
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(watch.interval) => {}
+            _ = cancel.cancelled() => {}
+            _ = finish.cancelled() => {}
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Long-running statements on MySQL and MariaDB, from the processlist.
+//! MariaDB reports `STAGE`, `MAX_STAGE` and `PROGRESS` (ALTER TABLE, LOAD
+//! DATA, CREATE INDEX) and `TIME_MS`; MySQL only `TIME` in seconds.
+
+use crate::flavor::Flavor;
+use crate::jobs::model::{field, Job, JobKind, JobStatus, RowMap};
+
+/// The query for this flavor: statements of other connections.
+pub fn query(flavor: Flavor) -> &'static str {
+    match flavor {
+        Flavor::MariaDB => {
+            "SELECT ID, USER, DB, TIME_MS, STATE, INFO, STAGE, MAX_STAGE, PROGRESS \
+             FROM information_schema.PROCESSLIST \
+             WHERE COMMAND = 'Query' AND ID <> CONNECTION_ID() AND INFO IS NOT NULL"
+        }
+        Flavor::MySQL | Flavor::TiDB => {
+            "SELECT ID, USER, DB, TIME * 1000 AS TIME_MS, STATE, INFO \
+             FROM information_schema.PROCESSLIST \
+             WHERE COMMAND = 'Query' AND ID <> CONNECTION_ID() AND INFO IS NOT NULL"
+        }
+    }
+}
+
+fn short(sql: &str) -> String {
+    let one_line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 80 {
+        one_line.chars().take(79).collect::<String>() + "…"
+    } else {
+        one_line
+    }
+}
+
+/// Parses processlist rows into running statement jobs (`conn-ID`),
+/// keeping those that have run at least `min_ms` milliseconds.
+pub fn parse(rows: &[RowMap], min_ms: f64) -> Vec<Job> {
+    rows.iter()
+        .filter_map(|row| {
+            let id = field(row, "id")?;
+            let info = field(row, "info")?;
+            let ms: f64 = field(row, "time_ms")
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(0.0);
+            if ms < min_ms {
+                return None;
+            }
+            let mut job = Job::new(
+                format!("conn-{id}"),
+                JobKind::Statement,
+                short(info),
+                JobStatus::Running,
+            );
+            let max_stage: u32 = field(row, "max_stage")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            let stage: u32 = field(row, "stage")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            job.phase = if max_stage > 0 {
+                Some(format!("stage {stage} of {max_stage}"))
+            } else {
+                field(row, "state").map(str::to_string)
+            };
+            job.percent = (max_stage > 0)
+                .then(|| field(row, "progress").and_then(|p| p.parse().ok()))
+                .flatten();
+            Some(job)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(pairs: &[(&str, Option<&str>)]) -> RowMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.map(str::to_string)))
+            .collect()
+    }
+
+    #[test]
+    fn mariadb_progress_and_plain_statements() {
+        let rows = [
+            row(&[
+                ("ID", Some("42")),
+                ("TIME_MS", Some("2500.3")),
+                ("STATE", Some("copy to tmp table")),
+                ("INFO", Some("ALTER TABLE t\n  FORCE")),
+                ("STAGE", Some("1")),
+                ("MAX_STAGE", Some("2")),
+                ("PROGRESS", Some("56.928")),
+            ]),
+            row(&[
+                ("ID", Some("43")),
+                ("TIME_MS", Some("1500")),
+                ("STATE", Some("User sleep")),
+                ("INFO", Some("SELECT SLEEP(10)")),
+                ("STAGE", Some("0")),
+                ("MAX_STAGE", Some("0")),
+                ("PROGRESS", Some("0.000")),
+            ]),
+            row(&[
+                ("ID", Some("44")),
+                ("TIME_MS", Some("3")),
+                ("INFO", Some("SELECT 1")),
+            ]),
+            row(&[
+                ("ID", Some("45")),
+                ("TIME_MS", Some("9000")),
+                ("INFO", None),
+            ]),
+        ];
+        let jobs = parse(&rows, 1000.0);
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(jobs[0].id, "conn-42");
+        assert_eq!(jobs[0].target, "ALTER TABLE t FORCE");
+        assert_eq!(jobs[0].phase.as_deref(), Some("stage 1 of 2"));
+        assert_eq!(jobs[0].percent, Some(56.928));
+        assert_eq!(jobs[1].phase.as_deref(), Some("User sleep"));
+        assert_eq!(jobs[1].percent, None, "no stages: no progress");
+    }
+}
