@@ -2,14 +2,14 @@
 //! database, version) on one connection, shows each transition as it
 //! happens, then a summary, as text or JSON.
 
-use crate::cli::{ConnectionArgs, OutputFormat, Target, TargetError};
+use crate::cli::{ConnectionArgs, OutputFormat, Target};
 use crate::exit_code;
-use crate::render;
 use clap::Parser;
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use test_rig::common_states::{self, DatabaseChecked, RoundTrip};
+use test_rig::report::{human_duration, millis};
 use test_rig::{ServerInfo, StateContext, StateError, Transition, TransitionObserver, Workflow};
 
 /// Checks that a TiDB, MySQL or MariaDB server connects, answers, has the
@@ -57,14 +57,14 @@ fn transition_line(t: &Transition) -> String {
             "  {:<18} -> {:<18} {:>9}  {}{retry}",
             t.from,
             to,
-            render::duration(t.duration),
+            human_duration(t.duration),
             t.step
         ),
         None => format!(
             "  {:<18} x  {} failed after {}{retry}",
             t.from,
             t.step,
-            render::duration(t.duration)
+            human_duration(t.duration)
         ),
     }
 }
@@ -172,20 +172,10 @@ enum Ending {
 pub async fn run(args: BasicArgs) -> u8 {
     let started = Instant::now();
     let human = args.format == OutputFormat::Human;
-    let target = match args.conn.resolve().await {
+    let target = match args.conn.resolve_for("basic").await {
         Ok(t) => t,
-        Err(e) => {
-            let code = match e {
-                TargetError::NothingFound(_) => exit_code::UNREACHABLE,
-                _ => exit_code::USAGE,
-            };
-            eprintln!("basic: error: {e}");
-            return code;
-        }
+        Err(code) => return code,
     };
-    if let Some(note) = &target.note {
-        eprintln!("basic: {note}");
-    }
     if human {
         println!("basic: checking {}", target.config);
     }
@@ -250,12 +240,12 @@ fn build_report(
                 from: t.from,
                 to: t.to,
                 attempt: t.attempt,
-                duration_ms: render::millis(t.duration),
+                duration_ms: millis(t.duration),
                 error: t.error.clone(),
             })
             .collect(),
         error: None,
-        elapsed_ms: render::millis(elapsed),
+        elapsed_ms: millis(elapsed),
     };
     let cx = match ending {
         Ending::Passed(cx) => Some(*cx),
@@ -286,7 +276,7 @@ fn build_report(
     if let Some(cx) = &cx {
         report.server = cx.server().map(ServerJson::from);
         report.database = cx.get::<DatabaseChecked>().map(|d| d.0.clone());
-        report.round_trip_ms = cx.get::<RoundTrip>().map(|r| render::millis(r.0));
+        report.round_trip_ms = cx.get::<RoundTrip>().map(|r| millis(r.0));
     }
     let mut cx = cx;
     if let Some(session) = cx.as_mut().and_then(|c| c.session().ok()) {

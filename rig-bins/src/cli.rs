@@ -107,7 +107,35 @@ pub enum TargetError {
     NothingFound(String),
 }
 
+impl TargetError {
+    /// The documented exit code: unreachable when nothing answered, usage otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            TargetError::NothingFound(_) => crate::exit_code::UNREACHABLE,
+            _ => crate::exit_code::USAGE,
+        }
+    }
+}
+
 impl ConnectionArgs {
+    /// [`resolve`](Self::resolve) for a tool named `tool`: prints the note
+    /// on how the target was found, or the error, on stderr; on error gives
+    /// the exit code to return.
+    pub async fn resolve_for(&self, tool: &str) -> Result<Target, u8> {
+        match self.resolve().await {
+            Ok(target) => {
+                if let Some(note) = &target.note {
+                    eprintln!("{tool}: {note}");
+                }
+                Ok(target)
+            }
+            Err(e) => {
+                eprintln!("{tool}: error: {e}");
+                Err(e.exit_code())
+            }
+        }
+    }
+
     fn names_a_target(&self) -> bool {
         self.host.is_some() || self.port.is_some() || self.user.is_some() || self.database.is_some()
     }

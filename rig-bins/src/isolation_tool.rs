@@ -3,7 +3,7 @@
 //! deviations from the server's expected profile, and (with `--explain`)
 //! what each session did and saw.
 
-use crate::cli::{ConnectionArgs, OutputFormat, TargetError};
+use crate::cli::{ConnectionArgs, OutputFormat};
 use crate::exit_code;
 use clap::{Parser, ValueEnum};
 use std::time::Duration;
@@ -295,19 +295,10 @@ pub async fn run(args: IsolationArgs) -> u8 {
             return exit_code::USAGE;
         }
     };
-    let target = match args.conn.resolve().await {
+    let target = match args.conn.resolve_for("isolation").await {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("isolation: error: {e}");
-            return match e {
-                TargetError::NothingFound(_) => exit_code::UNREACHABLE,
-                _ => exit_code::USAGE,
-            };
-        }
+        Err(code) => return code,
     };
-    if let Some(note) = &target.note {
-        eprintln!("isolation: {note}");
-    }
     let cancel = CancellationToken::new();
     let on_ctrl_c = {
         let cancel = cancel.clone();

@@ -3,7 +3,7 @@
 //! monitor, and (with `--submit`) a submitter that runs the statement from
 //! its own connection. Every change is recorded in the run's shared state.
 
-use crate::cli::{ConnectionArgs, OutputFormat, TargetError};
+use crate::cli::{ConnectionArgs, OutputFormat};
 use crate::exit_code;
 use clap::{Parser, ValueEnum};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -188,19 +188,10 @@ async fn cancel_import(cx: StateContext, id: &str) -> Result<String, StateError>
 
 /// Runs the tool and returns its exit code.
 pub async fn run(args: JobMonitorArgs) -> u8 {
-    let target = match args.conn.resolve().await {
+    let target = match args.conn.resolve_for("job_monitor").await {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("job_monitor: error: {e}");
-            return match e {
-                TargetError::NothingFound(_) => exit_code::UNREACHABLE,
-                _ => exit_code::USAGE,
-            };
-        }
+        Err(code) => return code,
     };
-    if let Some(note) = &target.note {
-        eprintln!("job_monitor: {note}");
-    }
     if let Some(id) = &args.cancel {
         return match cancel_import(StateContext::new("cancel", target.config.clone()), id).await {
             Ok(done) => {

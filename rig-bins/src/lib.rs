@@ -13,5 +13,4 @@ pub mod job_monitor_tool;
 pub mod logging;
 pub mod multi;
 pub mod progress;
-pub mod render;
 pub mod target;

@@ -2,7 +2,7 @@
 //! connections at once through the coordinator, optionally several times
 //! each, with a live progress display and a per-connection report.
 
-use crate::cli::{ConnectionArgs, OutputFormat, TargetError};
+use crate::cli::{ConnectionArgs, OutputFormat};
 use crate::config_file::{self, Defaults, NamedConnection};
 use crate::exit_code;
 use crate::progress::Progress;
@@ -68,16 +68,11 @@ async fn connections(args: &MultiArgs) -> Result<Vec<NamedConnection>, (u8, Stri
             "--connections 0: nothing to run; give at least 1".into(),
         ));
     }
-    let target = args.conn.resolve().await.map_err(|e| {
-        let code = match e {
-            TargetError::NothingFound(_) => exit_code::UNREACHABLE,
-            _ => exit_code::USAGE,
-        };
-        (code, e.to_string())
-    })?;
-    if let Some(note) = &target.note {
-        eprintln!("simple_multi_connection: {note}");
-    }
+    let target = args
+        .conn
+        .resolve_for("simple_multi_connection")
+        .await
+        .map_err(|code| (code, String::new()))?;
     Ok((1..=args.connections)
         .map(|i| NamedConnection {
             id: format!("conn-{i}"),
@@ -154,7 +149,10 @@ pub async fn run(args: MultiArgs) -> u8 {
     let list = match connections(&args).await {
         Ok(list) => list,
         Err((code, message)) => {
-            eprintln!("simple_multi_connection: error: {message}");
+            // An empty message was printed where it arose.
+            if !message.is_empty() {
+                eprintln!("simple_multi_connection: error: {message}");
+            }
             return code;
         }
     };

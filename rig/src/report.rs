@@ -12,11 +12,13 @@ pub(crate) fn serialize_millis<S: Serializer>(d: &Duration, s: S) -> Result<S::O
     s.serialize_f64(millis(*d))
 }
 
-fn millis(d: Duration) -> f64 {
+/// Milliseconds with microsecond precision, as every JSON document writes durations.
+pub fn millis(d: Duration) -> f64 {
     (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
 }
 
-fn human_duration(d: Duration) -> String {
+/// `0.42 ms`, `12.3 ms`, `1.25 s`: precise for short spans, short for long ones.
+pub fn human_duration(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1000.0;
     if ms < 10.0 {
         format!("{ms:.2} ms")
@@ -331,5 +333,18 @@ impl RunReport {
         }
         out.push_str("  </testsuite>\n</testsuites>\n");
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_pick_their_units() {
+        assert_eq!(human_duration(Duration::from_micros(420)), "0.42 ms");
+        assert_eq!(human_duration(Duration::from_micros(12_340)), "12.3 ms");
+        assert_eq!(human_duration(Duration::from_millis(1250)), "1.25 s");
+        assert_eq!(millis(Duration::from_micros(1234)), 1.234);
     }
 }

@@ -1,6 +1,6 @@
 //! The coordinator: runs many participants at once, each on its own tokio
 //! task with its own session, sharing state, barriers and messages, and
-//! folds what happens into a [`RunReport`](crate::report::RunReport).
+//! folds what happens into a [`RunReport`].
 //!
 //! The dispatcher (`dispatcher.rs`) owns the run's state; executors
 //! (`executor.rs`) run one participant each and only report to it, with the
