@@ -13,4 +13,7 @@ pub mod job_monitor_tool;
 pub mod logging;
 pub mod multi;
 pub mod progress;
+#[cfg(feature = "python")]
+pub mod python_tool;
+pub mod report_output;
 pub mod target;

@@ -6,12 +6,13 @@ use crate::cli::{ConnectionArgs, OutputFormat};
 use crate::config_file::{self, Defaults, NamedConnection};
 use crate::exit_code;
 use crate::progress::Progress;
+use crate::report_output;
 use clap::Parser;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use test_rig::common_states;
-use test_rig::{ConnectionConfig, Coordinator, ErrorClass, Phase, RunReport, Session, Workflow};
+use test_rig::{ConnectionConfig, Coordinator, Session, Workflow};
 
 /// Runs the common workflow (config, connect, test, database, version) on
 /// many connections concurrently and reports on each.
@@ -83,7 +84,7 @@ async fn connections(args: &MultiArgs) -> Result<Vec<NamedConnection>, (u8, Stri
 
 /// Refuses a run that asks a server for more connections than it allows.
 /// A server that cannot be reached is left to the run, which reports it.
-async fn check_capacity(list: &[NamedConnection]) -> Result<(), String> {
+pub async fn check_capacity(list: &[NamedConnection]) -> Result<(), String> {
     let mut per_server: BTreeMap<String, (usize, &ConnectionConfig)> = BTreeMap::new();
     for c in list {
         per_server
@@ -120,30 +121,6 @@ async fn check_capacity(list: &[NamedConnection]) -> Result<(), String> {
     Ok(())
 }
 
-fn exit_for(report: &RunReport) -> u8 {
-    if report.cancelled {
-        return exit_code::INTERRUPTED;
-    }
-    if report.passed() {
-        return exit_code::OK;
-    }
-    // The worst class decides: configuration over unreachable over failed;
-    // "unreachable" only when no connection got through at all.
-    let classes: Vec<ErrorClass> = report
-        .participants
-        .iter()
-        .filter(|p| p.phase != Phase::Passed)
-        .filter_map(|p| p.error.as_ref().map(|e| e.class))
-        .collect();
-    if classes.contains(&ErrorClass::Configuration) {
-        exit_code::USAGE
-    } else if report.summary.passed == 0 && classes.iter().all(|c| *c == ErrorClass::Unreachable) {
-        exit_code::UNREACHABLE
-    } else {
-        exit_code::FAILED
-    }
-}
-
 /// Runs the tool and returns its exit code.
 pub async fn run(args: MultiArgs) -> u8 {
     let list = match connections(&args).await {
@@ -172,18 +149,10 @@ pub async fn run(args: MultiArgs) -> u8 {
     }
     let report = coord.run().await;
     progress.finish();
-    match args.format {
-        OutputFormat::Human => print!("{}", report.to_human()),
-        OutputFormat::Json => println!("{}", report.to_json()),
-    }
-    if let Some(path) = &args.junit {
-        if let Err(e) = std::fs::write(path, report.to_junit("simple_multi_connection")) {
-            eprintln!(
-                "simple_multi_connection: error: cannot write JUnit report `{}`: {e}",
-                path.display()
-            );
-            return exit_code::USAGE;
-        }
-    }
-    exit_for(&report)
+    report_output::emit(
+        "simple_multi_connection",
+        &report,
+        args.format,
+        args.junit.as_deref(),
+    )
 }

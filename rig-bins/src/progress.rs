@@ -63,7 +63,11 @@ impl RunObserver for Progress {
                     self.failed.fetch_add(1, Ordering::Relaxed);
                 }
                 let line = match error {
-                    Some(e) => format!("{participant}: {phase} ({})", e.message),
+                    // The first line; a traceback is printed whole in the report.
+                    Some(e) => format!(
+                        "{participant}: {phase} ({})",
+                        e.message.lines().next().unwrap_or("").trim_end_matches(':')
+                    ),
                     None => format!("{participant}: {phase}"),
                 };
                 match bar {

@@ -71,6 +71,8 @@ pub mod failure;
 pub mod flavor;
 pub mod isolation;
 pub mod jobs;
+#[cfg(feature = "python")]
+pub mod python;
 pub mod report;
 pub mod session;
 pub mod workflow;

@@ -200,7 +200,14 @@ impl RunReport {
                         (None, Some(state)) => format!(" [in {state}]"),
                         _ => String::new(),
                     };
-                    format!("{}{at}", e.message)
+                    // A long message (a Python traceback) goes below the table.
+                    let first = e.message.lines().next().unwrap_or("");
+                    let more = if e.message.contains('\n') {
+                        " (details below)"
+                    } else {
+                        ""
+                    };
+                    format!("{first}{at}{more}")
                 });
                 [
                     p.name.clone(),
@@ -247,6 +254,11 @@ impl RunReport {
             human_duration(self.elapsed),
             if self.cancelled { " (cancelled)" } else { "" }
         );
+        for p in &self.participants {
+            if let Some(e) = p.error.as_ref().filter(|e| e.message.contains('\n')) {
+                let _ = writeln!(out, "\n{}: {}", p.name, e.message);
+            }
+        }
         out
     }
 

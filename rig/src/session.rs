@@ -266,6 +266,20 @@ impl Session {
         })
     }
 
+    /// Runs a prepared statement with bound parameters and returns the
+    /// number of affected (changed) rows.
+    pub async fn execute_with(
+        &mut self,
+        sql: &str,
+        params: impl Into<Params> + Send,
+    ) -> Result<u64, StateError> {
+        let params = params.into();
+        guarded!(self, sql, |c| async {
+            c.exec_drop(sql, params).await?;
+            Ok(c.affected_rows())
+        })
+    }
+
     /// Sends a protocol ping and returns the round-trip time.
     pub async fn ping(&mut self) -> Result<Duration, StateError> {
         let started = Instant::now();

@@ -156,13 +156,18 @@ pub trait TransitionObserver: Send + Sync {
 /// Runs step `index` of `def` once or more (per its retry policy), each
 /// attempt bounded by its timeout, and reports every attempt to the
 /// context's observer. `decide` names the target a successful attempt took.
-pub async fn drive_step<T>(
+/// `run` is a step function, or any callable of that shape (a Python step
+/// carries its function object along).
+pub async fn drive_step<T, R>(
     def: &WorkflowDef,
     index: usize,
     cx: &mut StateContext,
-    run: StepFn<T>,
+    run: R,
     decide: fn(&T) -> usize,
-) -> Result<T, StateError> {
+) -> Result<T, StateError>
+where
+    R: for<'a> Fn(&'a mut StateContext) -> BoxFuture<'a, Result<T, StateError>>,
+{
     let meta = &def.meta.steps[index];
     let span = tracing::info_span!(
         "step",
@@ -295,6 +300,17 @@ impl Workflow for WorkflowDef {
 }
 
 impl<W: Workflow + ?Sized> Workflow for &W {
+    fn name(&self) -> String {
+        (**self).name()
+    }
+
+    fn run<'a>(&'a self, cx: StateContext) -> BoxFuture<'a, Result<StateContext, StepFailed>> {
+        (**self).run(cx)
+    }
+}
+
+/// One workflow shared by many participants (e.g. a loaded plugin).
+impl<W: Workflow + ?Sized> Workflow for std::sync::Arc<W> {
     fn name(&self) -> String {
         (**self).name()
     }

@@ -1,0 +1,98 @@
+//! The `python_demo` tool (feature `python`): the common states, then the
+//! states and steps of a Python plugin, on one or many connections through
+//! the coordinator, reported like the other tools.
+
+use crate::cli::{ConnectionArgs, OutputFormat};
+use crate::config_file::NamedConnection;
+use crate::exit_code;
+use crate::multi::check_capacity;
+use crate::progress::Progress;
+use crate::report_output;
+use clap::Parser;
+use std::path::PathBuf;
+use std::sync::Arc;
+use test_rig::common_states;
+use test_rig::python::PythonPlugin;
+use test_rig::{Coordinator, Workflow};
+
+/// Runs a Python plugin (its states and steps) after the common states
+/// (config, connect, test, database, version) on one or many connections.
+///
+/// Exit codes: 0 all passed, 1 a step failed (a Python exception, a failed
+/// check), 2 bad usage or an invalid plugin, 3 no connection could reach its
+/// server, 130 interrupted.
+#[derive(Debug, Parser)]
+#[command(name = "python_demo", version)]
+pub struct PythonArgs {
+    /// Connection options.
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
+
+    /// The plugin: a Python file declaring states and steps (see
+    /// examples/plugins/demo.py).
+    #[arg(long, value_name = "FILE.py")]
+    pub plugin: PathBuf,
+
+    /// How many connections run the plugin at once, each on its own session.
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 1)]
+    pub connections: usize,
+
+    /// Prints the plugin's states and steps as a Mermaid diagram and exits
+    /// without connecting.
+    #[arg(long)]
+    pub diagram: bool,
+
+    /// Output: human (a table per connection) or json (the run report).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+
+    /// Also writes the report as JUnit XML to this file.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+}
+
+/// Runs the tool and returns its exit code.
+pub async fn run(args: PythonArgs) -> u8 {
+    let plugin = match PythonPlugin::load(&args.plugin) {
+        Ok(p) => Arc::new(p),
+        Err(e) => {
+            eprintln!("python_demo: error: {e}");
+            return exit_code::USAGE;
+        }
+    };
+    if args.diagram {
+        print!("{}", plugin.meta().mermaid);
+        return exit_code::OK;
+    }
+    if args.connections == 0 {
+        eprintln!("python_demo: error: --connections 0: nothing to run; give at least 1");
+        return exit_code::USAGE;
+    }
+    let target = match args.conn.resolve_for("python_demo").await {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let list: Vec<NamedConnection> = (1..=args.connections)
+        .map(|i| NamedConnection {
+            id: format!("conn-{i}"),
+            config: target.config.clone(),
+        })
+        .collect();
+    if let Err(message) = check_capacity(&list).await {
+        eprintln!("python_demo: error: {message}");
+        return exit_code::USAGE;
+    }
+    let progress = Arc::new(Progress::new(list.len()));
+    let mut coord = Coordinator::new();
+    coord.cancel_on_ctrl_c().observe(progress.clone());
+    for c in &list {
+        let workflow = (&common_states::WORKFLOW).then(plugin.clone());
+        if let Err(e) = coord.add_workflow(&c.id, c.config.clone(), workflow) {
+            eprintln!("python_demo: error: {e}");
+            return exit_code::USAGE;
+        }
+    }
+    let report = coord.run().await;
+    progress.finish();
+    report_output::emit("python_demo", &report, args.format, args.junit.as_deref())
+}

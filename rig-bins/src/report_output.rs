@@ -1,0 +1,50 @@
+//! How a coordinator run ends for a tool: the report printed in the chosen
+//! format, optionally written as JUnit XML, and the exit code it earns.
+
+use crate::cli::OutputFormat;
+use crate::exit_code;
+use std::path::Path;
+use test_rig::{ErrorClass, Phase, RunReport};
+
+/// Prints `report`, writes the JUnit file if asked, and returns the exit code.
+pub fn emit(tool: &str, report: &RunReport, format: OutputFormat, junit: Option<&Path>) -> u8 {
+    match format {
+        OutputFormat::Human => print!("{}", report.to_human()),
+        OutputFormat::Json => println!("{}", report.to_json()),
+    }
+    if let Some(path) = junit {
+        if let Err(e) = std::fs::write(path, report.to_junit(tool)) {
+            eprintln!(
+                "{tool}: error: cannot write JUnit report `{}`: {e}",
+                path.display()
+            );
+            return exit_code::USAGE;
+        }
+    }
+    exit_for(report)
+}
+
+/// The exit code a run earns: interrupted, all passed, or the worst class
+/// of failure (configuration over unreachable over failed; "unreachable"
+/// only when no participant got through at all).
+pub fn exit_for(report: &RunReport) -> u8 {
+    if report.cancelled {
+        return exit_code::INTERRUPTED;
+    }
+    if report.passed() {
+        return exit_code::OK;
+    }
+    let classes: Vec<ErrorClass> = report
+        .participants
+        .iter()
+        .filter(|p| p.phase != Phase::Passed)
+        .filter_map(|p| p.error.as_ref().map(|e| e.class))
+        .collect();
+    if classes.contains(&ErrorClass::Configuration) {
+        exit_code::USAGE
+    } else if report.summary.passed == 0 && classes.iter().all(|c| *c == ErrorClass::Unreachable) {
+        exit_code::UNREACHABLE
+    } else {
+        exit_code::FAILED
+    }
+}

@@ -1,0 +1,256 @@
+//! How a Python step talks to its participant's session: the function runs
+//! on a blocking thread (holding the GIL only while it runs Python), and
+//! every `cx.query`/`cx.execute` becomes a request to the step's async side,
+//! which owns the session. The tokio runtime's other tasks never wait on
+//! Python, and statements run on the participant's own session, in order.
+
+use super::values;
+use crate::context::StateContext;
+use crate::error::StateError;
+use mysql_async::{Params, Row};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+pyo3::create_exception!(
+    test_rig,
+    RigError,
+    pyo3::exceptions::PyException,
+    "A request to test-rig failed (a barrier whose peer failed, a lost session...)."
+);
+pyo3::create_exception!(
+    test_rig,
+    SqlError,
+    RigError,
+    "A statement failed on the server; `code` is the server's error code (e.g. 1213 for a deadlock)."
+);
+
+/// What a running Python step asks of its session.
+enum Request {
+    Query(
+        String,
+        Params,
+        oneshot::Sender<Result<Vec<Row>, StateError>>,
+    ),
+    Execute(String, Params, oneshot::Sender<Result<u64, StateError>>),
+    Log(String),
+    Barrier(String, Duration, oneshot::Sender<Result<(), StateError>>),
+}
+
+/// The `cx` a step function receives.
+#[pyclass(name = "Context", module = "test_rig")]
+pub(crate) struct PyContext {
+    requests: mpsc::UnboundedSender<Request>,
+    /// A dict that lives for the participant's run.
+    #[pyo3(get)]
+    data: Py<PyDict>,
+    /// The participant's name.
+    #[pyo3(get)]
+    participant: String,
+    /// `TiDB`, `MySQL` or `MariaDB`; None before the version was read.
+    #[pyo3(get)]
+    flavor: Option<String>,
+    /// The server's version, e.g. `10.11.6`.
+    #[pyo3(get)]
+    server_version: Option<String>,
+    /// The step being run.
+    #[pyo3(get)]
+    step: String,
+    /// Every participant of the run, this one included, sorted.
+    #[pyo3(get)]
+    participants: Vec<String>,
+}
+
+impl PyContext {
+    fn ask<T: Send>(
+        &self,
+        py: Python<'_>,
+        make: impl FnOnce(oneshot::Sender<Result<T, StateError>>) -> Request,
+    ) -> PyResult<T> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send(make(reply))
+            .map_err(|_| PyRuntimeError::new_err(STEP_OVER))?;
+        match py.allow_threads(|| answer.blocking_recv()) {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => {
+                let code = e.server_code();
+                let err = match code {
+                    Some(_) => SqlError::new_err(e.to_string()),
+                    None => RigError::new_err(e.to_string()),
+                };
+                err.value(py).setattr("code", code)?;
+                Err(err)
+            }
+            Err(_) => Err(PyRuntimeError::new_err(STEP_OVER)),
+        }
+    }
+}
+
+const STEP_OVER: &str = "the step is over (it timed out or the run was cancelled)";
+
+#[pymethods]
+impl PyContext {
+    /// Runs a query and returns its rows as a list of tuples. `params` binds
+    /// `?` placeholders (a tuple or list) or `:name` ones (a dict).
+    #[pyo3(signature = (sql, params = None))]
+    fn query<'py>(
+        &self,
+        py: Python<'py>,
+        sql: String,
+        params: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let params = values::params(params)?;
+        let rows = self.ask(py, |reply| Request::Query(sql, params, reply))?;
+        values::rows(py, rows)
+    }
+
+    /// Runs a statement and returns the number of affected rows.
+    #[pyo3(signature = (sql, params = None))]
+    fn execute(
+        &self,
+        py: Python<'_>,
+        sql: String,
+        params: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<u64> {
+        let params = values::params(params)?;
+        self.ask(py, |reply| Request::Execute(sql, params, reply))
+    }
+
+    /// Writes a line to the run's log and event log.
+    fn log(&self, message: String) -> PyResult<()> {
+        self.requests
+            .send(Request::Log(message))
+            .map_err(|_| PyRuntimeError::new_err(STEP_OVER))
+    }
+
+    /// Waits until every participant still running reaches barrier `name`;
+    /// raises RigError at once if a peer failed, or after `timeout` seconds.
+    #[pyo3(signature = (name, timeout = 30.0))]
+    fn barrier(&self, py: Python<'_>, name: String, timeout: f64) -> PyResult<()> {
+        let limit = Duration::try_from_secs_f64(timeout).map_err(|_| {
+            pyo3::exceptions::PyValueError::new_err(format!(
+                "timeout must be a non-negative number of seconds, not {timeout}"
+            ))
+        })?;
+        self.ask(py, |reply| Request::Barrier(name, limit, reply))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<test_rig.Context participant={:?} step={:?}>",
+            self.participant, self.step
+        )
+    }
+}
+
+/// Calls `func(cx)` on a blocking thread and serves its statements on the
+/// participant's session until it returns; the function's return value
+/// (None or a state name) comes back as `Ok(Some(name))`/`Ok(None)`.
+pub(crate) async fn call(
+    cx: &mut StateContext,
+    step: &str,
+    func: Arc<Py<PyAny>>,
+    data: Arc<OnceLock<Py<PyDict>>>,
+) -> Result<Option<String>, StateError> {
+    let (requests, mut incoming) = mpsc::unbounded_channel();
+    let server = cx.server().cloned();
+    let participant = cx.participant().to_string();
+    let step_name = step.to_string();
+    let participants: Vec<String> = match cx.shared() {
+        Ok(shared) => shared.participants().into_keys().collect(),
+        Err(_) => vec![participant.clone()],
+    };
+    // Everything that touches Python objects happens on the blocking thread,
+    // so a tokio worker never waits for the GIL.
+    let mut python = tokio::task::spawn_blocking(move || {
+        Python::with_gil(|py| -> Result<Option<String>, String> {
+            let context = PyContext {
+                requests,
+                data: data.get_or_init(|| PyDict::new(py).unbind()).clone_ref(py),
+                participant,
+                flavor: server.as_ref().map(|s| s.flavor.to_string()),
+                server_version: server.as_ref().map(|s| s.version.to_string()),
+                step: step_name,
+                participants,
+            };
+            let context = Py::new(py, context).map_err(|e| traceback(py, &e))?;
+            let returned = func.call1(py, (context,)).map_err(|e| traceback(py, &e))?;
+            if returned.is_none(py) {
+                return Ok(None);
+            }
+            returned.extract::<String>(py).map(Some).map_err(|_| {
+                format!(
+                    "returned {} instead of None or the name of the state it moved to",
+                    returned
+                        .bind(py)
+                        .repr()
+                        .map(|r| r.to_string())
+                        .unwrap_or_default()
+                )
+            })
+        })
+    });
+    loop {
+        tokio::select! {
+            biased;
+            Some(request) = incoming.recv() => serve(cx, request).await,
+            finished = &mut python => {
+                return match finished {
+                    Ok(Ok(state)) => Ok(state),
+                    Ok(Err(message)) => Err(StateError::step(format!(
+                        "Python step `{step}` failed:\n{message}"
+                    ))),
+                    Err(e) => Err(StateError::step(format!("Python step `{step}` did not finish: {e}"))),
+                };
+            }
+        }
+    }
+}
+
+async fn serve(cx: &mut StateContext, request: Request) {
+    match request {
+        Request::Query(sql, params, reply) => {
+            let result = match cx.session() {
+                Ok(s) if params == Params::Empty => s.query::<Row>(&sql).await,
+                Ok(s) => s.exec::<Row, _>(&sql, params).await,
+                Err(e) => Err(e),
+            };
+            let _ = reply.send(result);
+        }
+        Request::Execute(sql, params, reply) => {
+            let result = match cx.session() {
+                Ok(s) if params == Params::Empty => s.execute(&sql).await,
+                Ok(s) => s.execute_with(&sql, params).await,
+                Err(e) => Err(e),
+            };
+            let _ = reply.send(result);
+        }
+        Request::Barrier(name, limit, reply) => {
+            let _ = reply.send(cx.barrier(&name, limit).await);
+        }
+        Request::Log(message) => {
+            tracing::info!(participant = cx.participant(), "{message}");
+            // Outside a coordinator there is no event log; the trace line is enough.
+            let _ = cx.publish("log", &message);
+        }
+    }
+}
+
+/// The Python traceback of `err`, as Python prints it.
+pub(crate) fn traceback(py: Python<'_>, err: &PyErr) -> String {
+    let formatted = py.import("traceback").and_then(|tb| {
+        tb.call_method1(
+            "format_exception",
+            (err.get_type(py), err.value(py), err.traceback(py)),
+        )?
+        .extract::<Vec<String>>()
+    });
+    match formatted {
+        Ok(lines) => lines.concat().trim_end().to_string(),
+        Err(_) => err.to_string(),
+    }
+}

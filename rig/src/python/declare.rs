@@ -1,0 +1,304 @@
+//! What a plugin file declares (states, steps, step functions) and the
+//! checks the `#[workflow]` macro makes at compile time, made here when the
+//! file is loaded: unknown or duplicate states, two steps out of one state,
+//! unreachable states, dead ends, missing or uncallable step functions.
+
+use crate::workflow::StateRole;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::collections::HashMap;
+
+/// The state every plugin starts in: the end of the common states.
+pub(crate) const READY: &str = "Ready";
+
+/// One declared step, resolved.
+pub(crate) struct StepDecl {
+    pub(crate) name: String,
+    pub(crate) from: usize,
+    pub(crate) to: Vec<usize>,
+    pub(crate) func: Py<PyAny>,
+}
+
+/// A plugin's checked graph: `states[0]` is [`READY`].
+pub(crate) struct Shape {
+    pub(crate) states: Vec<(String, StateRole)>,
+    pub(crate) steps: Vec<StepDecl>,
+}
+
+/// A step as api.py records it: (name, source, targets, line, function or None).
+type StepTuple = (String, String, Vec<String>, u32, Option<Py<PyAny>>);
+
+struct RawStep {
+    name: String,
+    from: String,
+    to: Vec<String>,
+    line: u32,
+    func: Option<Py<PyAny>>,
+}
+
+/// Collects every mistake with the file and line it was made on.
+struct Problems<'f> {
+    file: &'f str,
+    list: Vec<String>,
+}
+
+impl Problems<'_> {
+    fn at(&mut self, line: u32, message: String) {
+        self.list.push(format!("{}:{line}: {message}", self.file));
+    }
+}
+
+/// Reads the declarations left in `api` (the `test_rig` module the plugin
+/// imported) after the plugin ran as `module`, and checks them.
+pub(crate) fn read(
+    file: &str,
+    api: &Bound<'_, PyModule>,
+    module: &Bound<'_, PyModule>,
+) -> Result<Shape, Vec<String>> {
+    let mut problems = Problems {
+        file,
+        list: Vec::new(),
+    };
+    let raw_states: Vec<(String, String, u32)> = extract(api, "_states", &mut problems);
+    let raw_steps: Vec<StepTuple> = extract(api, "_steps", &mut problems);
+    if !problems.list.is_empty() {
+        return Err(problems.list);
+    }
+    let steps: Vec<RawStep> = raw_steps
+        .into_iter()
+        .map(|(name, from, to, line, func)| RawStep {
+            name,
+            from,
+            to,
+            line,
+            func,
+        })
+        .collect();
+
+    let mut states: Vec<(String, StateRole)> = vec![(READY.to_string(), StateRole::Initial)];
+    let mut index: HashMap<String, usize> = HashMap::from([(READY.to_string(), 0)]);
+    let mut declared_at: Vec<u32> = vec![0];
+    for (kind, name, line) in raw_states {
+        if name == READY {
+            problems.at(
+                line,
+                format!("`{READY}` is declared by test-rig (the end of the common states): use test_rig.READY instead of declaring it"),
+            );
+        } else if let Some(&first) = index.get(&name) {
+            problems.at(
+                line,
+                format!(
+                    "duplicate state `{name}`: it is already declared on line {}",
+                    declared_at[first]
+                ),
+            );
+        } else {
+            let role = if kind == "terminal" {
+                StateRole::Terminal
+            } else {
+                StateRole::Intermediate
+            };
+            index.insert(name.clone(), states.len());
+            states.push((name, role));
+            declared_at.push(line);
+        }
+    }
+    let state_list = states
+        .iter()
+        .map(|(n, _)| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if !states.iter().any(|(_, r)| *r == StateRole::Terminal) {
+        problems.at(
+            1,
+            "the plugin declares no terminal state: declare the state(s) it ends in with terminal(\"Name\")".into(),
+        );
+    }
+
+    let globals = module.dict();
+    let mut resolved = Vec::new();
+    let mut leaving: HashMap<usize, String> = HashMap::new();
+    let mut names: HashMap<String, u32> = HashMap::new();
+    for step in steps {
+        let line = step.line;
+        if let Some(first) = names.insert(step.name.clone(), line) {
+            problems.at(
+                line,
+                format!(
+                    "step `{}` is declared twice (first on line {first})",
+                    step.name
+                ),
+            );
+        }
+        let lookup = |state: &str, problems: &mut Problems<'_>| {
+            let found = index.get(state).copied();
+            if found.is_none() {
+                problems.at(
+                    line,
+                    format!(
+                        "unknown state `{state}` in step `{}`; the states of this plugin are {state_list}",
+                        step.name
+                    ),
+                );
+            }
+            found
+        };
+        let from = lookup(&step.from, &mut problems);
+        let to: Vec<Option<usize>> = step.to.iter().map(|t| lookup(t, &mut problems)).collect();
+        if step.to.is_empty() {
+            problems.at(line, format!("step `{}` names no target state", step.name));
+        }
+        let func = step_function(&step, &globals, &mut problems);
+        if let Some(f) = from {
+            if states[f].1 == StateRole::Terminal {
+                problems.at(
+                    line,
+                    format!(
+                        "step `{}` leaves terminal state `{}`: a terminal state ends the plugin",
+                        step.name, states[f].0
+                    ),
+                );
+            }
+            if let Some(other) = leaving.insert(f, step.name.clone()) {
+                problems.at(
+                    line,
+                    format!(
+                        "state `{}` already has step `{other}` leaving it: a state has one step out; to choose between targets, give one step several targets",
+                        states[f].0
+                    ),
+                );
+            }
+        }
+        if let (Some(from), Some(to), Some(func)) =
+            (from, to.into_iter().collect::<Option<Vec<_>>>(), func)
+        {
+            resolved.push(StepDecl {
+                name: step.name,
+                from,
+                to,
+                func,
+            });
+        }
+    }
+    if problems.list.is_empty() {
+        check_graph(&states, &declared_at, &resolved, &mut problems);
+    }
+    if problems.list.is_empty() {
+        Ok(Shape {
+            states,
+            steps: resolved,
+        })
+    } else {
+        Err(problems.list)
+    }
+}
+
+fn extract<'py, T: FromPyObject<'py>>(
+    api: &Bound<'py, PyModule>,
+    name: &str,
+    problems: &mut Problems<'_>,
+) -> Vec<T> {
+    match api.getattr(name).and_then(|v| v.extract()) {
+        Ok(v) => v,
+        Err(e) => {
+            problems.at(
+                1,
+                format!("test_rig.{name} was changed by the plugin and cannot be read: {e}"),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// The function a step runs: the decorated one, or the module global named
+/// like the step.
+fn step_function(
+    step: &RawStep,
+    globals: &Bound<'_, PyDict>,
+    problems: &mut Problems<'_>,
+) -> Option<Py<PyAny>> {
+    let py = globals.py();
+    let func = match &step.func {
+        Some(f) => f.bind(py).clone(),
+        None => match globals.get_item(&step.name) {
+            Ok(Some(f)) => f,
+            _ => {
+                problems.at(
+                    step.line,
+                    format!(
+                        "step `{0}` has no function: define `def {0}(cx):` in the plugin",
+                        step.name
+                    ),
+                );
+                return None;
+            }
+        },
+    };
+    if !func.is_callable() {
+        let kind = func
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| "?".into());
+        problems.at(
+            step.line,
+            format!(
+                "step `{}` is not callable (it is a {kind}): a step is a function taking the context, `def {}(cx):`",
+                step.name, step.name
+            ),
+        );
+        return None;
+    }
+    Some(func.unbind())
+}
+
+/// Reachability from [`READY`], dead ends, and states that cannot finish.
+fn check_graph(
+    states: &[(String, StateRole)],
+    declared_at: &[u32],
+    steps: &[StepDecl],
+    problems: &mut Problems<'_>,
+) {
+    let mut reached = vec![false; states.len()];
+    let mut stack = vec![0];
+    while let Some(s) = stack.pop() {
+        if !std::mem::replace(&mut reached[s], true) {
+            stack.extend(steps.iter().filter(|d| d.from == s).flat_map(|d| &d.to));
+        }
+    }
+    let mut finishes: Vec<bool> = states
+        .iter()
+        .map(|(_, r)| *r == StateRole::Terminal)
+        .collect();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for d in steps {
+            if !finishes[d.from] && d.to.iter().any(|t| finishes[*t]) {
+                finishes[d.from] = true;
+                changed = true;
+            }
+        }
+    }
+    for (i, (name, role)) in states.iter().enumerate() {
+        let line = declared_at[i].max(1);
+        if !reached[i] {
+            problems.at(
+                line,
+                format!(
+                    "state `{name}` is unreachable: no chain of steps leads to it from `{READY}`"
+                ),
+            );
+        } else if *role != StateRole::Terminal && !steps.iter().any(|d| d.from == i) {
+            problems.at(
+                line,
+                format!("state `{name}` is a dead end: no step leaves it and it is not terminal"),
+            );
+        } else if !finishes[i] {
+            problems.at(
+                line,
+                format!("state `{name}` can never finish: no chain of steps leads from it to a terminal state"),
+            );
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! (feature `python`) Workflows whose states and steps come from a Python
+//! file, run by an embedded interpreter (pyo3). The file is checked when it
+//! is loaded, with the rules `#[workflow]` applies at compile time; its steps
+//! run on the participant's own session through [`bridge`], and the plugin
+//! starts where the common states end (`Ready`), so it is chained after
+//! them: `(&common_states::WORKFLOW).then(plugin)`.
+//!
+//! ```python
+//! from test_rig import READY, step, state, terminal
+//!
+//! state("Written")
+//! terminal("Done")
+//!
+//! @step(READY, "Written")
+//! def write(cx):
+//!     cx.execute("INSERT INTO t (id, v) VALUES (?, ?)", (1, "one"))
+//!
+//! @step("Written", "Done")
+//! def check(cx):
+//!     assert cx.query("SELECT v FROM t WHERE id = ?", (1,)) == [("one",)]
+//! ```
+
+mod bridge;
+mod declare;
+mod values;
+
+use crate::context::StateContext;
+use crate::error::StateError;
+use crate::failure::StepFailed;
+use crate::workflow::{
+    drive_step, BoxFuture, RetryPolicy, StateMeta, StateRole, StepMeta, Workflow, WorkflowDef,
+    WorkflowMeta,
+};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::ffi::CString;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// Why a plugin file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PluginError {
+    /// The file could not be read.
+    #[error("cannot read plugin `{path}`: {reason}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        reason: String,
+    },
+    /// Running the file raised an exception (a syntax error, a failed import...).
+    #[error("plugin `{path}` raised an exception while loading:\n{traceback}")]
+    Python {
+        /// The file.
+        path: PathBuf,
+        /// Python's traceback.
+        traceback: String,
+    },
+    /// The file ran, but what it declares is not a valid workflow.
+    #[error("plugin `{}` is not a valid workflow:\n  {}", path.display(), problems.join("\n  "))]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Each mistake, as `file:line: message`.
+        problems: Vec<String>,
+    },
+}
+
+/// One step of a loaded plugin.
+struct PyStep {
+    name: &'static str,
+    to: &'static [&'static str],
+    func: Arc<Py<PyAny>>,
+}
+
+/// The participant's `cx.data`, created on its first Python step.
+#[derive(Clone, Default)]
+struct PluginData(Arc<OnceLock<Py<PyDict>>>);
+
+/// A workflow loaded from a Python file. It lives for the rest of the process
+/// (its metadata is `'static`, like a compiled workflow's).
+pub struct PythonPlugin {
+    path: PathBuf,
+    def: &'static WorkflowDef,
+    steps: Vec<Arc<PyStep>>,
+    from: Vec<usize>,
+    targets: Vec<Vec<usize>>,
+}
+
+impl std::fmt::Debug for PythonPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PythonPlugin")
+            .field("path", &self.path)
+            .field("workflow", &self.def.meta.name)
+            .finish()
+    }
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+fn never_retry(_: &StateError) -> bool {
+    false
+}
+
+/// On failure: roll back what the step left open and release the session.
+fn release(cx: &mut StateContext) -> BoxFuture<'_, Result<(), StateError>> {
+    Box::pin(async move {
+        let Some(mut session) = cx.take_session() else {
+            return Ok(());
+        };
+        let rolled_back = session.execute("ROLLBACK").await;
+        let _ = session.close().await;
+        match rolled_back {
+            // Gone with a statement timeout: nothing left to roll back.
+            Err(StateError::NoSession(_)) | Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        }
+    })
+}
+
+static LOADED: AtomicUsize = AtomicUsize::new(0);
+
+impl PythonPlugin {
+    /// Loads and checks a plugin file. Every mistake in it is reported at once.
+    pub fn load(path: impl AsRef<Path>) -> Result<PythonPlugin, PluginError> {
+        let path = path.as_ref().to_path_buf();
+        let read_error = |reason: String| PluginError::Read {
+            path: path.clone(),
+            reason,
+        };
+        let source = std::fs::read_to_string(&path).map_err(|e| read_error(e.to_string()))?;
+        let code = CString::new(source).map_err(|_| read_error("it contains a NUL byte".into()))?;
+        let file = path.display().to_string();
+        let file_c = CString::new(file.clone()).map_err(|_| read_error("bad file name".into()))?;
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "plugin".into());
+        Python::with_gil(|py| {
+            let python_error = |e: PyErr| PluginError::Python {
+                path: path.clone(),
+                traceback: bridge::traceback(py, &e),
+            };
+            let api = api_module(py).map_err(python_error)?;
+            let unique = LOADED.fetch_add(1, Ordering::Relaxed);
+            let module_name = CString::new(format!("test_rig_plugin_{unique}"))
+                .expect("no NUL in a generated name");
+            let module =
+                PyModule::from_code(py, &code, &file_c, &module_name).map_err(python_error)?;
+            let shape =
+                declare::read(&file, &api, &module).map_err(|problems| PluginError::Invalid {
+                    path: path.clone(),
+                    problems,
+                })?;
+            Ok(Self::from_shape(py, path.clone(), leak(stem), shape))
+        })
+    }
+
+    fn from_shape(
+        py: Python<'_>,
+        path: PathBuf,
+        name: &'static str,
+        shape: declare::Shape,
+    ) -> Self {
+        let state_names: Vec<&'static str> =
+            shape.states.iter().map(|(n, _)| leak(n.clone())).collect();
+        let states: Vec<StateMeta> = shape
+            .states
+            .iter()
+            .zip(&state_names)
+            .map(|((_, role), name)| StateMeta {
+                name,
+                role: *role,
+                doc: "",
+            })
+            .collect();
+        let mut metas = Vec::new();
+        let mut steps = Vec::new();
+        let mut from = Vec::new();
+        let mut targets = Vec::new();
+        for decl in shape.steps {
+            let to: &'static [&'static str] =
+                Box::leak(decl.to.iter().map(|t| state_names[*t]).collect());
+            let doc = decl
+                .func
+                .bind(py)
+                .getattr("__doc__")
+                .and_then(|d| d.extract::<Option<String>>())
+                .ok()
+                .flatten()
+                .map_or("", |d| leak(d.trim().to_string()));
+            let step_name = leak(decl.name);
+            metas.push(StepMeta {
+                name: step_name,
+                from: state_names[decl.from],
+                to,
+                doc,
+                timeout: None,
+                retry: RetryPolicy {
+                    retries: 0,
+                    backoff: Duration::ZERO,
+                    retry_if: never_retry,
+                },
+            });
+            steps.push(Arc::new(PyStep {
+                name: step_name,
+                to,
+                func: Arc::new(decl.func),
+            }));
+            from.push(decl.from);
+            targets.push(decl.to);
+        }
+        let mermaid = leak(mermaid(&state_names, &shape.states, &metas));
+        let meta: &'static WorkflowMeta = Box::leak(Box::new(WorkflowMeta {
+            name,
+            states: Box::leak(states.into_boxed_slice()),
+            steps: Box::leak(metas.into_boxed_slice()),
+            initial: 0,
+            mermaid,
+        }));
+        let def = Box::leak(Box::new(WorkflowDef {
+            meta,
+            steps: &[],
+            cleanup: Some(release),
+        }));
+        PythonPlugin {
+            path,
+            def,
+            steps,
+            from,
+            targets,
+        }
+    }
+
+    /// The plugin's states and steps, as for a compiled workflow.
+    pub fn meta(&self) -> &'static WorkflowMeta {
+        self.def.meta
+    }
+
+    /// The file it was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// A fresh `test_rig` module for one plugin to import: the Python API, the
+/// context class and the `RigError` and `SqlError` exceptions. Fresh so that one plugin's
+/// declarations never leak into another's.
+fn api_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
+    let source = CString::new(include_str!("api.py")).expect("api.py has no NUL");
+    let api = PyModule::from_code(py, &source, c"<test_rig>", c"test_rig")?;
+    api.add("RigError", py.get_type::<bridge::RigError>())?;
+    api.add("SqlError", py.get_type::<bridge::SqlError>())?;
+    api.add_class::<bridge::PyContext>()?;
+    py.import("sys")?
+        .getattr("modules")?
+        .set_item("test_rig", &api)?;
+    Ok(api)
+}
+
+fn mermaid(names: &[&str], states: &[(String, StateRole)], steps: &[StepMeta]) -> String {
+    let mut out = format!("stateDiagram-v2\n    [*] --> {}\n", names[0]);
+    for step in steps {
+        for t in step.to {
+            out.push_str(&format!("    {} --> {t}: {}\n", step.from, step.name));
+        }
+    }
+    for (name, _) in states.iter().filter(|(_, r)| *r == StateRole::Terminal) {
+        out.push_str(&format!("    {name} --> [*]\n"));
+    }
+    out
+}
+
+/// Which target a step's return value names.
+fn decide(step: &PyStep, returned: Option<String>) -> Result<usize, StateError> {
+    let list = || {
+        step.to
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (returned, step.to.len()) {
+        (None, 1) => Ok(0),
+        (None, _) => Err(StateError::step(format!(
+            "Python step `{}` returned None, but it has several targets: return the name of the state it moved to, one of {}",
+            step.name,
+            list()
+        ))),
+        (Some(name), _) => step.to.iter().position(|t| *t == name).ok_or_else(|| {
+            StateError::step(format!(
+                "Python step `{}` returned `{name}`, which is not one of its targets {}",
+                step.name,
+                list()
+            ))
+        }),
+    }
+}
+
+/// Gives a closure the higher-ranked signature `drive_step` expects.
+fn step_fn<F>(f: F) -> F
+where
+    F: for<'c> Fn(&'c mut StateContext) -> BoxFuture<'c, Result<usize, StateError>>,
+{
+    f
+}
+
+impl Workflow for PythonPlugin {
+    fn name(&self) -> String {
+        self.def.meta.name.to_string()
+    }
+
+    fn run<'a>(&'a self, mut cx: StateContext) -> BoxFuture<'a, Result<StateContext, StepFailed>> {
+        Box::pin(async move {
+            let data = match cx.get::<PluginData>() {
+                Some(d) => d.clone(),
+                None => {
+                    let d = PluginData::default();
+                    cx.insert(d.clone());
+                    d
+                }
+            };
+            let mut state = self.def.meta.initial;
+            loop {
+                if self.def.meta.states[state].role == StateRole::Terminal {
+                    return Ok(cx);
+                }
+                let index = self
+                    .from
+                    .iter()
+                    .position(|f| *f == state)
+                    .expect("a checked plugin has a step out of every non-terminal state");
+                let step = self.steps[index].clone();
+                let data = data.clone();
+                let run = step_fn(move |cx| {
+                    let (step, data) = (step.clone(), data.0.clone());
+                    Box::pin(async move {
+                        let returned = bridge::call(cx, step.name, step.func.clone(), data).await?;
+                        decide(&step, returned)
+                    })
+                });
+                match drive_step(self.def, index, &mut cx, run, |i| *i).await {
+                    Ok(taken) => state = self.targets[index][taken],
+                    Err(error) => {
+                        return Err(StepFailed::new(self.def, index, error, cx).cleanup().await)
+                    }
+                }
+            }
+        })
+    }
+}
