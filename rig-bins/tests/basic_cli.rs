@@ -1,35 +1,23 @@
 //! The `basic` binary against the real server: the happy path in both
 //! formats, and every kind of bad input with its exit code and message.
 
+mod common;
+use common::*;
+
 use mysql_async::prelude::Queryable;
 use std::net::TcpListener;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
-use test_rig::ConnectionConfig;
-
-fn server() -> ConnectionConfig {
-    ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL")
-}
 
 /// Runs `basic` with `args`, no terminal, and none of the environment
 /// fallbacks unless a test sets them.
 fn basic(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_basic"));
-    cmd.args(args)
-        .env_remove("TEST_RIG_URL")
-        .env_remove("MYSQL_PWD")
-        .stdin(Stdio::null());
+    let mut cmd = tool(env!("CARGO_BIN_EXE_basic"));
+    cmd.args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
     cmd.output().expect("basic runs")
-}
-
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
 }
 
 async fn admin() -> mysql_async::Conn {
@@ -76,24 +64,6 @@ impl TempUser {
             .await
             .unwrap();
     }
-}
-
-fn url_for(user: &str, password: Option<&str>, database: &str) -> String {
-    let s = server();
-    let auth = match password {
-        Some(p) => format!("{user}:{p}"),
-        None => user.to_string(),
-    };
-    format!("mysql://{auth}@{}/{database}", s.address())
-}
-
-fn server_url() -> String {
-    let s = server();
-    url_for(
-        &s.user,
-        s.password.as_ref().map(|p| p.expose()),
-        s.database.as_deref().unwrap_or("test"),
-    )
 }
 
 #[tokio::test]

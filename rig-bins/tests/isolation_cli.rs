@@ -1,43 +1,20 @@
 //! The `isolation` binary against the real server: JSON output, selection,
 //! --explain, --repeat, bad input and Ctrl-C.
 
+mod common;
+use common::*;
+
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
-use test_rig::ConnectionConfig;
-
-fn server_url() -> String {
-    let s = ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL");
-    let password = s
-        .password
-        .as_ref()
-        .map(|p| format!(":{}", p.expose()))
-        .unwrap_or_default();
-    format!(
-        "mysql://{}{password}@{}/{}",
-        s.user,
-        s.address(),
-        s.database.as_deref().unwrap_or("test")
-    )
-}
 
 fn tool() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_isolation"));
-    cmd.env_remove("TEST_RIG_URL")
-        .env_remove("MYSQL_PWD")
-        .stdin(Stdio::null());
+    let mut cmd = common::tool(env!("CARGO_BIN_EXE_isolation"));
     cmd.args(["--url", &server_url()]);
     cmd
 }
 
 fn run(args: &[&str]) -> Output {
     tool().args(args).output().expect("isolation runs")
-}
-
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
 }
 
 #[test]

@@ -2,45 +2,18 @@
 //! followed from a second connection with its progress, nothing running,
 //! a failed statement, and the sources MariaDB does not have.
 
+mod common;
+use common::*;
+
 use mysql_async::prelude::Queryable;
-use std::process::{Command, Output, Stdio};
-use test_rig::ConnectionConfig;
-
-fn server() -> ConnectionConfig {
-    ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL")
-}
-
-fn server_url() -> String {
-    let s = server();
-    let password = s
-        .password
-        .as_ref()
-        .map(|p| format!(":{}", p.expose()))
-        .unwrap_or_default();
-    format!(
-        "mysql://{}{password}@{}/{}",
-        s.user,
-        s.address(),
-        s.database.as_deref().unwrap_or("test")
-    )
-}
+use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_job_monitor"))
+    tool(env!("CARGO_BIN_EXE_job_monitor"))
         .args(["--url", &server_url()])
         .args(args)
-        .env_remove("TEST_RIG_URL")
-        .env_remove("MYSQL_PWD")
-        .stdin(Stdio::null())
         .output()
         .expect("job_monitor runs")
-}
-
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
 }
 
 async fn admin() -> mysql_async::Conn {

@@ -2,48 +2,18 @@
 //! connections and iterations, a config file, bad input, JUnit output, and
 //! Ctrl-C producing a partial report.
 
+mod common;
+use common::*;
+
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use test_rig::ConnectionConfig;
-
-fn server_url() -> String {
-    let s = ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL");
-    let password = s
-        .password
-        .as_ref()
-        .map(|p| format!(":{}", p.expose()))
-        .unwrap_or_default();
-    format!(
-        "mysql://{}{password}@{}/{}",
-        s.user,
-        s.address(),
-        s.database.as_deref().unwrap_or("test")
-    )
-}
 
 fn tool() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_simple_multi_connection"));
-    cmd.env_remove("TEST_RIG_URL")
-        .env_remove("MYSQL_PWD")
-        .stdin(Stdio::null());
-    cmd
+    common::tool(env!("CARGO_BIN_EXE_simple_multi_connection"))
 }
 
 fn run(args: &[&str]) -> Output {
     tool().args(args).output().expect("the tool runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is JSON ({e}): {}",
-            String::from_utf8_lossy(&o.stdout)
-        )
-    })
 }
 
 fn config_file(text: &str) -> temp::Temp {

@@ -57,6 +57,9 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! With the cargo feature `python`, the `python` module loads a workflow's
+//! states and steps from a Python file instead (`python::PythonPlugin`).
 
 #![warn(missing_docs, unreachable_pub)]
 

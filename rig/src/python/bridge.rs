@@ -177,8 +177,8 @@ pub(crate) async fn call(
                 step: step_name,
                 participants,
             };
-            let context = Py::new(py, context).map_err(|e| traceback(py, &e))?;
-            let returned = func.call1(py, (context,)).map_err(|e| traceback(py, &e))?;
+            let context = Py::new(py, context).map_err(|e| raised(py, &e))?;
+            let returned = func.call1(py, (context,)).map_err(|e| raised(py, &e))?;
             if returned.is_none(py) {
                 return Ok(None);
             }
@@ -202,7 +202,7 @@ pub(crate) async fn call(
                 return match finished {
                     Ok(Ok(state)) => Ok(state),
                     Ok(Err(message)) => Err(StateError::step(format!(
-                        "Python step `{step}` failed:\n{message}"
+                        "Python step `{step}` {message}"
                     ))),
                     Err(e) => Err(StateError::step(format!("Python step `{step}` did not finish: {e}"))),
                 };
@@ -238,6 +238,13 @@ async fn serve(cx: &mut StateContext, request: Request) {
             let _ = cx.publish("log", &message);
         }
     }
+}
+
+/// `raised Type: message`, then the whole traceback on the lines below.
+fn raised(py: Python<'_>, err: &PyErr) -> String {
+    let traceback = traceback(py, err);
+    let last = traceback.lines().last().unwrap_or_default();
+    format!("raised {last}\n{traceback}")
 }
 
 /// The Python traceback of `err`, as Python prints it.

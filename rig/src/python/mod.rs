@@ -1,7 +1,7 @@
 //! (feature `python`) Workflows whose states and steps come from a Python
 //! file, run by an embedded interpreter (pyo3). The file is checked when it
 //! is loaded, with the rules `#[workflow]` applies at compile time; its steps
-//! run on the participant's own session through [`bridge`], and the plugin
+//! run on the participant's own session through a bridge to its async side, and the plugin
 //! starts where the common states end (`Ready`), so it is chained after
 //! them: `(&common_states::WORKFLOW).then(plugin)`.
 //!
@@ -127,6 +127,21 @@ static LOADED: AtomicUsize = AtomicUsize::new(0);
 
 impl PythonPlugin {
     /// Loads and checks a plugin file. Every mistake in it is reported at once.
+    ///
+    /// ```no_run
+    /// use test_rig::python::PythonPlugin;
+    /// use test_rig::{common_states, ConnectionConfig, Coordinator, Workflow};
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let plugin = std::sync::Arc::new(PythonPlugin::load("examples/plugins/demo.py")?);
+    /// let mut coordinator = Coordinator::new();
+    /// for name in ["a", "b"] {
+    ///     let config = ConnectionConfig::from_url("mysql://root@127.0.0.1:3306/test")?;
+    ///     coordinator.add_workflow(name, config, (&common_states::WORKFLOW).then(plugin.clone()))?;
+    /// }
+    /// println!("{}", coordinator.run().await.to_human());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn load(path: impl AsRef<Path>) -> Result<PythonPlugin, PluginError> {
         let path = path.as_ref().to_path_buf();
         let read_error = |reason: String| PluginError::Read {

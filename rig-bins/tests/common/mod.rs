@@ -1,0 +1,65 @@
+//! What every CLI test shares: the test server and its URL, a tool run with
+//! no terminal and none of the environment fallbacks, and its output read
+//! back as text or JSON.
+// Each test binary uses its own subset.
+#![allow(dead_code)]
+
+use std::process::{Command, Output, Stdio};
+use test_rig::ConnectionConfig;
+
+/// The test server (`TEST_RIG_URL`, else the local MariaDB).
+pub fn server() -> ConnectionConfig {
+    ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL")
+}
+
+/// A URL for the test server with another user, password or database.
+pub fn url_for(user: &str, password: Option<&str>, database: &str) -> String {
+    let auth = match password {
+        Some(p) => format!("{user}:{p}"),
+        None => user.to_string(),
+    };
+    format!("mysql://{auth}@{}/{database}", server().address())
+}
+
+/// The test server's URL, password included.
+pub fn server_url() -> String {
+    let s = server();
+    url_for(
+        &s.user,
+        s.password.as_ref().map(|p| p.expose()),
+        s.database.as_deref().unwrap_or("test"),
+    )
+}
+
+/// The binary at `path` with no terminal on stdin and no `TEST_RIG_URL` or
+/// `MYSQL_PWD` unless the test sets them.
+pub fn tool(path: &str) -> Command {
+    let mut cmd = Command::new(path);
+    cmd.env_remove("TEST_RIG_URL")
+        .env_remove("MYSQL_PWD")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Standard output and standard error, as text.
+pub fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Standard error, as text.
+pub fn stderr(o: &Output) -> String {
+    text(o).1
+}
+
+/// Standard output, parsed as one JSON document.
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is JSON ({e}): {}",
+            String::from_utf8_lossy(&o.stdout)
+        )
+    })
+}

@@ -1,0 +1,130 @@
+//! The `python_demo` binary (feature `python`) against the real server: the
+//! shipped plugins on several connections, the JSON report, an invalid
+//! plugin, a missing file and the diagram.
+#![cfg(feature = "python")]
+
+mod common;
+use common::*;
+
+use std::process::Output;
+
+/// The workspace root, where the shipped plugins live.
+fn plugin(name: &str) -> String {
+    format!("{}/../examples/plugins/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str]) -> Output {
+    tool(env!("CARGO_BIN_EXE_python_demo"))
+        .args(args)
+        .output()
+        .expect("python_demo runs")
+}
+
+#[test]
+fn demo_plugin_on_three_connections_reports_json() {
+    let out = run(&[
+        "--url",
+        &server_url(),
+        "--plugin",
+        &plugin("demo.py"),
+        "-n",
+        "3",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    let participants = doc["participants"].as_array().unwrap();
+    assert_eq!(participants.len(), 3);
+    for p in participants {
+        assert_eq!(p["outcome"], "passed", "{p}");
+        assert_eq!(p["workflow"], "common + demo");
+        let steps: Vec<&str> = p["transitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["step"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            steps[steps.len() - 4..],
+            ["create_table", "write_rows", "read_back", "drop_table"]
+        );
+    }
+}
+
+#[test]
+fn isolation_plugin_passes_on_two_connections_and_explains_one() {
+    let ok = run(&[
+        "--url",
+        &server_url(),
+        "--plugin",
+        &plugin("read_committed.py"),
+        "-n",
+        "2",
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let alone = run(&[
+        "--url",
+        &server_url(),
+        "--plugin",
+        &plugin("read_committed.py"),
+    ]);
+    let (stdout, _) = text(&alone);
+    assert_eq!(alone.status.code(), Some(1));
+    assert!(stdout.contains("run it with --connections 2"), "{stdout}");
+    assert!(
+        stdout.contains("Traceback (most recent call last)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_invalid_plugin_is_a_usage_error_naming_file_and_line() {
+    let dir = std::env::temp_dir().join(format!("test-rig-python-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("broken.py");
+    std::fs::write(
+        &path,
+        "from test_rig import READY, step, terminal\nterminal('Done')\n@step(READY, 'Nowhere')\ndef go(cx): pass\n",
+    )
+    .unwrap();
+    let out = run(&["--url", &server_url(), "--plugin", path.to_str().unwrap()]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains(&format!(
+            "{}:3: unknown state `Nowhere` in step `go`; the states of this plugin are `Ready`, `Done`",
+            path.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_missing_plugin_file_is_a_usage_error() {
+    let out = run(&["--plugin", "no/such/plugin.py"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr.trim(),
+        "python_demo: error: cannot read plugin `no/such/plugin.py`: No such file or directory (os error 2)"
+    );
+}
+
+#[test]
+fn diagram_prints_the_plugin_without_connecting() {
+    let out = run(&["--plugin", &plugin("demo.py"), "--diagram", "--port", "1"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.starts_with("stateDiagram-v2\n    [*] --> Ready\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("    RowsWritten --> Verified: read_back\n"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("    Done --> [*]\n"), "{stdout}");
+}

@@ -1,0 +1,338 @@
+//! Python plugins (feature `python`) against the real server: every load
+//! rule, an exception mid-step (traceback reported, transaction rolled back,
+//! session released), ten participants at once, parameters bound rather
+//! than formatted, and the Python values of each column type.
+#![cfg(feature = "python")]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use test_rig::common_states;
+use test_rig::coordinator::SharedEvent;
+use test_rig::prelude::*;
+use test_rig::python::{PluginError, PythonPlugin};
+use test_rig::{Phase, RunReport};
+
+fn server() -> ConnectionConfig {
+    ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL")
+}
+
+/// Writes `source` to a fresh file named after `name` and returns its path.
+fn plugin_file(name: &str, source: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("test-rig-python-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.py"));
+    std::fs::write(&path, source).unwrap();
+    path
+}
+
+fn invalid(name: &str, source: &str) -> (String, Vec<String>) {
+    let path = plugin_file(name, source);
+    match PythonPlugin::load(&path) {
+        Err(PluginError::Invalid { problems, .. }) => (path.display().to_string(), problems),
+        other => panic!("{name}: expected an invalid-plugin error, got {other:?}"),
+    }
+}
+
+async fn run(plugin: PythonPlugin, participants: usize) -> RunReport {
+    let plugin = Arc::new(plugin);
+    let mut coord = Coordinator::new();
+    for i in 1..=participants {
+        coord
+            .add_workflow(
+                &format!("conn-{i}"),
+                server(),
+                (&common_states::WORKFLOW).then(plugin.clone()),
+            )
+            .unwrap();
+    }
+    coord.run().await
+}
+
+async fn admin() -> Session {
+    Session::connect(&server())
+        .await
+        .expect("the test server answers")
+}
+
+const HEADER: &str = "from test_rig import READY, state, step, terminal, transition\n";
+
+#[test]
+fn unknown_state_names_file_line_and_valid_states() {
+    let (file, problems) = invalid(
+        "unknown_state",
+        &format!("{HEADER}terminal(\"Done\")\n\n@step(READY, \"Dnoe\")\ndef go(cx):\n    pass\n"),
+    );
+    assert_eq!(
+        problems,
+        [format!(
+            "{file}:4: unknown state `Dnoe` in step `go`; the states of this plugin are `Ready`, `Done`"
+        )]
+    );
+}
+
+#[test]
+fn unreachable_and_dead_end_states_are_refused() {
+    let (file, problems) = invalid(
+        "graph",
+        &format!(
+            "{HEADER}state(\"Stuck\")\nstate(\"Orphan\")\nterminal(\"Done\")\n\
+             transition(\"a\", READY, \"Stuck\", \"Done\")\ntransition(\"b\", \"Orphan\", \"Done\")\n\
+             def a(cx): return \"Done\"\ndef b(cx): pass\n"
+        ),
+    );
+    assert_eq!(
+        problems,
+        [
+            format!("{file}:2: state `Stuck` is a dead end: no step leaves it and it is not terminal"),
+            format!("{file}:3: state `Orphan` is unreachable: no chain of steps leads to it from `Ready`"),
+        ]
+    );
+}
+
+#[test]
+fn missing_and_uncallable_step_functions_are_refused() {
+    let (file, problems) = invalid(
+        "functions",
+        &format!(
+            "{HEADER}state(\"Half\")\nterminal(\"Done\")\n\
+             transition(\"first\", READY, \"Half\")\ntransition(\"second\", \"Half\", \"Done\")\nsecond = 42\n"
+        ),
+    );
+    assert_eq!(
+        problems,
+        [
+            format!("{file}:4: step `first` has no function: define `def first(cx):` in the plugin"),
+            format!("{file}:5: step `second` is not callable (it is a int): a step is a function taking the context, `def second(cx):`"),
+        ]
+    );
+}
+
+#[test]
+fn duplicate_states_two_steps_out_and_no_terminal_are_all_reported() {
+    let (file, problems) = invalid(
+        "several",
+        &format!(
+            "{HEADER}state(\"A\")\nstate(\"A\")\nstate(READY)\n\
+             @step(READY, \"A\")\ndef one(cx): pass\n@step(READY, \"A\")\ndef two(cx): pass\n"
+        ),
+    );
+    assert_eq!(
+        problems,
+        [
+            format!("{file}:3: duplicate state `A`: it is already declared on line 2"),
+            format!("{file}:4: `Ready` is declared by test-rig (the end of the common states): use test_rig.READY instead of declaring it"),
+            format!("{file}:1: the plugin declares no terminal state: declare the state(s) it ends in with terminal(\"Name\")"),
+            format!("{file}:7: state `Ready` already has step `one` leaving it: a state has one step out; to choose between targets, give one step several targets"),
+        ]
+    );
+}
+
+#[test]
+fn syntax_errors_and_unreadable_files_are_load_errors() {
+    let path = plugin_file("syntax", "from test_rig import state\nstate(\"A\"\n");
+    let err = PythonPlugin::load(&path).unwrap_err();
+    let PluginError::Python { traceback, .. } = &err else {
+        panic!("expected a Python error, got {err:?}");
+    };
+    assert!(traceback.contains("SyntaxError"), "{traceback}");
+    assert!(traceback.contains("line 2"), "{traceback}");
+
+    let missing = std::env::temp_dir().join("test-rig-no-such-plugin.py");
+    let err = PythonPlugin::load(&missing).unwrap_err();
+    assert!(matches!(err, PluginError::Read { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("test-rig-no-such-plugin.py"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_exception_fails_the_step_with_its_traceback_and_rolls_back() {
+    let table = format!("rig_py_rollback_{}", std::process::id());
+    let mut admin = admin().await;
+    admin
+        .execute(&format!(
+            "CREATE TABLE {table} (id INT PRIMARY KEY, conn BIGINT)"
+        ))
+        .await
+        .unwrap();
+    let path = plugin_file(
+        "raises",
+        &format!(
+            "{HEADER}state(\"Open\")\nterminal(\"Done\")\n\
+             @step(READY, \"Open\")\ndef begin(cx):\n    \
+                 cx.execute(\"START TRANSACTION\")\n    \
+                 cx.execute(\"INSERT INTO {table} VALUES (1, CONNECTION_ID())\")\n    \
+                 cx.data['conn'] = cx.query(\"SELECT CONNECTION_ID()\")[0][0]\n\
+             @step(\"Open\", \"Done\")\ndef fail(cx):\n    \
+                 cx.log(f\"connection {{cx.data['conn']}}\")\n    \
+                 raise KeyError('no such thing')\n"
+        ),
+    );
+    let report = run(PythonPlugin::load(&path).unwrap(), 1).await;
+    let p = &report.participants[0];
+    assert_eq!(p.phase, Phase::Failed);
+    assert_eq!(p.last_state.as_deref(), Some("Open"));
+    let message = &p.error.as_ref().unwrap().message;
+    assert_eq!(
+        message.lines().next(),
+        Some("Python step `fail` raised KeyError: 'no such thing'")
+    );
+    assert!(
+        message.contains("Traceback (most recent call last)"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("File \"{}\", line 12, in fail", path.display())),
+        "{message}"
+    );
+    assert!(message.contains("KeyError: 'no such thing'"), "{message}");
+
+    let rows: Vec<u64> = admin
+        .query(&format!("SELECT id FROM {table}"))
+        .await
+        .unwrap();
+    assert!(
+        rows.is_empty(),
+        "the failed participant's insert was rolled back: {rows:?}"
+    );
+    let conn: u64 = report
+        .events
+        .iter()
+        .find_map(|e| match &e.event {
+            SharedEvent::Published { name, data, .. } if name == "log" => {
+                data.as_str()?.strip_prefix("connection ")?.parse().ok()
+            }
+            _ => None,
+        })
+        .expect("cx.log reached the event log with the connection id");
+    // The server drops a closed connection's thread shortly after the quit.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let alive: Vec<u64> = admin
+            .query(&format!(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE ID = {conn}"
+            ))
+            .await
+            .unwrap();
+        if alive.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "session {conn} was not released"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    admin.execute(&format!("DROP TABLE {table}")).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_demo_plugin_passes_on_ten_connections_at_once() {
+    let plugin = PythonPlugin::load("examples/plugins/demo.py").unwrap();
+    let report = run(plugin, 10).await;
+    assert_eq!(report.summary.passed, 10, "{}", report.to_human());
+    for p in &report.participants {
+        assert_eq!(p.last_state.as_deref(), Some("Done"));
+    }
+    let left: Vec<String> = admin()
+        .await
+        .query(&format!(
+            "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'rig\\_py\\_demo\\_{}\\_%'",
+            std::process::id()
+        ))
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "tables left behind: {left:?}");
+}
+
+#[tokio::test]
+async fn the_isolation_plugin_passes_on_two_connections() {
+    let plugin = PythonPlugin::load("examples/plugins/read_committed.py").unwrap();
+    let report = run(plugin, 2).await;
+    assert!(report.passed(), "{}", report.to_human());
+}
+
+#[tokio::test]
+async fn values_and_bound_parameters_round_trip() {
+    let table = format!("rig_py_values_{}", std::process::id());
+    let path = plugin_file(
+        "values",
+        &format!(
+            r#"{HEADER}import datetime, decimal
+state("Checked")
+terminal("Done")
+T = "{table}"
+ROW = (1, -9223372036854775808, 18446744073709551615, decimal.Decimal("-12345.678"), 2.5,
+       datetime.date(2024, 2, 29), datetime.datetime(2024, 1, 2, 3, 4, 5, 123456),
+       datetime.timedelta(hours=-30, seconds=1), b"\x00\x01\xff", "naïve ' \" ; --", None)
+
+def expect(got, want, how):
+    if got != want:
+        raise AssertionError(f"{{how}}: got {{got!r}}, want {{want!r}}")
+    for g, w in zip(got, want):
+        if type(g) is not type(w):
+            raise AssertionError(f"{{how}}: {{g!r}} is a {{type(g)}}, want {{type(w)}}")
+
+@step(READY, "Checked", "Done")
+def check(cx):
+    cx.execute(f"CREATE TABLE {{T}} (id INT PRIMARY KEY, small BIGINT, big BIGINT UNSIGNED, "
+               "d DECIMAL(10,3), f DOUBLE, day DATE, ts DATETIME(6), t TIME, b VARBINARY(8), "
+               "s VARCHAR(32), n INT NULL)")
+    try:
+        cx.execute(f"INSERT INTO {{T}} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ROW)
+        text = cx.query(f"SELECT * FROM {{T}}")[0]
+        binary = cx.query(f"SELECT * FROM {{T}} WHERE id = ?", (1,))[0]
+        expect(text, ROW, "text protocol")
+        expect(binary, ROW, "binary protocol")
+        injected = cx.query(f"SELECT id FROM {{T}} WHERE s = ?", ("x' OR '1'='1",))
+        if injected != []:
+            raise AssertionError(f"a quoted parameter matched rows: {{injected!r}}")
+        named = cx.query(f"SELECT s FROM {{T}} WHERE id = :id AND n IS NULL", {{"id": 1}})
+        expect(named[0], (ROW[9],), "named parameters")
+        try:
+            cx.execute(f"INSERT INTO {{T}} (id) VALUES (?)", (1,))
+        except __import__("test_rig").SqlError as e:
+            cx.data["duplicate"] = e.code
+        try:
+            cx.query("SELECT ?", (object(),))
+        except TypeError as e:
+            cx.data["bad_type"] = str(e)
+    finally:
+        cx.execute(f"DROP TABLE {{T}}")
+    return "Checked" if cx.data.get("duplicate") == 1062 else "Done"
+
+@step("Checked", "Done")
+def done(cx):
+    if "parameter 1" not in cx.data["bad_type"]:
+        raise AssertionError(cx.data["bad_type"])
+"#
+        ),
+    );
+    let report = run(PythonPlugin::load(&path).unwrap(), 1).await;
+    assert!(report.passed(), "{}", report.to_human());
+    let steps: Vec<&str> = report.participants[0]
+        .transitions
+        .iter()
+        .map(|t| t.step)
+        .collect();
+    assert_eq!(
+        steps[steps.len() - 2..],
+        ["check", "done"],
+        "branched to Checked"
+    );
+}
+
+#[tokio::test]
+async fn a_branch_returning_a_state_it_does_not_declare_fails_clearly() {
+    let path = plugin_file(
+        "bad_branch",
+        &format!("{HEADER}terminal(\"A\")\nterminal(\"B\")\n@step(READY, \"A\", \"B\")\ndef pick(cx):\n    return \"C\"\n"),
+    );
+    let report = run(PythonPlugin::load(&path).unwrap(), 1).await;
+    let error = report.participants[0].error.as_ref().unwrap();
+    assert_eq!(
+        error.message,
+        "Python step `pick` returned `C`, which is not one of its targets `A`, `B`"
+    );
+}
