@@ -246,8 +246,9 @@ impl RunReport {
         let s = &self.summary;
         let _ = writeln!(
             out,
-            "\n{} participants: {} passed, {} failed, {} interrupted in {}{}",
+            "\n{} participant{}: {} passed, {} failed, {} interrupted in {}{}",
             s.participants,
+            if s.participants == 1 { "" } else { "s" },
             s.passed,
             s.failed,
             s.interrupted,
