@@ -336,3 +336,27 @@ async fn a_branch_returning_a_state_it_does_not_declare_fails_clearly() {
         "Python step `pick` returned `C`, which is not one of its targets `A`, `B`"
     );
 }
+
+#[tokio::test]
+async fn a_step_timeout_bounds_a_python_step() {
+    let path = plugin_file(
+        "slow",
+        &format!("{HEADER}import time\nterminal(\"Done\")\n@step(READY, \"Done\", timeout=0.3)\ndef slow(cx):\n    time.sleep(3)\n"),
+    );
+    let started = std::time::Instant::now();
+    let report = run(PythonPlugin::load(&path).unwrap(), 1).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    let error = report.participants[0].error.as_ref().unwrap();
+    assert_eq!(error.message, "step `slow` did not finish within 300.0ms");
+
+    let bad = plugin_file(
+        "bad_timeout",
+        &format!("{HEADER}terminal(\"Done\")\ntransition(\"go\", READY, \"Done\", timeout=-1)\ndef go(cx): pass\n"),
+    );
+    let err = PythonPlugin::load(&bad).unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("ValueError: timeout must be a positive number of seconds, not -1"),
+        "{err}"
+    );
+}

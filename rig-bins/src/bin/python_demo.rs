@@ -5,8 +5,19 @@ use clap::Parser;
 use std::process::ExitCode;
 use test_rig_bins::python_tool::{run, PythonArgs};
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     test_rig_bins::logging::init();
-    ExitCode::from(run(PythonArgs::parse()).await)
+    let args = PythonArgs::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("python_demo: error: cannot start the async runtime: {e}");
+            return ExitCode::from(test_rig_bins::exit_code::FAILED);
+        }
+    };
+    let code = runtime.block_on(run(args));
+    // A Python step still running after a cancel (e.g. in time.sleep) cannot
+    // be interrupted; the report is out, so do not wait for it.
+    runtime.shutdown_background();
+    ExitCode::from(code)
 }

@@ -8,6 +8,7 @@ file. A step with one target returns None; a step with several returns the
 name of the state it moved to.
 """
 
+import math
 import sys
 
 READY = "Ready"
@@ -39,8 +40,17 @@ def terminal(name):
     return name
 
 
-def transition(step, source, *targets):
-    """Declares that function `step` of this file moves `source` to one of `targets`."""
+def _timeout(value):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"timeout must be a positive number of seconds, not {value!r}")
+    return float(value)
+
+
+def transition(step, source, *targets, timeout=None):
+    """Declares that function `step` of this file moves `source` to one of
+    `targets`; `timeout` (seconds) bounds each run of the step."""
     _steps.append(
         (
             _name(step, "a step name"),
@@ -48,18 +58,22 @@ def transition(step, source, *targets):
             [_name(t, "a target state") for t in targets],
             _caller_line(),
             None,
+            _timeout(timeout),
         )
     )
 
 
-def step(source, *targets):
-    """Decorator: the function below is the step from `source` to `targets`."""
+def step(source, *targets, timeout=None):
+    """Decorator: the function below is the step from `source` to `targets`;
+    `timeout` (seconds) bounds each run of the step."""
     line = _caller_line()
     source = _name(source, "a source state")
     targets = [_name(t, "a target state") for t in targets]
+    timeout = _timeout(timeout)
 
     def register(func):
-        _steps.append((getattr(func, "__name__", repr(func)), source, targets, line, func))
+        name = getattr(func, "__name__", repr(func))
+        _steps.append((name, source, targets, line, func, timeout))
         return func
 
     return register

@@ -7,6 +7,7 @@ use crate::workflow::StateRole;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::collections::HashMap;
+use std::time::Duration;
 
 /// The state every plugin starts in: the end of the common states.
 pub(crate) const READY: &str = "Ready";
@@ -17,6 +18,7 @@ pub(crate) struct StepDecl {
     pub(crate) from: usize,
     pub(crate) to: Vec<usize>,
     pub(crate) func: Py<PyAny>,
+    pub(crate) timeout: Option<Duration>,
 }
 
 /// A plugin's checked graph: `states[0]` is [`READY`].
@@ -25,8 +27,16 @@ pub(crate) struct Shape {
     pub(crate) steps: Vec<StepDecl>,
 }
 
-/// A step as api.py records it: (name, source, targets, line, function or None).
-type StepTuple = (String, String, Vec<String>, u32, Option<Py<PyAny>>);
+/// A step as api.py records it: (name, source, targets, line, function or
+/// None, timeout in seconds or None).
+type StepTuple = (
+    String,
+    String,
+    Vec<String>,
+    u32,
+    Option<Py<PyAny>>,
+    Option<f64>,
+);
 
 struct RawStep {
     name: String,
@@ -34,6 +44,7 @@ struct RawStep {
     to: Vec<String>,
     line: u32,
     func: Option<Py<PyAny>>,
+    timeout: Option<f64>,
 }
 
 /// Collects every mistake with the file and line it was made on.
@@ -66,12 +77,13 @@ pub(crate) fn read(
     }
     let steps: Vec<RawStep> = raw_steps
         .into_iter()
-        .map(|(name, from, to, line, func)| RawStep {
+        .map(|(name, from, to, line, func, timeout)| RawStep {
             name,
             from,
             to,
             line,
             func,
+            timeout,
         })
         .collect();
 
@@ -177,6 +189,10 @@ pub(crate) fn read(
                 from,
                 to,
                 func,
+                // api.py accepts only positive finite numbers.
+                timeout: step
+                    .timeout
+                    .and_then(|s| Duration::try_from_secs_f64(s).ok()),
             });
         }
     }

@@ -5,6 +5,10 @@
 //! starts where the common states end (`Ready`), so it is chained after
 //! them: `(&common_states::WORKFLOW).then(plugin)`.
 //!
+//! A step that times out or is cancelled is abandoned, not killed: Python
+//! cannot be interrupted from outside (in `time.sleep`, say), so its thread
+//! runs on until its next `cx` call, which raises `RuntimeError`.
+//!
 //! ```python
 //! from test_rig import READY, step, state, terminal
 //!
@@ -215,7 +219,7 @@ impl PythonPlugin {
                 from: state_names[decl.from],
                 to,
                 doc,
-                timeout: None,
+                timeout: decl.timeout,
                 retry: RetryPolicy {
                     retries: 0,
                     backoff: Duration::ZERO,
