@@ -8,6 +8,7 @@ pub mod basic;
 pub mod cli;
 pub mod config_file;
 pub mod exit_code;
+pub mod fan_out;
 pub mod isolation_tool;
 pub mod job_monitor_tool;
 pub mod logging;

@@ -5,14 +5,11 @@
 use crate::cli::{ConnectionArgs, OutputFormat};
 use crate::config_file::{self, Defaults, NamedConnection};
 use crate::exit_code;
-use crate::progress::Progress;
-use crate::report_output;
+use crate::{fan_out, report_output};
 use clap::Parser;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 use test_rig::common_states;
-use test_rig::{ConnectionConfig, Coordinator, Session, Workflow};
+use test_rig::Workflow;
 
 /// Runs the common workflow (config, connect, test, database, version) on
 /// many connections concurrently and reports on each.
@@ -74,51 +71,7 @@ async fn connections(args: &MultiArgs) -> Result<Vec<NamedConnection>, (u8, Stri
         .resolve_for("simple_multi_connection")
         .await
         .map_err(|code| (code, String::new()))?;
-    Ok((1..=args.connections)
-        .map(|i| NamedConnection {
-            id: format!("conn-{i}"),
-            config: target.config.clone(),
-        })
-        .collect())
-}
-
-/// Refuses a run that asks a server for more connections than it allows.
-/// A server that cannot be reached is left to the run, which reports it.
-pub async fn check_capacity(list: &[NamedConnection]) -> Result<(), String> {
-    let mut per_server: BTreeMap<String, (usize, &ConnectionConfig)> = BTreeMap::new();
-    for c in list {
-        per_server
-            .entry(c.config.address())
-            .or_insert((0, &c.config))
-            .0 += 1;
-    }
-    for (address, (wanted, config)) in per_server {
-        let Ok(mut probe) = Session::connect_server(config).await else {
-            continue;
-        };
-        let max: Option<u64> = probe
-            .query_first("SELECT @@max_connections")
-            .await
-            .unwrap_or(None);
-        let in_use: Option<(String, u64)> = probe
-            .query_first("SHOW GLOBAL STATUS LIKE 'Threads_connected'")
-            .await
-            .unwrap_or(None);
-        let _ = probe.close().await;
-        // TiDB reports 0: no limit.
-        let Some(max) = max.filter(|m| *m > 0) else {
-            continue;
-        };
-        // The probe itself is one of those in use, and is gone when the run starts.
-        let in_use = in_use.map_or(0, |(_, n)| n.saturating_sub(1));
-        let free = max.saturating_sub(in_use);
-        if wanted as u64 > free {
-            return Err(format!(
-                "{wanted} connections to {address} asked for, but the server allows {max} (max_connections) and {in_use} are in use: at most {free} more; lower --connections or raise max_connections"
-            ));
-        }
-    }
-    Ok(())
+    Ok(fan_out::copies(&target.config, args.connections))
 }
 
 /// Runs the tool and returns its exit code.
@@ -133,22 +86,14 @@ pub async fn run(args: MultiArgs) -> u8 {
             return code;
         }
     };
-    if let Err(message) = check_capacity(&list).await {
-        eprintln!("simple_multi_connection: error: {message}");
-        return exit_code::USAGE;
-    }
-    let progress = Arc::new(Progress::new(list.len()));
-    let mut coord = Coordinator::new();
-    coord.cancel_on_ctrl_c().observe(progress.clone());
-    for c in &list {
-        let workflow = (&common_states::WORKFLOW).repeat(args.iterations);
-        if let Err(e) = coord.add_workflow(&c.id, c.config.clone(), workflow) {
-            eprintln!("simple_multi_connection: error: {e}");
-            return exit_code::USAGE;
-        }
-    }
-    let report = coord.run().await;
-    progress.finish();
+    let report = match fan_out::run("simple_multi_connection", &list, || {
+        (&common_states::WORKFLOW).repeat(args.iterations)
+    })
+    .await
+    {
+        Ok(report) => report,
+        Err(code) => return code,
+    };
     report_output::emit(
         "simple_multi_connection",
         &report,

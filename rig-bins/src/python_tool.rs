@@ -3,17 +3,14 @@
 //! the coordinator, reported like the other tools.
 
 use crate::cli::{ConnectionArgs, OutputFormat};
-use crate::config_file::NamedConnection;
 use crate::exit_code;
-use crate::multi::check_capacity;
-use crate::progress::Progress;
-use crate::report_output;
+use crate::{fan_out, report_output};
 use clap::Parser;
 use std::path::PathBuf;
 use std::sync::Arc;
 use test_rig::common_states;
 use test_rig::python::PythonPlugin;
-use test_rig::{Coordinator, Workflow};
+use test_rig::Workflow;
 
 /// Runs a Python plugin (its states and steps) after the common states
 /// (config, connect, test, database, version) on one or many connections.
@@ -72,27 +69,14 @@ pub async fn run(args: PythonArgs) -> u8 {
         Ok(t) => t,
         Err(code) => return code,
     };
-    let list: Vec<NamedConnection> = (1..=args.connections)
-        .map(|i| NamedConnection {
-            id: format!("conn-{i}"),
-            config: target.config.clone(),
-        })
-        .collect();
-    if let Err(message) = check_capacity(&list).await {
-        eprintln!("python_demo: error: {message}");
-        return exit_code::USAGE;
-    }
-    let progress = Arc::new(Progress::new(list.len()));
-    let mut coord = Coordinator::new();
-    coord.cancel_on_ctrl_c().observe(progress.clone());
-    for c in &list {
-        let workflow = (&common_states::WORKFLOW).then(plugin.clone());
-        if let Err(e) = coord.add_workflow(&c.id, c.config.clone(), workflow) {
-            eprintln!("python_demo: error: {e}");
-            return exit_code::USAGE;
-        }
-    }
-    let report = coord.run().await;
-    progress.finish();
+    let list = fan_out::copies(&target.config, args.connections);
+    let report = match fan_out::run("python_demo", &list, || {
+        (&common_states::WORKFLOW).then(plugin.clone())
+    })
+    .await
+    {
+        Ok(report) => report,
+        Err(code) => return code,
+    };
     report_output::emit("python_demo", &report, args.format, args.junit.as_deref())
 }

@@ -116,12 +116,7 @@ async fn happy_path_json_matches_the_server() {
     assert_eq!(doc["server"]["flavor"], expected_flavor);
     assert_eq!(doc["database"], "test");
     assert!(doc["round_trip_ms"].as_f64().unwrap() > 0.0);
-    let steps: Vec<&str> = doc["transitions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["step"].as_str().unwrap())
-        .collect();
+    let steps = step_names(&doc["transitions"]);
     assert_eq!(
         steps,
         [

@@ -39,12 +39,7 @@ fn demo_plugin_on_three_connections_reports_json() {
     for p in participants {
         assert_eq!(p["outcome"], "passed", "{p}");
         assert_eq!(p["workflow"], "common + demo");
-        let steps: Vec<&str> = p["transitions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["step"].as_str().unwrap())
-            .collect();
+        let steps = step_names(&p["transitions"]);
         assert_eq!(
             steps[steps.len() - 4..],
             ["create_table", "write_rows", "read_back", "drop_table"]

@@ -63,3 +63,13 @@ pub fn json(o: &Output) -> serde_json::Value {
         )
     })
 }
+
+/// The `step` of each entry of a JSON `transitions` array, in order.
+pub fn step_names(transitions: &serde_json::Value) -> Vec<&str> {
+    transitions
+        .as_array()
+        .expect("transitions is an array")
+        .iter()
+        .map(|t| t["step"].as_str().expect("each transition names its step"))
+        .collect()
+}

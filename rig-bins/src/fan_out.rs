@@ -1,0 +1,84 @@
+//! One workflow on every connection of a list, through the coordinator:
+//! what `simple_multi_connection` and `python_demo` share. Refuses a run the
+//! server has no room for, shows live progress, cancels on Ctrl-C.
+
+use crate::config_file::NamedConnection;
+use crate::exit_code;
+use crate::progress::Progress;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use test_rig::{ConnectionConfig, Coordinator, RunReport, Session, Workflow};
+
+/// `n` copies of one target, named `conn-1` ... `conn-n`.
+pub fn copies(config: &ConnectionConfig, n: usize) -> Vec<NamedConnection> {
+    (1..=n)
+        .map(|i| NamedConnection {
+            id: format!("conn-{i}"),
+            config: config.clone(),
+        })
+        .collect()
+}
+
+/// Runs `workflow()` on every connection of `list` at once and returns the
+/// report; on a refused run, prints why (as `tool`) and gives the exit code.
+pub async fn run<W, F>(tool: &str, list: &[NamedConnection], workflow: F) -> Result<RunReport, u8>
+where
+    W: Workflow + 'static,
+    F: Fn() -> W,
+{
+    if let Err(message) = check_capacity(list).await {
+        eprintln!("{tool}: error: {message}");
+        return Err(exit_code::USAGE);
+    }
+    let progress = Arc::new(Progress::new(list.len()));
+    let mut coord = Coordinator::new();
+    coord.cancel_on_ctrl_c().observe(progress.clone());
+    for c in list {
+        if let Err(e) = coord.add_workflow(&c.id, c.config.clone(), workflow()) {
+            eprintln!("{tool}: error: {e}");
+            return Err(exit_code::USAGE);
+        }
+    }
+    let report = coord.run().await;
+    progress.finish();
+    Ok(report)
+}
+
+/// Refuses a run that asks a server for more connections than it allows.
+/// A server that cannot be reached is left to the run, which reports it.
+async fn check_capacity(list: &[NamedConnection]) -> Result<(), String> {
+    let mut per_server: BTreeMap<String, (usize, &ConnectionConfig)> = BTreeMap::new();
+    for c in list {
+        per_server
+            .entry(c.config.address())
+            .or_insert((0, &c.config))
+            .0 += 1;
+    }
+    for (address, (wanted, config)) in per_server {
+        let Ok(mut probe) = Session::connect_server(config).await else {
+            continue;
+        };
+        let max: Option<u64> = probe
+            .query_first("SELECT @@max_connections")
+            .await
+            .unwrap_or(None);
+        let in_use: Option<(String, u64)> = probe
+            .query_first("SHOW GLOBAL STATUS LIKE 'Threads_connected'")
+            .await
+            .unwrap_or(None);
+        let _ = probe.close().await;
+        // TiDB reports 0: no limit.
+        let Some(max) = max.filter(|m| *m > 0) else {
+            continue;
+        };
+        // The probe itself is one of those in use, and is gone when the run starts.
+        let in_use = in_use.map_or(0, |(_, n)| n.saturating_sub(1));
+        let free = max.saturating_sub(in_use);
+        if wanted as u64 > free {
+            return Err(format!(
+                "{wanted} connections to {address} asked for, but the server allows {max} (max_connections) and {in_use} are in use: at most {free} more; lower --connections or raise max_connections"
+            ));
+        }
+    }
+    Ok(())
+}
