@@ -360,3 +360,17 @@ async fn a_step_timeout_bounds_a_python_step() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_context_kept_past_its_step_says_so() {
+    let path = plugin_file(
+        "stale",
+        &format!("{HEADER}state(\"Kept\")\nterminal(\"Done\")\n@step(READY, \"Kept\")\ndef keep(cx):\n    cx.data['old'] = cx\n@step(\"Kept\", \"Done\")\ndef reuse(cx):\n    cx.data['old'].query('SELECT 1')\n"),
+    );
+    let report = run(PythonPlugin::load(&path).unwrap(), 1).await;
+    let error = report.participants[0].error.as_ref().unwrap();
+    assert_eq!(
+        error.message.lines().next(),
+        Some("Python step `reuse` raised RuntimeError: this cx belongs to step `keep`, which is over (it returned, timed out or was cancelled); use the cx passed to the running step")
+    );
+}

@@ -73,7 +73,7 @@ impl PyContext {
         let (reply, answer) = oneshot::channel();
         self.requests
             .send(make(reply))
-            .map_err(|_| PyRuntimeError::new_err(STEP_OVER))?;
+            .map_err(|_| self.step_over())?;
         match py.allow_threads(|| answer.blocking_recv()) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => {
@@ -85,12 +85,19 @@ impl PyContext {
                 err.value(py).setattr("code", code)?;
                 Err(err)
             }
-            Err(_) => Err(PyRuntimeError::new_err(STEP_OVER)),
+            Err(_) => Err(self.step_over()),
         }
     }
 }
 
-const STEP_OVER: &str = "the step is over (it timed out or the run was cancelled)";
+impl PyContext {
+    fn step_over(&self) -> PyErr {
+        PyRuntimeError::new_err(format!(
+            "this cx belongs to step `{}`, which is over (it returned, timed out or was cancelled); use the cx passed to the running step",
+            self.step
+        ))
+    }
+}
 
 #[pymethods]
 impl PyContext {
@@ -124,7 +131,7 @@ impl PyContext {
     fn log(&self, message: String) -> PyResult<()> {
         self.requests
             .send(Request::Log(message))
-            .map_err(|_| PyRuntimeError::new_err(STEP_OVER))
+            .map_err(|_| self.step_over())
     }
 
     /// Waits until every participant still running reaches barrier `name`;
