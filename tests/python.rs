@@ -170,6 +170,12 @@ async fn an_exception_fails_the_step_with_its_traceback_and_rolls_back() {
         ),
     );
     let report = run(PythonPlugin::load(&path).unwrap(), 1).await;
+    // Read and drop before asserting, so a failing assertion leaves nothing behind.
+    let rows: Vec<u64> = admin
+        .query(&format!("SELECT id FROM {table}"))
+        .await
+        .unwrap();
+    admin.execute(&format!("DROP TABLE {table}")).await.unwrap();
     let p = &report.participants[0];
     assert_eq!(p.phase, Phase::Failed);
     assert_eq!(p.last_state.as_deref(), Some("Open"));
@@ -188,10 +194,6 @@ async fn an_exception_fails_the_step_with_its_traceback_and_rolls_back() {
     );
     assert!(message.contains("KeyError: 'no such thing'"), "{message}");
 
-    let rows: Vec<u64> = admin
-        .query(&format!("SELECT id FROM {table}"))
-        .await
-        .unwrap();
     assert!(
         rows.is_empty(),
         "the failed participant's insert was rolled back: {rows:?}"
@@ -224,7 +226,6 @@ async fn an_exception_fails_the_step_with_its_traceback_and_rolls_back() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    admin.execute(&format!("DROP TABLE {table}")).await.unwrap();
 }
 
 #[tokio::test]
@@ -372,5 +373,45 @@ async fn a_context_kept_past_its_step_says_so() {
     assert_eq!(
         error.message.lines().next(),
         Some("Python step `reuse` raised RuntimeError: this cx belongs to step `keep`, which is over (it returned, timed out or was cancelled); use the cx passed to the running step")
+    );
+}
+
+#[tokio::test]
+async fn the_cleanup_runs_after_a_failed_step_on_the_same_session() {
+    let table = format!("rig_py_cleanup_{}", std::process::id());
+    let path = plugin_file(
+        "cleans_up",
+        &format!(
+            "from test_rig import READY, cleanup, state, step, terminal\nstate(\"Made\")\nterminal(\"Done\")\n\
+             @step(READY, \"Made\")\ndef make(cx):\n    cx.execute(\"CREATE TABLE {table} (id INT)\")\n\
+             @step(\"Made\", \"Done\")\ndef fail(cx):\n    raise RuntimeError('late failure')\n\
+             @cleanup\ndef tidy(cx):\n    cx.execute(\"DROP TABLE {table}\")\n    cx.log('tidied')\n"
+        ),
+    );
+    let report = run(PythonPlugin::load(&path).unwrap(), 1).await;
+    let left: Vec<String> = admin()
+        .await
+        .query(&format!(
+            "SELECT table_name FROM information_schema.tables WHERE table_name = '{table}'"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(report.participants[0].phase, Phase::Failed);
+    assert!(left.is_empty(), "the cleanup dropped {table}");
+    assert!(report.events.iter().any(|e| matches!(
+        &e.event,
+        SharedEvent::Published { name, data, .. } if name == "log" && data == "tidied"
+    )));
+
+    let (file, problems) = invalid(
+        "two_cleanups",
+        "from test_rig import READY, cleanup, step, terminal\nterminal(\"Done\")\n\
+         @step(READY, \"Done\")\ndef go(cx): pass\n@cleanup\ndef a(cx): pass\n@cleanup\ndef b(cx): pass\n",
+    );
+    assert_eq!(
+        problems,
+        [format!(
+            "{file}:7: a second @cleanup function: a plugin has at most one"
+        )]
     );
 }

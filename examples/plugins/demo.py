@@ -4,14 +4,15 @@ Runs after the common states (connected, checked, identified):
 
     cargo run --features python --bin python_demo -- --plugin examples/plugins/demo.py
 
-Each participant works on its own table, so any number can run at once.
+Each participant works on its own table, so any number can run at once; if
+a step fails, the cleanup drops it.
 """
 
 import datetime
 import decimal
 import os
 
-from test_rig import READY, state, step, terminal
+from test_rig import READY, cleanup, state, step, terminal
 
 state("TableCreated")
 state("RowsWritten")
@@ -69,3 +70,10 @@ def drop_table(cx):
     """Drops the table."""
     cx.execute(f"DROP TABLE {cx.data['table']}")
     cx.log(f"{len(cx.data['rows'])} rows written, read back and checked")
+
+
+@cleanup
+def drop_if_left(cx):
+    """When a step failed: drop the table if it was created."""
+    if "table" in cx.data:
+        cx.execute(f"DROP TABLE IF EXISTS {cx.data['table']}")

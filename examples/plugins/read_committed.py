@@ -12,7 +12,7 @@ every other connection writes in turn.
 
 import os
 
-from test_rig import READY, state, step, terminal
+from test_rig import READY, cleanup, state, step, terminal
 
 state("Prepared")
 state("Checked")
@@ -76,3 +76,10 @@ def drop_table(cx):
     """The reader drops the table."""
     if is_reader(cx):
         cx.execute(f"DROP TABLE {TABLE}")
+
+
+@cleanup
+def drop_if_left(cx):
+    """When a step failed: the reader drops the table."""
+    if is_reader(cx):
+        cx.execute(f"DROP TABLE IF EXISTS {TABLE}")

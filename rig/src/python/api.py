@@ -5,7 +5,8 @@ checked, identified). It declares its own states with state() and
 terminal(), and each step either with the @step(source, *targets) decorator
 or with transition(name, source, *targets) naming a function defined in the
 file. A step with one target returns None; a step with several returns the
-name of the state it moved to.
+name of the state it moved to. @cleanup marks the function that runs when a
+step fails.
 """
 
 import math
@@ -16,6 +17,7 @@ READY = "Ready"
 # Filled while the plugin file runs; read by test-rig when it has run.
 _states = []
 _steps = []
+_cleanups = []
 
 
 def _caller_line():
@@ -77,3 +79,12 @@ def step(source, *targets, timeout=None):
         return func
 
     return register
+
+
+def cleanup(func):
+    """Decorator: the function below runs when a step of the plugin fails
+    (after the transaction is rolled back, before the session is closed),
+    e.g. to drop what the plugin created. At most one per plugin."""
+    line = getattr(getattr(func, "__code__", None), "co_firstlineno", _caller_line() - 1)
+    _cleanups.append((func, line))
+    return func

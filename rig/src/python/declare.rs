@@ -25,6 +25,8 @@ pub(crate) struct StepDecl {
 pub(crate) struct Shape {
     pub(crate) states: Vec<(String, StateRole)>,
     pub(crate) steps: Vec<StepDecl>,
+    /// The `@cleanup` function, if any.
+    pub(crate) cleanup: Option<Py<PyAny>>,
 }
 
 /// A step as api.py records it: (name, source, targets, line, function or
@@ -72,6 +74,7 @@ pub(crate) fn read(
     };
     let raw_states: Vec<(String, String, u32)> = extract(api, "_states", &mut problems);
     let raw_steps: Vec<StepTuple> = extract(api, "_steps", &mut problems);
+    let cleanups: Vec<(Py<PyAny>, u32)> = extract(api, "_cleanups", &mut problems);
     if !problems.list.is_empty() {
         return Err(problems.list);
     }
@@ -196,6 +199,7 @@ pub(crate) fn read(
             });
         }
     }
+    let cleanup = checked_cleanup(cleanups, &mut problems);
     if problems.list.is_empty() {
         check_graph(&states, &declared_at, &resolved, &mut problems);
     }
@@ -203,10 +207,35 @@ pub(crate) fn read(
         Ok(Shape {
             states,
             steps: resolved,
+            cleanup,
         })
     } else {
         Err(problems.list)
     }
+}
+
+/// The one `@cleanup` function, callable.
+fn checked_cleanup(
+    cleanups: Vec<(Py<PyAny>, u32)>,
+    problems: &mut Problems<'_>,
+) -> Option<Py<PyAny>> {
+    let mut found = None;
+    for (func, line) in cleanups {
+        if found.is_some() {
+            problems.at(
+                line,
+                "a second @cleanup function: a plugin has at most one".into(),
+            );
+        } else if !Python::with_gil(|py| func.bind(py).is_callable()) {
+            problems.at(
+                line,
+                "@cleanup must decorate a function taking the context".into(),
+            );
+        } else {
+            found = Some(func);
+        }
+    }
+    found
 }
 
 fn extract<'py, T: FromPyObject<'py>>(

@@ -84,6 +84,13 @@ struct PyStep {
 #[derive(Clone, Default)]
 struct PluginData(Arc<OnceLock<Py<PyDict>>>);
 
+/// The plugin's `@cleanup`, left in the context while the plugin runs so
+/// that `release` (a plain function pointer) can find it.
+struct PluginCleanup {
+    func: Arc<Py<PyAny>>,
+    data: PluginData,
+}
+
 /// A workflow loaded from a Python file. It lives for the rest of the process
 /// (its metadata is `'static`, like a compiled workflow's).
 pub struct PythonPlugin {
@@ -92,6 +99,7 @@ pub struct PythonPlugin {
     steps: Vec<Arc<PyStep>>,
     from: Vec<usize>,
     targets: Vec<Vec<usize>>,
+    cleanup: Option<Arc<Py<PyAny>>>,
 }
 
 impl std::fmt::Debug for PythonPlugin {
@@ -111,19 +119,24 @@ fn never_retry(_: &StateError) -> bool {
     false
 }
 
-/// On failure: roll back what the step left open and release the session.
+/// On failure: roll back what the step left open, run the plugin's
+/// `@cleanup` if it has one, and release the session.
 fn release(cx: &mut StateContext) -> BoxFuture<'_, Result<(), StateError>> {
     Box::pin(async move {
-        let Some(mut session) = cx.take_session() else {
-            return Ok(());
-        };
-        let rolled_back = session.execute("ROLLBACK").await;
-        let _ = session.close().await;
-        match rolled_back {
+        let cleanup = cx.remove::<PluginCleanup>();
+        let mut outcome = match cx.session() {
+            Ok(session) => session.execute("ROLLBACK").await.map(|_| ()),
             // Gone with a statement timeout: nothing left to roll back.
-            Err(StateError::NoSession(_)) | Ok(_) => Ok(()),
-            Err(e) => Err(e),
+            Err(_) => Ok(()),
+        };
+        if let Some(PluginCleanup { func, data }) = cleanup {
+            let ran = bridge::call(cx, "cleanup", func, data.0).await.map(|_| ());
+            outcome = outcome.and(ran);
         }
+        if let Some(session) = cx.take_session() {
+            let _ = session.close().await;
+        }
+        outcome
     })
 }
 
@@ -253,6 +266,7 @@ impl PythonPlugin {
             steps,
             from,
             targets,
+            cleanup: shape.cleanup.map(Arc::new),
         }
     }
 
@@ -344,9 +358,16 @@ impl Workflow for PythonPlugin {
                     d
                 }
             };
+            if let Some(func) = &self.cleanup {
+                cx.insert(PluginCleanup {
+                    func: func.clone(),
+                    data: data.clone(),
+                });
+            }
             let mut state = self.def.meta.initial;
             loop {
                 if self.def.meta.states[state].role == StateRole::Terminal {
+                    cx.remove::<PluginCleanup>();
                     return Ok(cx);
                 }
                 let index = self
