@@ -50,6 +50,11 @@ pub struct PythonArgs {
 
 /// Runs the tool and returns its exit code.
 pub async fn run(args: PythonArgs) -> u8 {
+    // Standard output is the report's; a plugin's print() goes to stderr.
+    if let Err(e) = test_rig::python::print_to_stderr() {
+        eprintln!("python_demo: error: {e}");
+        return exit_code::FAILED;
+    }
     let plugin = match PythonPlugin::load(&args.plugin) {
         Ok(p) => Arc::new(p),
         Err(e) => {

@@ -123,3 +123,33 @@ fn diagram_prints_the_plugin_without_connecting() {
     );
     assert!(stdout.ends_with("    Done --> [*]\n"), "{stdout}");
 }
+
+#[test]
+fn prints_go_to_stderr_and_helpers_next_to_the_plugin_import() {
+    let dir = std::env::temp_dir().join(format!("test-rig-python-print-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("rig_helper_module.py"),
+        "GREETING = 'hello from a helper'\n",
+    )
+    .unwrap();
+    let path = dir.join("printer.py");
+    std::fs::write(
+        &path,
+        "from test_rig import READY, step, terminal\nfrom rig_helper_module import GREETING\n\
+         terminal('Done')\n@step(READY, 'Done')\ndef say(cx):\n    print(GREETING)\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "--url",
+        &server_url(),
+        "--plugin",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(json(&out)["participants"][0]["outcome"], "passed");
+    assert!(stderr.contains("hello from a helper"), "{stderr}");
+}

@@ -179,6 +179,7 @@ impl PythonPlugin {
                 traceback: bridge::traceback(py, &e),
             };
             let api = api_module(py).map_err(python_error)?;
+            add_to_path(py, &path).map_err(python_error)?;
             let unique = LOADED.fetch_add(1, Ordering::Relaxed);
             let module_name = CString::new(format!("test_rig_plugin_{unique}"))
                 .expect("no NUL in a generated name");
@@ -294,6 +295,35 @@ fn api_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
         .getattr("modules")?
         .set_item("test_rig", &api)?;
     Ok(api)
+}
+
+/// Puts the plugin's directory first on `sys.path`, so that it can import
+/// modules that sit next to it.
+fn add_to_path(py: Python<'_>, plugin: &Path) -> PyResult<()> {
+    let dir = match plugin.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    let sys_path = py.import("sys")?.getattr("path")?;
+    let dir = dir.to_string_lossy().into_owned();
+    if !sys_path.contains(&dir)? {
+        sys_path.call_method1("insert", (0, dir))?;
+    }
+    Ok(())
+}
+
+/// Sends what Python code prints to standard error, keeping standard output
+/// for a tool's report (e.g. `--format json`).
+pub fn print_to_stderr() -> Result<(), PluginError> {
+    Python::with_gil(|py| {
+        let sys = py.import("sys")?;
+        sys.setattr("stdout", sys.getattr("stderr")?)
+    })
+    .map_err(|e| PluginError::Python {
+        path: PathBuf::from("<sys>"),
+        traceback: e.to_string(),
+    })
 }
 
 fn mermaid(names: &[&str], states: &[(String, StateRole)], steps: &[StepMeta]) -> String {
