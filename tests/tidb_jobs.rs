@@ -21,7 +21,7 @@ fn until_done(job: Option<String>) -> Watch {
         interval: Duration::from_millis(200),
         duration: Some(Duration::from_secs(120)),
         until_done: true,
-        only_new: false,
+        ignore: Default::default(),
         finish: None,
     }
 }

@@ -218,7 +218,7 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
         interval: args.interval,
         duration: args.duration,
         until_done: args.until_done || args.submit.is_some(),
-        only_new: args.submit.is_some() && args.job.is_none(),
+        ignore: Default::default(),
         finish: args
             .submit
             .is_some()
@@ -396,9 +396,13 @@ async fn monitor(
         if kind == SourceKind::Processlist {
             watch.job = message.body.as_u64().map(|id| format!("conn-{id}"));
         }
-        // Take the first snapshot, then let the submitter go.
+        // What runs before the submitter goes is not its job (unless the
+        // user named the job to follow).
         let session = cx.session()?;
-        let _ = source.list(session).await?;
+        let before = source.list(session).await?;
+        if watch.job.is_none() {
+            watch.ignore = before.into_iter().map(|j| j.id).collect();
+        }
         cx.barrier("monitor-ready", Duration::from_secs(30)).await?;
     }
     let mut display = Display::new(!human);

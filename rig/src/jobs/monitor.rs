@@ -22,8 +22,10 @@ pub struct Watch {
     pub duration: Option<Duration>,
     /// Stop once every watched job has ended (and at least one was seen).
     pub until_done: bool,
-    /// Ignore jobs that were already there at the first poll.
-    pub only_new: bool,
+    /// Jobs to leave out: e.g. those that were already there before a
+    /// submitted statement started (taken before it starts, so that the
+    /// statement's own job can never be among them).
+    pub ignore: HashSet<String>,
     /// Once this is cancelled (e.g. the submitted statement returned), poll
     /// one last time and stop.
     pub finish: Option<CancellationToken>,
@@ -110,7 +112,6 @@ pub async fn watch(
 ) -> Result<Vec<JobSummary>, StateError> {
     let started = Instant::now();
     let mut summaries: BTreeMap<String, JobSummary> = BTreeMap::new();
-    let mut ignored: Option<HashSet<String>> = None;
     let finish = watch.finish.clone().unwrap_or_default();
     loop {
         let last_round = finish.is_cancelled();
@@ -121,13 +122,7 @@ pub async fn watch(
             .into_iter()
             .filter(|j| wanted(j, watch.job.as_deref()))
             .collect();
-        let before = ignored.get_or_insert_with(|| {
-            if watch.only_new {
-                jobs.iter().map(|j| j.id.clone()).collect()
-            } else {
-                HashSet::new()
-            }
-        });
+        let before = &watch.ignore;
         let seen: HashSet<String> = jobs.iter().map(|j| j.id.clone()).collect();
         for job in jobs.into_iter().filter(|j| !before.contains(&j.id)) {
             match summaries.get_mut(&job.id) {
