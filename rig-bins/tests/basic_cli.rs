@@ -20,19 +20,6 @@ fn basic(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("basic runs")
 }
 
-async fn admin() -> mysql_async::Conn {
-    let s = server();
-    let opts = mysql_async::OptsBuilder::default()
-        .ip_or_hostname(s.host.clone())
-        .tcp_port(s.port)
-        .user(Some(s.user.clone()))
-        .pass(s.password.as_ref().map(|p| p.expose().to_string()))
-        .prefer_socket(false);
-    mysql_async::Conn::new(opts)
-        .await
-        .expect("admin connection to the test server")
-}
-
 /// A user that exists only for one test, dropped afterwards.
 struct TempUser {
     name: String,

@@ -16,18 +16,6 @@ fn run(args: &[&str]) -> Output {
         .expect("job_monitor runs")
 }
 
-async fn admin() -> mysql_async::Conn {
-    let s = server();
-    let opts = mysql_async::OptsBuilder::default()
-        .ip_or_hostname(s.host.clone())
-        .tcp_port(s.port)
-        .user(Some(s.user.clone()))
-        .pass(s.password.as_ref().map(|p| p.expose().to_string()))
-        .db_name(s.database.clone())
-        .prefer_socket(false);
-    mysql_async::Conn::new(opts).await.unwrap()
-}
-
 #[tokio::test]
 async fn an_alter_table_is_followed_to_the_end_with_rising_progress() {
     let table = format!("rig_jobs_{}", std::process::id());

@@ -12,6 +12,22 @@ pub fn server() -> ConnectionConfig {
     ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL")
 }
 
+/// A plain driver connection to the test server, for setting up and
+/// inspecting what a tool does.
+pub async fn admin() -> mysql_async::Conn {
+    let s = server();
+    let opts = mysql_async::OptsBuilder::default()
+        .ip_or_hostname(s.host.clone())
+        .tcp_port(s.port)
+        .user(Some(s.user.clone()))
+        .pass(s.password.as_ref().map(|p| p.expose().to_string()))
+        .db_name(s.database.clone())
+        .prefer_socket(false);
+    mysql_async::Conn::new(opts)
+        .await
+        .expect("admin connection to the test server")
+}
+
 /// A URL for the test server with another user, password or database.
 pub fn url_for(user: &str, password: Option<&str>, database: &str) -> String {
     let auth = match password {

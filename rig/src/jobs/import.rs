@@ -55,13 +55,7 @@ pub fn parse(rows: &[RowMap]) -> Vec<Job> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn row(pairs: &[(&str, Option<&str>)]) -> RowMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.map(str::to_string)))
-            .collect()
-    }
+    use crate::jobs::model::test_row as row;
 
     #[test]
     fn thirteen_column_form() {

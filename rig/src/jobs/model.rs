@@ -7,6 +7,15 @@ use std::collections::BTreeMap;
 /// A row as column name (lower case) to text, `None` for NULL.
 pub type RowMap = BTreeMap<String, Option<String>>;
 
+/// A [`RowMap`] from (column, value) pairs, for parser tests.
+#[cfg(test)]
+pub(crate) fn test_row(pairs: &[(&str, Option<&str>)]) -> RowMap {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.map(str::to_string)))
+        .collect()
+}
+
 /// Turns a driver row into a [`RowMap`].
 pub fn row_map(row: &mysql_async::Row) -> RowMap {
     use mysql_async::Value;
