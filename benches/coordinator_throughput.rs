@@ -10,6 +10,8 @@
 //! `cargo bench --bench coordinator_throughput [-- ROUNDS]` (default 7);
 //! the server comes from `TEST_RIG_URL` (default the local MariaDB).
 
+mod common;
+
 use mysql_async::prelude::Queryable;
 use std::time::{Duration, Instant};
 use test_rig::coordinator::SharedEvent;
@@ -144,17 +146,9 @@ fn cpu_time() -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
 #[tokio::main]
 async fn main() {
-    let rounds: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(7);
+    let rounds = common::number_arg(7);
     let mut config = ConnectionConfig::for_tests().expect("TEST_RIG_URL");
     // The plain tasks do not try TLS first; neither should the coordinator.
     config.tls.mode = test_rig::SslMode::Disabled;
@@ -193,9 +187,9 @@ async fn main() {
     }
     println!(
         "median over {rounds} rounds: coordinator {:.0} q/s, plain mysql_async {:.0} q/s; median of per-round ratios {:.1}%",
-        median(coord),
-        median(plain),
-        100.0 * median(ratios)
+        common::median(coord),
+        common::median(plain),
+        100.0 * common::median(ratios)
     );
     let per_query = |cpu: Duration| cpu.as_secs_f64() * 1e6 / (queries * rounds as f64);
     println!(

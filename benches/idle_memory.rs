@@ -4,6 +4,8 @@
 //!
 //! `cargo bench --bench idle_memory [-- N]` (default 1000)
 
+mod common;
+
 use std::time::Duration;
 use test_rig::prelude::*;
 
@@ -18,10 +20,7 @@ fn rss_kib() -> u64 {
 
 #[tokio::main]
 async fn main() {
-    let n: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(1000);
+    let n = common::number_arg(1000);
     let before = rss_kib();
     let mut coordinator = Coordinator::new();
     for i in 0..n {

@@ -6,6 +6,8 @@
 //! `cargo bench --features python --bench python_statements [-- STATEMENTS]`
 //! (default 5000 per round, 7 rounds)
 
+mod common;
+
 use std::time::{Duration, Instant};
 use test_rig::common_states;
 use test_rig::prelude::*;
@@ -47,17 +49,9 @@ async fn rust_round(statements: usize, config: &ConnectionConfig) -> Duration {
     started.elapsed()
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 #[tokio::main]
 async fn main() {
-    let statements: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(5000);
+    let statements = common::number_arg(5000);
     let config = ConnectionConfig::for_tests().expect("TEST_RIG_URL");
     let plugin = plugin(statements);
     let (mut python, mut rust) = (Vec::new(), Vec::new());
@@ -66,7 +60,7 @@ async fn main() {
         rust.push(rust_round(statements, &config).await);
     }
     let per = |d: Duration| d.as_secs_f64() * 1e6 / statements as f64;
-    let (p, r) = (per(median(python)), per(median(rust)));
+    let (p, r) = (per(common::median(python)), per(common::median(rust)));
     println!("{statements} x SELECT 1, median of {ROUNDS} rounds");
     println!("  Rust Session::query_first : {r:.1} µs per statement");
     println!("  Python cx.query           : {p:.1} µs per statement");

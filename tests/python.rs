@@ -54,7 +54,24 @@ async fn admin() -> Session {
         .expect("the test server answers")
 }
 
-const HEADER: &str = "from test_rig import READY, state, step, terminal, transition\n";
+const HEADER: &str = "from test_rig import READY, cleanup, state, step, terminal, transition\n";
+
+/// The text after `prefix` in the first `cx.log` line that starts with it.
+fn logged<'r>(report: &'r RunReport, prefix: &str) -> Option<&'r str> {
+    report.events.iter().find_map(|e| match &e.event {
+        SharedEvent::Published { name, data, .. } if name == "log" => {
+            data.as_str()?.strip_prefix(prefix)
+        }
+        _ => None,
+    })
+}
+
+/// Runs a one-off plugin on one connection and returns its error message.
+async fn error_of(name: &str, source: &str) -> String {
+    let report = run(PythonPlugin::load(plugin_file(name, source)).unwrap(), 1).await;
+    let error = report.participants[0].error.as_ref();
+    error.expect("the plugin failed").message.clone()
+}
 
 #[test]
 fn unknown_state_names_file_line_and_valid_states() {
@@ -166,7 +183,9 @@ async fn an_exception_fails_the_step_with_its_traceback_and_rolls_back() {
                  cx.data['conn'] = cx.query(\"SELECT CONNECTION_ID()\")[0][0]\n\
              @step(\"Open\", \"Done\")\ndef fail(cx):\n    \
                  cx.log(f\"connection {{cx.data['conn']}}\")\n    \
-                 raise KeyError('no such thing')\n"
+                 raise KeyError('no such thing')\n\
+             @cleanup\ndef count(cx):\n    \
+                 cx.log(f\"rows seen by the session after its rollback: {{cx.query('SELECT COUNT(*) FROM {table}')[0][0]}}\")\n"
         ),
     );
     let report = run(PythonPlugin::load(&path).unwrap(), 1).await;
@@ -198,15 +217,14 @@ async fn an_exception_fails_the_step_with_its_traceback_and_rolls_back() {
         rows.is_empty(),
         "the failed participant's insert was rolled back: {rows:?}"
     );
-    let conn: u64 = report
-        .events
-        .iter()
-        .find_map(|e| match &e.event {
-            SharedEvent::Published { name, data, .. } if name == "log" => {
-                data.as_str()?.strip_prefix("connection ")?.parse().ok()
-            }
-            _ => None,
-        })
+    // The cleanup ran on the failed session itself: had it not been rolled
+    // back, it would still see its own uncommitted row.
+    assert_eq!(
+        logged(&report, "rows seen by the session after its rollback: "),
+        Some("0")
+    );
+    let conn: u64 = logged(&report, "connection ")
+        .and_then(|id| id.parse().ok())
         .expect("cx.log reached the event log with the connection id");
     // The server drops a closed connection's thread shortly after the quit.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
@@ -326,29 +344,27 @@ def done(cx):
 
 #[tokio::test]
 async fn a_branch_returning_a_state_it_does_not_declare_fails_clearly() {
-    let path = plugin_file(
+    let message = error_of(
         "bad_branch",
         &format!("{HEADER}terminal(\"A\")\nterminal(\"B\")\n@step(READY, \"A\", \"B\")\ndef pick(cx):\n    return \"C\"\n"),
-    );
-    let report = run(PythonPlugin::load(&path).unwrap(), 1).await;
-    let error = report.participants[0].error.as_ref().unwrap();
+    )
+    .await;
     assert_eq!(
-        error.message,
+        message,
         "Python step `pick` returned `C`, which is not one of its targets `A`, `B`"
     );
 }
 
 #[tokio::test]
 async fn a_step_timeout_bounds_a_python_step() {
-    let path = plugin_file(
+    let started = std::time::Instant::now();
+    let message = error_of(
         "slow",
         &format!("{HEADER}import time\nterminal(\"Done\")\n@step(READY, \"Done\", timeout=0.3)\ndef slow(cx):\n    time.sleep(3)\n"),
-    );
-    let started = std::time::Instant::now();
-    let report = run(PythonPlugin::load(&path).unwrap(), 1).await;
+    )
+    .await;
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
-    let error = report.participants[0].error.as_ref().unwrap();
-    assert_eq!(error.message, "step `slow` did not finish within 300.0ms");
+    assert_eq!(message, "step `slow` did not finish within 300.0ms");
 
     let bad = plugin_file(
         "bad_timeout",
@@ -364,14 +380,13 @@ async fn a_step_timeout_bounds_a_python_step() {
 
 #[tokio::test]
 async fn a_context_kept_past_its_step_says_so() {
-    let path = plugin_file(
+    let message = error_of(
         "stale",
         &format!("{HEADER}state(\"Kept\")\nterminal(\"Done\")\n@step(READY, \"Kept\")\ndef keep(cx):\n    cx.data['old'] = cx\n@step(\"Kept\", \"Done\")\ndef reuse(cx):\n    cx.data['old'].query('SELECT 1')\n"),
-    );
-    let report = run(PythonPlugin::load(&path).unwrap(), 1).await;
-    let error = report.participants[0].error.as_ref().unwrap();
+    )
+    .await;
     assert_eq!(
-        error.message.lines().next(),
+        message.lines().next(),
         Some("Python step `reuse` raised RuntimeError: this cx belongs to step `keep`, which is over (it returned, timed out or was cancelled); use the cx passed to the running step")
     );
 }
@@ -398,10 +413,7 @@ async fn the_cleanup_runs_after_a_failed_step_on_the_same_session() {
         .unwrap();
     assert_eq!(report.participants[0].phase, Phase::Failed);
     assert!(left.is_empty(), "the cleanup dropped {table}");
-    assert!(report.events.iter().any(|e| matches!(
-        &e.event,
-        SharedEvent::Published { name, data, .. } if name == "log" && data == "tidied"
-    )));
+    assert_eq!(logged(&report, "tidied"), Some(""));
 
     let (file, problems) = invalid(
         "two_cleanups",

@@ -264,38 +264,50 @@ impl Workflow for WorkflowDef {
         self.meta.name.to_string()
     }
 
-    fn run<'a>(&'a self, mut cx: StateContext) -> BoxFuture<'a, Result<StateContext, StepFailed>> {
-        Box::pin(async move {
-            let mut state = self.meta.initial;
-            loop {
-                if self.meta.states[state].role == StateRole::Terminal {
-                    return Ok(cx);
-                }
-                let Some((index, step)) =
-                    self.steps.iter().enumerate().find(|(_, s)| s.from == state)
-                else {
-                    let error = StateError::step(format!(
-                        "workflow `{}` has no step out of state `{}`",
-                        self.meta.name, self.meta.states[state].name
-                    ));
-                    let failed = StepFailed::from_parts(
-                        self.meta.name,
-                        "",
-                        self.meta.states[state].name,
-                        error,
-                        cx,
-                        self.cleanup,
-                    );
-                    return Err(failed.cleanup().await);
-                };
-                match drive_step(self, index, &mut cx, step.run, |i| *i).await {
-                    Ok(taken) => state = step.to[taken],
-                    Err(error) => {
-                        return Err(StepFailed::new(self, index, error, cx).cleanup().await)
-                    }
-                }
+    fn run<'a>(&'a self, cx: StateContext) -> BoxFuture<'a, Result<StateContext, StepFailed>> {
+        Box::pin(self.run_steps(cx, |index| self.steps[index].run))
+    }
+}
+
+impl WorkflowDef {
+    /// The erased run loop: from the initial state, the step out of each
+    /// state until a terminal one; on failure, the cleanup. `step_fn(i)` is
+    /// what runs step `i`: its `run` for a compiled workflow, a call into
+    /// Python for a plugin.
+    pub(crate) async fn run_steps<R>(
+        &self,
+        mut cx: StateContext,
+        step_fn: impl Fn(usize) -> R,
+    ) -> Result<StateContext, StepFailed>
+    where
+        R: for<'a> Fn(&'a mut StateContext) -> BoxFuture<'a, Result<usize, StateError>>,
+    {
+        let mut state = self.meta.initial;
+        loop {
+            if self.meta.states[state].role == StateRole::Terminal {
+                return Ok(cx);
             }
-        })
+            let Some((index, step)) = self.steps.iter().enumerate().find(|(_, s)| s.from == state)
+            else {
+                let error = StateError::step(format!(
+                    "workflow `{}` has no step out of state `{}`",
+                    self.meta.name, self.meta.states[state].name
+                ));
+                let failed = StepFailed::from_parts(
+                    self.meta.name,
+                    "",
+                    self.meta.states[state].name,
+                    error,
+                    cx,
+                    self.cleanup,
+                );
+                return Err(failed.cleanup().await);
+            };
+            match drive_step(self, index, &mut cx, step_fn(index), |i| *i).await {
+                Ok(taken) => state = step.to[taken],
+                Err(error) => return Err(StepFailed::new(self, index, error, cx).cleanup().await),
+            }
+        }
     }
 }
 

@@ -40,28 +40,44 @@ enum Request {
     Barrier(String, Duration, oneshot::Sender<Result<(), StateError>>),
 }
 
+/// What a participant's Python steps share for its whole run: `cx.data`,
+/// and who and where the participant is, read once when the plugin starts.
+pub(crate) struct RunData {
+    data: OnceLock<Py<PyDict>>,
+    participant: String,
+    participants: Vec<String>,
+    flavor: Option<String>,
+    server_version: Option<String>,
+}
+
+impl RunData {
+    pub(crate) fn new(cx: &StateContext) -> Arc<RunData> {
+        let participant = cx.participant().to_string();
+        let participants = match cx.shared() {
+            Ok(shared) => shared.participants().into_keys().collect(),
+            Err(_) => vec![participant.clone()],
+        };
+        Arc::new(RunData {
+            data: OnceLock::new(),
+            participant,
+            participants,
+            flavor: cx.server().map(|s| s.flavor.to_string()),
+            server_version: cx.server().map(|s| s.version.to_string()),
+        })
+    }
+}
+
 /// The `cx` a step function receives.
 #[pyclass(name = "Context", module = "test_rig")]
 pub(crate) struct PyContext {
     requests: mpsc::UnboundedSender<Request>,
+    run: Arc<RunData>,
     /// A dict that lives for the participant's run.
     #[pyo3(get)]
     data: Py<PyDict>,
-    /// The participant's name.
-    #[pyo3(get)]
-    participant: String,
-    /// `TiDB`, `MySQL` or `MariaDB`; None before the version was read.
-    #[pyo3(get)]
-    flavor: Option<String>,
-    /// The server's version, e.g. `10.11.6`.
-    #[pyo3(get)]
-    server_version: Option<String>,
     /// The step being run.
     #[pyo3(get)]
     step: String,
-    /// Every participant of the run, this one included, sorted.
-    #[pyo3(get)]
-    participants: Vec<String>,
 }
 
 impl PyContext {
@@ -88,9 +104,7 @@ impl PyContext {
             Err(_) => Err(self.step_over()),
         }
     }
-}
 
-impl PyContext {
     fn step_over(&self) -> PyErr {
         PyRuntimeError::new_err(format!(
             "this cx belongs to step `{}`, which is over (it returned, timed out or was cancelled); use the cx passed to the running step",
@@ -101,6 +115,30 @@ impl PyContext {
 
 #[pymethods]
 impl PyContext {
+    /// The participant's name.
+    #[getter]
+    fn participant(&self) -> &str {
+        &self.run.participant
+    }
+
+    /// Every participant of the run, this one included, sorted.
+    #[getter]
+    fn participants(&self) -> Vec<String> {
+        self.run.participants.clone()
+    }
+
+    /// `TiDB`, `MySQL` or `MariaDB`; None before the version was read.
+    #[getter]
+    fn flavor(&self) -> Option<&str> {
+        self.run.flavor.as_deref()
+    }
+
+    /// The server's version, e.g. `10.11.6`.
+    #[getter]
+    fn server_version(&self) -> Option<&str> {
+        self.run.server_version.as_deref()
+    }
+
     /// Runs a query and returns its rows as a list of tuples. `params` binds
     /// `?` placeholders (a tuple or list) or `:name` ones (a dict).
     #[pyo3(signature = (sql, params = None))]
@@ -149,7 +187,7 @@ impl PyContext {
     fn __repr__(&self) -> String {
         format!(
             "<test_rig.Context participant={:?} step={:?}>",
-            self.participant, self.step
+            self.run.participant, self.step
         )
     }
 }
@@ -161,28 +199,22 @@ pub(crate) async fn call(
     cx: &mut StateContext,
     step: &str,
     func: Arc<Py<PyAny>>,
-    data: Arc<OnceLock<Py<PyDict>>>,
+    run: Arc<RunData>,
 ) -> Result<Option<String>, StateError> {
     let (requests, mut incoming) = mpsc::unbounded_channel();
-    let server = cx.server().cloned();
-    let participant = cx.participant().to_string();
     let step_name = step.to_string();
-    let participants: Vec<String> = match cx.shared() {
-        Ok(shared) => shared.participants().into_keys().collect(),
-        Err(_) => vec![participant.clone()],
-    };
     // Everything that touches Python objects happens on the blocking thread,
     // so a tokio worker never waits for the GIL.
     let mut python = tokio::task::spawn_blocking(move || {
         Python::with_gil(|py| -> Result<Option<String>, String> {
             let context = PyContext {
                 requests,
-                data: data.get_or_init(|| PyDict::new(py).unbind()).clone_ref(py),
-                participant,
-                flavor: server.as_ref().map(|s| s.flavor.to_string()),
-                server_version: server.as_ref().map(|s| s.version.to_string()),
+                data: run
+                    .data
+                    .get_or_init(|| PyDict::new(py).unbind())
+                    .clone_ref(py),
+                run,
                 step: step_name,
-                participants,
             };
             let context = Py::new(py, context).map_err(|e| raised(py, &e))?;
             let returned = func.call1(py, (context,)).map_err(|e| raised(py, &e))?;

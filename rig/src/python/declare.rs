@@ -199,7 +199,7 @@ pub(crate) fn read(
             });
         }
     }
-    let cleanup = checked_cleanup(cleanups, &mut problems);
+    let cleanup = checked_cleanup(api.py(), cleanups, &mut problems);
     if problems.list.is_empty() {
         check_graph(&states, &declared_at, &resolved, &mut problems);
     }
@@ -216,6 +216,7 @@ pub(crate) fn read(
 
 /// The one `@cleanup` function, callable.
 fn checked_cleanup(
+    py: Python<'_>,
     cleanups: Vec<(Py<PyAny>, u32)>,
     problems: &mut Problems<'_>,
 ) -> Option<Py<PyAny>> {
@@ -226,7 +227,7 @@ fn checked_cleanup(
                 line,
                 "a second @cleanup function: a plugin has at most one".into(),
             );
-        } else if !Python::with_gil(|py| func.bind(py).is_callable()) {
+        } else if !func.bind(py).is_callable() {
             problems.at(
                 line,
                 "@cleanup must decorate a function taking the context".into(),

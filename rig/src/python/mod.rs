@@ -32,15 +32,14 @@ use crate::context::StateContext;
 use crate::error::StateError;
 use crate::failure::StepFailed;
 use crate::workflow::{
-    drive_step, BoxFuture, RetryPolicy, StateMeta, StateRole, StepMeta, Workflow, WorkflowDef,
+    BoxFuture, ErasedStep, RetryPolicy, StateMeta, StateRole, StepMeta, Workflow, WorkflowDef,
     WorkflowMeta,
 };
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why a plugin file could not be loaded.
@@ -73,22 +72,15 @@ pub enum PluginError {
     },
 }
 
-/// One step of a loaded plugin.
-struct PyStep {
-    name: &'static str,
-    to: &'static [&'static str],
-    func: Arc<Py<PyAny>>,
-}
-
-/// The participant's `cx.data`, created on its first Python step.
-#[derive(Clone, Default)]
-struct PluginData(Arc<OnceLock<Py<PyDict>>>);
+/// The participant's `cx.data` and identity, kept in its context so that
+/// they last for its whole run (across repeats of the plugin too).
+struct PluginRun(Arc<bridge::RunData>);
 
 /// The plugin's `@cleanup`, left in the context while the plugin runs so
 /// that `release` (a plain function pointer) can find it.
 struct PluginCleanup {
     func: Arc<Py<PyAny>>,
-    data: PluginData,
+    run: Arc<bridge::RunData>,
 }
 
 /// A workflow loaded from a Python file. It lives for the rest of the process
@@ -96,9 +88,8 @@ struct PluginCleanup {
 pub struct PythonPlugin {
     path: PathBuf,
     def: &'static WorkflowDef,
-    steps: Vec<Arc<PyStep>>,
-    from: Vec<usize>,
-    targets: Vec<Vec<usize>>,
+    /// The function of each step, in the order of `def.steps`.
+    funcs: Vec<Arc<Py<PyAny>>>,
     cleanup: Option<Arc<Py<PyAny>>>,
 }
 
@@ -119,6 +110,17 @@ fn never_retry(_: &StateError) -> bool {
     false
 }
 
+/// The `run` of a plugin's erased steps. A plugin's steps are Python
+/// functions, which a function pointer cannot carry: `PythonPlugin::run`
+/// passes its own runner to the shared loop, and nothing calls this.
+fn run_through_plugin(_: &mut StateContext) -> BoxFuture<'_, Result<usize, StateError>> {
+    Box::pin(async {
+        Err(StateError::step(
+            "a Python step runs only through its PythonPlugin",
+        ))
+    })
+}
+
 /// On failure: roll back what the step left open, run the plugin's
 /// `@cleanup` if it has one, and release the session.
 fn release(cx: &mut StateContext) -> BoxFuture<'_, Result<(), StateError>> {
@@ -129,8 +131,8 @@ fn release(cx: &mut StateContext) -> BoxFuture<'_, Result<(), StateError>> {
             // Gone with a statement timeout: nothing left to roll back.
             Err(_) => Ok(()),
         };
-        if let Some(PluginCleanup { func, data }) = cleanup {
-            let ran = bridge::call(cx, "cleanup", func, data.0).await.map(|_| ());
+        if let Some(PluginCleanup { func, run }) = cleanup {
+            let ran = bridge::call(cx, "cleanup", func, run).await.map(|_| ());
             outcome = outcome.and(ran);
         }
         if let Some(session) = cx.take_session() {
@@ -182,7 +184,7 @@ impl PythonPlugin {
             add_to_path(py, &path).map_err(python_error)?;
             let unique = LOADED.fetch_add(1, Ordering::Relaxed);
             let module_name = CString::new(format!("test_rig_plugin_{unique}"))
-                .expect("no NUL in a generated name");
+                .map_err(|e| read_error(e.to_string()))?;
             let module =
                 PyModule::from_code(py, &code, &file_c, &module_name).map_err(python_error)?;
             let shape =
@@ -213,9 +215,8 @@ impl PythonPlugin {
             })
             .collect();
         let mut metas = Vec::new();
-        let mut steps = Vec::new();
-        let mut from = Vec::new();
-        let mut targets = Vec::new();
+        let mut erased = Vec::new();
+        let mut funcs = Vec::new();
         for decl in shape.steps {
             let to: &'static [&'static str] =
                 Box::leak(decl.to.iter().map(|t| state_names[*t]).collect());
@@ -227,9 +228,8 @@ impl PythonPlugin {
                 .ok()
                 .flatten()
                 .map_or("", |d| leak(d.trim().to_string()));
-            let step_name = leak(decl.name);
             metas.push(StepMeta {
-                name: step_name,
+                name: leak(decl.name),
                 from: state_names[decl.from],
                 to,
                 doc,
@@ -240,13 +240,12 @@ impl PythonPlugin {
                     retry_if: never_retry,
                 },
             });
-            steps.push(Arc::new(PyStep {
-                name: step_name,
-                to,
-                func: Arc::new(decl.func),
-            }));
-            from.push(decl.from);
-            targets.push(decl.to);
+            erased.push(ErasedStep {
+                from: decl.from,
+                to: Box::leak(decl.to.into_boxed_slice()),
+                run: run_through_plugin,
+            });
+            funcs.push(Arc::new(decl.func));
         }
         let mermaid = leak(mermaid(&state_names, &shape.states, &metas));
         let meta: &'static WorkflowMeta = Box::leak(Box::new(WorkflowMeta {
@@ -258,15 +257,13 @@ impl PythonPlugin {
         }));
         let def = Box::leak(Box::new(WorkflowDef {
             meta,
-            steps: &[],
+            steps: Box::leak(erased.into_boxed_slice()),
             cleanup: Some(release),
         }));
         PythonPlugin {
             path,
             def,
-            steps,
-            from,
-            targets,
+            funcs,
             cleanup: shape.cleanup.map(Arc::new),
         }
     }
@@ -286,8 +283,9 @@ impl PythonPlugin {
 /// context class and the `RigError` and `SqlError` exceptions. Fresh so that one plugin's
 /// declarations never leak into another's.
 fn api_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
-    let source = CString::new(include_str!("api.py")).expect("api.py has no NUL");
-    let api = PyModule::from_code(py, &source, c"<test_rig>", c"test_rig")?;
+    // Checked at compile time: api.py holds no NUL byte.
+    let source = pyo3::ffi::c_str!(include_str!("api.py"));
+    let api = PyModule::from_code(py, source, c"<test_rig>", c"test_rig")?;
     api.add("RigError", py.get_type::<bridge::RigError>())?;
     api.add("SqlError", py.get_type::<bridge::SqlError>())?;
     api.add_class::<bridge::PyContext>()?;
@@ -315,15 +313,12 @@ fn add_to_path(py: Python<'_>, plugin: &Path) -> PyResult<()> {
 
 /// Sends what Python code prints to standard error, keeping standard output
 /// for a tool's report (e.g. `--format json`).
-pub fn print_to_stderr() -> Result<(), PluginError> {
+pub fn print_to_stderr() -> Result<(), StateError> {
     Python::with_gil(|py| {
         let sys = py.import("sys")?;
         sys.setattr("stdout", sys.getattr("stderr")?)
     })
-    .map_err(|e| PluginError::Python {
-        path: PathBuf::from("<sys>"),
-        traceback: e.to_string(),
-    })
+    .map_err(|e| StateError::step(format!("cannot send Python's output to stderr: {e}")))
 }
 
 fn mermaid(names: &[&str], states: &[(String, StateRole)], steps: &[StepMeta]) -> String {
@@ -340,7 +335,7 @@ fn mermaid(names: &[&str], states: &[(String, StateRole)], steps: &[StepMeta]) -
 }
 
 /// Which target a step's return value names.
-fn decide(step: &PyStep, returned: Option<String>) -> Result<usize, StateError> {
+fn decide(step: &StepMeta, returned: Option<String>) -> Result<usize, StateError> {
     let list = || {
         step.to
             .iter()
@@ -380,47 +375,39 @@ impl Workflow for PythonPlugin {
 
     fn run<'a>(&'a self, mut cx: StateContext) -> BoxFuture<'a, Result<StateContext, StepFailed>> {
         Box::pin(async move {
-            let data = match cx.get::<PluginData>() {
-                Some(d) => d.clone(),
+            let run = match cx.get::<PluginRun>() {
+                Some(PluginRun(run)) => run.clone(),
                 None => {
-                    let d = PluginData::default();
-                    cx.insert(d.clone());
-                    d
+                    let run = bridge::RunData::new(&cx);
+                    cx.insert(PluginRun(run.clone()));
+                    run
                 }
             };
             if let Some(func) = &self.cleanup {
                 cx.insert(PluginCleanup {
                     func: func.clone(),
-                    data: data.clone(),
+                    run: run.clone(),
                 });
             }
-            let mut state = self.def.meta.initial;
-            loop {
-                if self.def.meta.states[state].role == StateRole::Terminal {
-                    cx.remove::<PluginCleanup>();
-                    return Ok(cx);
-                }
-                let index = self
-                    .from
-                    .iter()
-                    .position(|f| *f == state)
-                    .expect("a checked plugin has a step out of every non-terminal state");
-                let step = self.steps[index].clone();
-                let data = data.clone();
-                let run = step_fn(move |cx| {
-                    let (step, data) = (step.clone(), data.0.clone());
-                    Box::pin(async move {
-                        let returned = bridge::call(cx, step.name, step.func.clone(), data).await?;
-                        decide(&step, returned)
+            let def: &'static WorkflowDef = self.def;
+            let mut cx = def
+                .run_steps(cx, |index| {
+                    let (step, func, run) = (
+                        &def.meta.steps[index],
+                        self.funcs[index].clone(),
+                        run.clone(),
+                    );
+                    step_fn(move |cx| {
+                        let (func, run) = (func.clone(), run.clone());
+                        Box::pin(async move {
+                            let returned = bridge::call(cx, step.name, func, run).await?;
+                            decide(step, returned)
+                        })
                     })
-                });
-                match drive_step(self.def, index, &mut cx, run, |i| *i).await {
-                    Ok(taken) => state = self.targets[index][taken],
-                    Err(error) => {
-                        return Err(StepFailed::new(self.def, index, error, cx).cleanup().await)
-                    }
-                }
-            }
+                })
+                .await?;
+            cx.remove::<PluginCleanup>();
+            Ok(cx)
         })
     }
 }

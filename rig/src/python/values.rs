@@ -27,7 +27,8 @@ pub(crate) fn params(params: Option<&Bound<'_, PyAny>>) -> PyResult<Params> {
             let key: String = k
                 .extract()
                 .map_err(|_| PyTypeError::new_err("parameter names must be strings"))?;
-            let value = value(&v).map_err(|e| describe(e, &format!("parameter `{key}`")))?;
+            let value =
+                value(&v).map_err(|e| describe(params.py(), e, &format!("parameter `{key}`")))?;
             named.insert(key.into_bytes(), value);
         }
         return Ok(Params::Named(named));
@@ -44,13 +45,16 @@ pub(crate) fn params(params: Option<&Bound<'_, PyAny>>) -> PyResult<Params> {
         .enumerate()
     {
         let v = v?;
-        positional.push(value(&v).map_err(|e| describe(e, &format!("parameter {}", i + 1)))?);
+        positional.push(
+            value(&v).map_err(|e| describe(params.py(), e, &format!("parameter {}", i + 1)))?,
+        );
     }
     Ok(Params::Positional(positional))
 }
 
-fn describe(e: PyErr, which: &str) -> PyErr {
-    Python::with_gil(|py| PyTypeError::new_err(format!("{which}: {}", e.value(py))))
+/// `e` with the parameter it is about named first.
+fn describe(py: Python<'_>, e: PyErr, which: &str) -> PyErr {
+    PyTypeError::new_err(format!("{which}: {}", e.value(py)))
 }
 
 /// One Python value as a statement parameter.
@@ -156,11 +160,13 @@ fn duration(days: i32, seconds: i32, micros: i32) -> Value {
 /// A result row as a Python tuple.
 pub(crate) fn row<'py>(py: Python<'py>, row: Row) -> PyResult<Bound<'py, PyTuple>> {
     let columns = row.columns();
+    // unwrap_raw, not unwrap: no cell was taken out of the row, and a
+    // missing one reads as NULL rather than a panic.
     let cells: Vec<Bound<'py, PyAny>> = row
-        .unwrap()
+        .unwrap_raw()
         .into_iter()
         .zip(columns.iter())
-        .map(|(v, c)| cell(py, v, c))
+        .map(|(v, c)| cell(py, v.unwrap_or(Value::NULL), c))
         .collect::<PyResult<_>>()?;
     PyTuple::new(py, cells)
 }

@@ -1,0 +1,19 @@
+//! What the hand-rolled benches share: their one numeric argument and the
+//! median of their rounds.
+// Each bench uses its own subset.
+#![allow(dead_code)]
+
+/// The first command-line argument that parses as a number (cargo bench
+/// passes flags of its own, e.g. `--bench`), or `default`.
+pub fn number_arg(default: usize) -> usize {
+    std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The median of `values` (the upper one of an even count).
+pub fn median<T: PartialOrd + Copy>(mut values: Vec<T>) -> T {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    values[values.len() / 2]
+}
