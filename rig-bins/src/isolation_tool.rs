@@ -9,7 +9,7 @@ use clap::{Parser, ValueEnum};
 use std::time::Duration;
 use test_rig::config::parse_duration;
 use test_rig::isolation::{
-    self, CellResult, Detection, Level, MatrixReport, Options, Outcome, Script, TxnMode, CATALOGUE,
+    self, CellResult, Detection, Level, MatrixReport, Options, Outcome, TxnMode, CATALOGUE,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -255,9 +255,7 @@ fn print_explain(report: &MatrixReport, test: &str) {
         return;
     };
     println!("{}: {}\n\nscript:", case.id, case.title);
-    let script = Script::new();
-    (case.script)(&script);
-    for step in script.steps() {
+    for step in (case.script)() {
         let op = match step.op {
             isolation::script::Op::Begin => "BEGIN".to_string(),
             isolation::script::Op::Exec(sql) => sql.replace("{t}", "test"),

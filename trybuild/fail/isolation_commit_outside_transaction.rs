@@ -2,7 +2,7 @@
 use test_rig::isolation::Script;
 
 fn main() {
-    let script = Script::new();
-    let (t1, _t2) = script.two();
-    let _ = t1.commit();
+    let _ = Script::two(|t1, _t2| {
+        let _ = t1.commit();
+    });
 }

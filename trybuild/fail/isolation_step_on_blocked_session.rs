@@ -3,8 +3,8 @@
 use test_rig::isolation::Script;
 
 fn main() {
-    let script = Script::new();
-    let (t1, _t2) = script.two();
-    let t1 = t1.begin().exec("update {t} set value = 11 where id = 1");
-    let _ = t1.exec("update {t} set value = 12 where id = 2");
+    let _ = Script::two(|t1, _t2| {
+        let t1 = t1.begin().exec("update {t} set value = 11 where id = 1");
+        let _ = t1.exec("update {t} set value = 12 where id = 2");
+    });
 }

@@ -33,7 +33,8 @@ pub struct StepRecord {
     pub cancelled: bool,
     /// Whether it was not sent because its transaction was already aborted.
     pub skipped: bool,
-    /// Rows of a `SELECT`, as `(id, value)`.
+    /// Rows of a `SELECT`, as `(id, value)`, ordered by id (Hermitage's
+    /// `select *` has no `order by`, so the server's order means nothing).
     pub rows: Option<Vec<(i64, i64)>>,
     /// Changed rows of a write.
     pub affected: Option<u64>,
@@ -73,6 +74,16 @@ impl Evidence {
             })
             .filter_map(|s| s.rows.as_deref())
             .collect()
+    }
+
+    /// Rows of the session's first successful read.
+    pub fn first_read(&self, session: usize) -> Option<&[(i64, i64)]> {
+        self.reads(session).first().copied()
+    }
+
+    /// Rows of the session's last successful read.
+    pub fn last_read(&self, session: usize) -> Option<&[(i64, i64)]> {
+        self.reads(session).last().copied()
     }
 
     /// The session's write statements (successful or not), in order.

@@ -11,12 +11,14 @@ pub mod catalogue;
 pub mod evidence;
 mod lockwait;
 pub mod profiles;
+pub mod rules;
 mod runner;
 pub mod script;
+pub mod transcript;
 
 pub use catalogue::{TestCase, Verdict, CATALOGUE};
 pub use evidence::{Evidence, StepKind, StepRecord};
-pub use profiles::{Profile, ServerSettings};
+pub use profiles::{Expectation, Profile, ServerSettings};
 pub use runner::Detection;
 pub use script::{Idle, InTxn, Pending, Script, Tx};
 
@@ -118,7 +120,7 @@ pub struct CellResult {
     /// The outcome (of the first run, with `--repeat`).
     pub outcome: Outcome,
     /// What the profile expects, if it says.
-    pub expected: Option<Outcome>,
+    pub expected: Option<Expectation>,
     /// Why the rule decided so (or what failed).
     pub why: String,
     /// Every outcome, when the cell ran more than once.
@@ -129,9 +131,9 @@ pub struct CellResult {
 }
 
 impl CellResult {
-    /// Whether the outcome differs from a stated expectation.
+    /// Whether the outcome disagrees with a stated expectation.
     pub fn deviates(&self) -> bool {
-        matches!(self.expected, Some(e) if e != self.outcome)
+        self.expected.is_some_and(|e| !e.accepts(self.outcome))
     }
 
     /// Whether repeated runs disagreed.
@@ -324,9 +326,7 @@ async fn run_cells(
 ) -> Result<(Vec<CellResult>, bool), StateError> {
     let mut results = Vec::new();
     for test in &options.tests {
-        let script = Script::new();
-        (test.script)(&script);
-        let steps = script.steps();
+        let steps = (test.script)();
         for &level in &options.levels {
             if cancel.is_cancelled() {
                 return Ok((results, true));

@@ -359,7 +359,10 @@ impl Runner {
         self.slots[s] = Slot::Ready(session);
         let record = &mut evidence.steps[index];
         match result {
-            Ok(Output::Rows(rows)) => record.rows = Some(rows),
+            Ok(Output::Rows(mut rows)) => {
+                rows.sort_unstable();
+                record.rows = Some(rows);
+            }
             Ok(Output::Affected(n)) => record.affected = Some(n),
             Err(e) => {
                 record.error_code = e.server_code();

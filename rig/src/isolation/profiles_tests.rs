@@ -1,0 +1,217 @@
+//! Every profile cell pinned to its source: Hermitage's table and script
+//! headings, as transcribed in `hermitage/table.txt` and
+//! `hermitage/results.txt`.
+
+use super::*;
+use crate::isolation::CATALOGUE;
+
+const TABLE: &str = include_str!("hermitage/table.txt");
+const RESULTS: &str = include_str!("hermitage/results.txt");
+
+/// Hermitage's column for each catalogue test.
+fn column(test: &str) -> &'static str {
+    match test {
+        "g0" => "G0",
+        "g1a" => "G1a",
+        "g1b" => "G1b",
+        "g1c" => "G1c",
+        "otv" => "OTV",
+        "pmp" | "pmp-write" => "PMP",
+        "p4" => "P4",
+        "g2-item" => "G2-item",
+        "g2" | "g2-two-edges" => "G2",
+        t if t.starts_with("g-single") => "G-single",
+        t => panic!("no column for {t}"),
+    }
+}
+
+/// Tests whose anomaly involves a read-only transaction ("R/O" = prevented).
+const READ_ONLY: &[&str] = &["pmp", "g-single", "g-single-dependencies"];
+
+fn cells(line: &str) -> Vec<&str> {
+    line.split('|').map(str::trim).collect()
+}
+
+/// The table's mark for (level, column).
+fn mark(level: Level, col: &str) -> String {
+    let lines: Vec<&str> = TABLE.lines().filter(|l| l.starts_with('|')).collect();
+    let header = cells(lines[0]);
+    let at = header.iter().position(|c| *c == col).unwrap();
+    cells(lines[1 + level.index()])[at].to_string()
+}
+
+fn level_of(heading: &str) -> Level {
+    let quoted = heading.split('"').nth(1).unwrap();
+    Level::parse(quoted).unwrap()
+}
+
+/// (prevents?) for the heading of `file` on (test, level), if there is one.
+fn stated(file: &str, test: &str, level: Level) -> Option<bool> {
+    RESULTS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let (head, id) = l.split_once(" => ")?;
+            let (f, heading) = head.split_once(": ")?;
+            Some((f, heading, id.trim()))
+        })
+        .find(|(f, heading, id)| *f == file && *id == test && level_of(heading) == level)
+        .map(|(_, heading, _)| !heading.contains("does not prevent"))
+}
+
+fn cell(table: &[(&str, Row)], test: &str, level: Level) -> Option<Expectation> {
+    let (_, row) = table.iter().find(|(t, _)| *t == test).unwrap();
+    row[level.index()]
+}
+
+#[test]
+fn every_test_has_a_row_in_every_profile() {
+    for table in [INNODB, MARIADB_SNAPSHOT, TIDB_OPTIMISTIC, TIDB_PESSIMISTIC] {
+        let ids: Vec<&str> = table.iter().map(|(t, _)| *t).collect();
+        let catalogue: Vec<&str> = CATALOGUE.iter().map(|t| t.id).collect();
+        assert_eq!(ids, catalogue);
+    }
+}
+
+#[test]
+fn innodb_cells_are_hermitages_scripts_then_its_table() {
+    for case in CATALOGUE {
+        for level in Level::ALL {
+            let got = cell(INNODB, case.id, level);
+            let want = match stated("mysql.md", case.id, level) {
+                Some(true) => P,
+                Some(false) => A,
+                None => match mark(level, column(case.id)).as_str() {
+                    "✓" => P,
+                    "—" => L,
+                    "R/O" if READ_ONLY.contains(&case.id) => P,
+                    "R/O" => L,
+                    other => panic!("unknown mark {other}"),
+                },
+            };
+            assert_eq!(got, want, "{} at {}", case.id, level.as_str());
+        }
+    }
+}
+
+#[test]
+fn tidb_pessimistic_cells_are_exactly_tidb_md() {
+    for case in CATALOGUE {
+        for level in Level::ALL {
+            let want = match stated("tidb.md", case.id, level) {
+                Some(true) => P,
+                Some(false) => A,
+                None => N,
+            };
+            let got = cell(TIDB_PESSIMISTIC, case.id, level);
+            assert_eq!(got, want, "{} at {}", case.id, level.as_str());
+        }
+    }
+}
+
+#[test]
+fn snapshot_isolation_changes_only_repeatable_read_and_only_towards_prevented() {
+    for case in CATALOGUE {
+        for level in Level::ALL {
+            let (off, on) = (
+                cell(INNODB, case.id, level),
+                cell(MARIADB_SNAPSHOT, case.id, level),
+            );
+            if level == Level::RepeatableRead {
+                if off == P {
+                    assert_eq!(on, P, "{}: ON cannot allow what OFF prevents", case.id);
+                }
+                if on != off {
+                    assert_eq!(on, P, "{}: ON only adds refusals", case.id);
+                }
+            } else {
+                assert_eq!(on, off, "{} at {}", case.id, level.as_str());
+            }
+        }
+    }
+    // The write-skew family writes rows nobody else changed: SI refuses none.
+    for test in ["g2-item", "g2", "g2-two-edges"] {
+        let rr = Level::RepeatableRead;
+        assert_eq!(
+            cell(MARIADB_SNAPSHOT, test, rr),
+            cell(INNODB, test, rr),
+            "{test}"
+        );
+    }
+}
+
+#[test]
+fn tidb_optimistic_is_snapshot_isolation_at_repeatable_read_only() {
+    for case in CATALOGUE {
+        let write_skew = ["G2-item", "G2"].contains(&column(case.id));
+        let rr = cell(TIDB_OPTIMISTIC, case.id, Level::RepeatableRead);
+        assert_eq!(rr, if write_skew { L } else { P }, "{}", case.id);
+        for level in [
+            Level::ReadUncommitted,
+            Level::ReadCommitted,
+            Level::Serializable,
+        ] {
+            assert_eq!(cell(TIDB_OPTIMISTIC, case.id, level), N);
+        }
+    }
+}
+
+fn server(flavor: Flavor, version: Version) -> ServerInfo {
+    ServerInfo {
+        flavor,
+        version,
+        version_string: String::new(),
+        tidb: None,
+    }
+}
+
+#[test]
+fn profiles_are_chosen_by_flavor_and_setting() {
+    let name = |flavor, si: Option<bool>, mode: Option<&str>| {
+        let settings = ServerSettings {
+            snapshot_isolation: si,
+            txn_mode: mode.map(str::to_string),
+        };
+        for_server(&server(flavor, Version::new(11, 8, 1)), &settings).map(|p| p.table)
+    };
+    assert_eq!(name(Flavor::MySQL, None, None), Some(INNODB));
+    assert_eq!(
+        name(Flavor::MariaDB, None, None),
+        Some(INNODB),
+        "unknown is OFF"
+    );
+    assert_eq!(name(Flavor::MariaDB, Some(false), None), Some(INNODB));
+    assert_eq!(
+        name(Flavor::MariaDB, Some(true), None),
+        Some(MARIADB_SNAPSHOT)
+    );
+    assert_eq!(
+        name(Flavor::TiDB, None, Some("optimistic")),
+        Some(TIDB_OPTIMISTIC)
+    );
+    assert_eq!(
+        name(Flavor::TiDB, None, Some("")),
+        Some(TIDB_OPTIMISTIC),
+        "'' is optimistic"
+    );
+    assert_eq!(
+        name(Flavor::TiDB, None, Some("pessimistic")),
+        Some(TIDB_PESSIMISTIC)
+    );
+    assert_eq!(name(Flavor::TiDB, None, None), None);
+}
+
+#[test]
+fn allowed_accepts_both_outcomes_and_the_others_one() {
+    use Outcome::*;
+    let all = [Anomaly, Prevented, NotSupported, Error];
+    let accepted = |e: Expectation| {
+        all.into_iter()
+            .filter(|o| e.accepts(*o))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(accepted(Expectation::Anomaly), [Anomaly]);
+    assert_eq!(accepted(Expectation::Prevented), [Prevented]);
+    assert_eq!(accepted(Expectation::Allowed), [Anomaly, Prevented]);
+    assert_eq!(accepted(Expectation::NotSupported), [NotSupported]);
+}
