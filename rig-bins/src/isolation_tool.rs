@@ -217,7 +217,8 @@ fn print_matrix(report: &MatrixReport, levels: &[Level]) {
     }
     let deviations = report.deviations();
     println!(
-        "\n{} cells in {:.2} s; (!) deviates from the profile, (~) varied across --repeat runs",
+        "\n{} cells in {:.2} s; (!) deviates from the profile, (~) varied across --repeat runs;\n\
+         where the source only says a level does not prevent an anomaly, either outcome agrees",
         report.results.len(),
         report.elapsed.as_secs_f64()
     );
@@ -254,7 +255,22 @@ fn print_explain(report: &MatrixReport, test: &str) {
     let Some(case) = isolation::catalogue::find(test) else {
         return;
     };
-    println!("{}: {}\n\nscript:", case.id, case.title);
+    let hermitage = case.hermitage();
+    println!("{}: {}\n", case.id, case.title);
+    for line in &hermitage.source {
+        println!("{line}");
+    }
+    println!("\nHermitage's script:");
+    for line in &hermitage.hermitage {
+        println!("    {}", line.text.trim());
+    }
+    if hermitage.as_run.is_some() {
+        println!("\nadapted for automation:");
+        for line in &hermitage.adaptation {
+            println!("    {line}");
+        }
+    }
+    println!("\nas run (the runner sets each cell's level before BEGIN):");
     for step in (case.script)() {
         let op = match step.op {
             isolation::script::Op::Begin => "BEGIN".to_string(),
@@ -311,7 +327,11 @@ pub async fn run(args: IsolationArgs) -> u8 {
     let report = match result {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("isolation: error: {e}");
+            let hint = match e {
+                test_rig::StateError::MissingPrivilege { .. } => " (--lock-detection timeout)",
+                _ => "",
+            };
+            eprintln!("isolation: error: {e}{hint}");
             return exit_code::for_error(&e);
         }
     };

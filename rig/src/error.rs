@@ -105,6 +105,18 @@ pub enum StateError {
         /// Its timeout.
         after: Duration,
     },
+    /// The account lacks a privilege that the chosen way of working needs.
+    #[error("{user} lacks the {privilege} privilege, which {needed_for} needs; {instead}")]
+    MissingPrivilege {
+        /// The account, as `user`.
+        user: String,
+        /// The privilege, e.g. `PROCESS`.
+        privilege: &'static str,
+        /// What needs it.
+        needed_for: &'static str,
+        /// What works without it.
+        instead: &'static str,
+    },
     /// A step needed a session but the context has none (or it was closed).
     #[error("no open session: {0}")]
     NoSession(&'static str),
@@ -265,6 +277,7 @@ impl StateError {
                 | StateError::AccessDenied { .. }
                 | StateError::UnknownDatabase { .. }
                 | StateError::DatabaseAccessDenied { .. }
+                | StateError::MissingPrivilege { .. }
         )
     }
 }

@@ -257,7 +257,7 @@ fn unique_table() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or_default();
-    format!("rig_hermitage_{}_{nanos}", std::process::id())
+    format!("{}{}_{nanos}", runner::TABLE_PREFIX, std::process::id())
 }
 
 /// Runs the matrix. The run's table is dropped at the end, also after an
@@ -270,19 +270,29 @@ pub async fn run_matrix(
     let started = Instant::now();
     let mut probe = Session::connect(config).await?;
     let server = probe.server_info().await?;
-    let (mut settings, warnings) = read_settings(&mut probe, &server).await;
+    let (mut settings, mut warnings) = read_settings(&mut probe, &server).await;
     let _ = probe.close().await;
     let table = unique_table();
-    let mut runner =
+    let (mut runner, swept) =
         runner::Runner::open(config, &server, table.clone(), options.detection).await?;
+    if swept > 0 {
+        warnings.push(format!(
+            "dropped {swept} table(s) that earlier runs left behind ({}*, no run holds them)",
+            runner::TABLE_PREFIX
+        ));
+    }
     if let (Flavor::TiDB, Some(mode)) = (server.flavor, options.txn_mode) {
         let mode = match mode {
             TxnMode::Optimistic => "optimistic",
             TxnMode::Pessimistic => "pessimistic",
         };
-        runner
+        if let Err(e) = runner
             .on_each_session(&format!("SET SESSION tidb_txn_mode = '{mode}'"))
-            .await?;
+            .await
+        {
+            let _ = runner.close().await;
+            return Err(e);
+        }
         settings.txn_mode = Some(mode.to_string());
     }
     if let Some(on) = options.snapshot_isolation {

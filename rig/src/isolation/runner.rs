@@ -8,6 +8,14 @@
 //! (`KILL QUERY`), its transaction rolled back and its later statements
 //! skipped; errors that abort a whole transaction (1213 deadlock, 1020
 //! record changed) are treated the same way.
+//!
+//! Under faults: a session whose connection was lost is reopened (with the
+//! run's session settings) before the next cell; the table is dropped over
+//! a fresh connection when the control connection is gone. On MySQL and
+//! MariaDB the control connection holds a user-level lock named after the
+//! table for the whole run, so a later run can tell the tables of crashed
+//! runs (no holder) from those of runs still going on, and drop only the
+//! former.
 
 use crate::error::StateError;
 use crate::flavor::{Flavor, ServerInfo};
@@ -56,10 +64,39 @@ pub(crate) struct Runner {
     slots: Vec<Slot>,
     ids: Vec<u32>,
     aborted: Vec<bool>,
+    /// Sessions whose connection failed: reopened before the next cell.
+    broken: Vec<bool>,
+    /// Statements every session runs when it is (re)opened.
+    init: Vec<String>,
     control: Session,
+    config: crate::config::ConnectionConfig,
     table: String,
     detection: Detection,
     flavor: Flavor,
+}
+
+/// The prefix of every run's table; the rest is unique to the run.
+pub(crate) const TABLE_PREFIX: &str = "rig_hermitage_";
+
+/// Whether the error means the connection itself is gone (no server answer).
+fn connection_lost(e: &StateError) -> bool {
+    match e {
+        StateError::Server { code, .. } => matches!(code, 1927 | 2006 | 2013),
+        StateError::Driver(_) | StateError::NoSession(_) => true,
+        _ => false,
+    }
+}
+
+async fn open_session(
+    config: &crate::config::ConnectionConfig,
+    init: &[String],
+) -> Result<(Session, u32), StateError> {
+    let mut session = Session::connect(config).await?;
+    for sql in init {
+        session.execute(sql).await?;
+    }
+    let id = session.connection_id().unwrap_or_default();
+    Ok((session, id))
 }
 
 fn is_read(sql: &str) -> bool {
@@ -76,47 +113,122 @@ async fn run_statement(mut session: Session, sql: String) -> (Session, Result<Ou
 }
 
 impl Runner {
-    /// Opens three sessions and a control connection, and creates the table.
+    /// Opens the control connection, checks that lock waits can be seen,
+    /// takes the run's lock, drops tables left by crashed runs (their
+    /// number is returned), creates the table and opens three sessions.
     pub(crate) async fn open(
         config: &crate::config::ConnectionConfig,
         server: &ServerInfo,
         table: String,
         detection: Detection,
-    ) -> Result<Runner, StateError> {
-        let mut control = Session::connect(config).await?;
-        control
-            .execute(&format!(
-                "CREATE TABLE {table} (id INT PRIMARY KEY, value INT) ENGINE=InnoDB"
-            ))
-            .await?;
-        let mut slots = Vec::new();
-        let mut ids = Vec::new();
-        for _ in 0..3 {
-            let mut session = Session::connect(config).await?;
-            // A safety net only: blocked statements are detected and cancelled long before.
-            if server.flavor != Flavor::TiDB {
-                session
-                    .execute("SET SESSION innodb_lock_wait_timeout = 10")
-                    .await?;
-            }
-            ids.push(session.connection_id().unwrap_or_default());
-            slots.push(Slot::Ready(session));
-        }
-        Ok(Runner {
-            slots,
-            ids,
+    ) -> Result<(Runner, usize), StateError> {
+        let control = Session::connect(config).await?;
+        // A safety net only: blocked statements are detected and cancelled long before.
+        let init = if server.flavor == Flavor::TiDB {
+            Vec::new()
+        } else {
+            vec!["SET SESSION innodb_lock_wait_timeout = 10".to_string()]
+        };
+        let mut runner = Runner {
+            slots: Vec::new(),
+            ids: Vec::new(),
             aborted: vec![false; 3],
+            broken: vec![false; 3],
+            init,
             control,
+            config: config.clone(),
             table,
             detection,
             flavor: server.flavor,
-        })
+        };
+        if detection == Detection::LockViews {
+            if let Err(e) = runner.lock_waiters().await {
+                return Err(match e.server_code() {
+                    Some(1227) => StateError::MissingPrivilege {
+                        user: config.user.clone(),
+                        privilege: "PROCESS",
+                        needed_for: "reading lock waits from the server's lock views",
+                        instead: "detecting lock waits by time instead needs no privilege",
+                    },
+                    _ => e,
+                });
+            }
+        }
+        let swept = runner.claim_and_sweep().await?;
+        let t = &runner.table;
+        runner
+            .control
+            .execute(&format!(
+                "CREATE TABLE {t} (id INT PRIMARY KEY, value INT) ENGINE=InnoDB"
+            ))
+            .await?;
+        for _ in 0..3 {
+            match open_session(config, &runner.init).await {
+                Ok((session, id)) => {
+                    runner.ids.push(id);
+                    runner.slots.push(Slot::Ready(session));
+                }
+                Err(e) => {
+                    let _ = runner.close().await;
+                    return Err(e);
+                }
+            }
+        }
+        Ok((runner, swept))
+    }
+
+    /// Takes the run's lock (MySQL, MariaDB), then drops every table of
+    /// this tool whose lock nobody holds: its run ended without dropping it.
+    async fn claim_and_sweep(&mut self) -> Result<usize, StateError> {
+        if self.flavor == Flavor::TiDB {
+            return Ok(0);
+        }
+        let t = self.table.clone();
+        let got: Option<i64> = self
+            .control
+            .query_first(&format!("SELECT GET_LOCK('{t}', 0)"))
+            .await?;
+        if got != Some(1) {
+            return Err(StateError::step(format!(
+                "could not take the run's lock `{t}`"
+            )));
+        }
+        let pattern = format!("{}%", TABLE_PREFIX.replace('_', "\\_"));
+        let tables: Vec<String> = self
+            .control
+            .query(&format!(
+                "SELECT table_name FROM information_schema.tables \
+                 WHERE table_schema = DATABASE() AND table_name LIKE '{pattern}'"
+            ))
+            .await?;
+        let mut swept = 0;
+        for name in tables {
+            // Names come from our own prefix; anything else is left alone.
+            if !name[TABLE_PREFIX.len()..]
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '_')
+            {
+                continue;
+            }
+            let holder: Option<Option<i64>> = self
+                .control
+                .query_first(&format!("SELECT IS_USED_LOCK('{name}')"))
+                .await?;
+            if holder.flatten().is_none() && name != t {
+                self.control
+                    .execute(&format!("DROP TABLE IF EXISTS {name}"))
+                    .await?;
+                swept += 1;
+            }
+        }
+        Ok(swept)
     }
 
     /// Closes the three sessions, then drops the table. Called after the
     /// last cell, also after a failure or a cancel: closing first ends any
     /// transaction still open on the table, which would otherwise hold the
-    /// metadata lock that `DROP TABLE` waits for.
+    /// metadata lock that `DROP TABLE` waits for. When the control
+    /// connection is gone, a fresh connection drops the table.
     pub(crate) async fn close(mut self) -> Result<(), StateError> {
         for slot in std::mem::take(&mut self.slots) {
             match slot {
@@ -126,17 +238,51 @@ impl Runner {
                 Slot::Lost => {}
             }
         }
-        self.control
-            .execute(&format!("DROP TABLE IF EXISTS {}", self.table))
-            .await
-            .map(|_| ())
+        let drop_sql = format!("DROP TABLE IF EXISTS {}", self.table);
+        match self.control.execute(&drop_sql).await {
+            Ok(_) => Ok(()),
+            Err(first) => {
+                let mut fresh = Session::connect(&self.config).await.map_err(|_| first)?;
+                let dropped = fresh.execute(&drop_sql).await.map(|_| ());
+                let _ = fresh.close().await;
+                dropped
+            }
+        }
     }
 
-    /// Runs `sql` on every session (e.g. a session variable).
+    /// Reopens the sessions whose connection was lost, with the run's
+    /// session settings, so one killed session fails one cell, not the rest.
+    async fn revive(&mut self) -> Result<(), StateError> {
+        for s in 0..self.slots.len() {
+            if self.broken[s] || matches!(self.slots[s], Slot::Lost) {
+                if let Slot::Running(handle, _) = &self.slots[s] {
+                    handle.abort();
+                }
+                let (session, id) = open_session(&self.config, &self.init).await?;
+                self.slots[s] = Slot::Ready(session);
+                self.ids[s] = id;
+                self.broken[s] = false;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `sql` on every session now and on every session reopened later
+    /// (a session variable).
     pub(crate) async fn on_each_session(&mut self, sql: &str) -> Result<(), StateError> {
-        for slot in &mut self.slots {
-            if let Slot::Ready(session) = slot {
-                session.execute(sql).await?;
+        self.init.push(sql.to_string());
+        self.each_session(sql).await
+    }
+
+    async fn each_session(&mut self, sql: &str) -> Result<(), StateError> {
+        for s in 0..self.slots.len() {
+            if let Slot::Ready(session) = &mut self.slots[s] {
+                if let Err(e) = session.execute(sql).await {
+                    if connection_lost(&e) {
+                        self.broken[s] = true;
+                    }
+                    return Err(e);
+                }
             }
         }
         Ok(())
@@ -156,15 +302,20 @@ impl Runner {
         level: Level,
     ) -> Result<Evidence, StateError> {
         let t = self.table.clone();
+        self.revive().await?;
         self.control.execute(&format!("DELETE FROM {t}")).await?;
         self.control
             .execute(&format!("INSERT INTO {t} VALUES (1, 10), (2, 20)"))
             .await?;
-        self.on_each_session(&format!(
-            "SET SESSION TRANSACTION ISOLATION LEVEL {}",
-            level.sql()
-        ))
-        .await?;
+        let set_level = format!("SET SESSION TRANSACTION ISOLATION LEVEL {}", level.sql());
+        if let Err(e) = self.each_session(&set_level).await {
+            // A connection killed since the last cell shows only now: reopen and retry once.
+            if !connection_lost(&e) {
+                return Err(e);
+            }
+            self.revive().await?;
+            self.each_session(&set_level).await?;
+        }
         self.aborted = vec![false; 3];
         let mut evidence = Evidence::default();
         let result = self.follow(steps, &mut evidence).await;
@@ -174,7 +325,12 @@ impl Runner {
                 self.cancel(s, &mut evidence).await?;
             }
             if let Slot::Ready(session) = &mut self.slots[s] {
-                session.execute("ROLLBACK").await?;
+                if let Err(e) = session.execute("ROLLBACK").await {
+                    if !connection_lost(&e) {
+                        return Err(e);
+                    }
+                    self.broken[s] = true;
+                }
             }
         }
         result.map(|()| evidence)
@@ -375,7 +531,8 @@ impl Runner {
                     .is_some_and(|c| ABORTS_TRANSACTION.contains(&c))
                 {
                     self.aborted[s] = true;
-                } else if record.error_code.is_none() {
+                } else if record.error_code.is_none() || connection_lost(&e) {
+                    self.broken[s] = true;
                     return Err(e);
                 }
             }
@@ -397,3 +554,7 @@ impl Runner {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "runner_tests.rs"]
+mod tests;

@@ -1,0 +1,114 @@
+//! The runner under faults, against the real server: a session killed
+//! between cells, a control connection killed before the table is dropped.
+
+use super::*;
+use crate::config::ConnectionConfig;
+use crate::isolation::catalogue;
+
+fn config() -> ConnectionConfig {
+    ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL")
+}
+
+async fn admin() -> Session {
+    Session::connect(&config())
+        .await
+        .expect("the test server answers")
+}
+
+async fn open(table: &str) -> Runner {
+    let mut s = admin().await;
+    let server = s.server_info().await.unwrap();
+    let (runner, _) = Runner::open(&config(), &server, table.into(), Detection::LockViews)
+        .await
+        .unwrap();
+    runner
+}
+
+async fn exists(table: &str) -> bool {
+    let found: Vec<String> = admin()
+        .await
+        .query(&format!("SHOW TABLES LIKE '{table}'"))
+        .await
+        .unwrap();
+    !found.is_empty()
+}
+
+#[tokio::test]
+async fn a_session_killed_between_cells_is_reopened_for_the_next() {
+    let table = format!("{TABLE_PREFIX}900_{}", std::process::id());
+    let mut runner = open(&table).await;
+    let g1c = catalogue::find("g1c").unwrap();
+    let steps = (g1c.script)();
+    runner.run(&steps, Level::ReadCommitted).await.unwrap();
+    let victim = runner.ids[1];
+    admin()
+        .await
+        .execute(&format!("KILL CONNECTION {victim}"))
+        .await
+        .unwrap();
+    let evidence = runner.run(&steps, Level::ReadUncommitted).await.unwrap();
+    assert_ne!(runner.ids[1], victim, "T2 was reopened");
+    assert!((g1c.rule)(&evidence).anomaly, "{:?}", evidence.describe());
+    // The level is set on the reopened session, and its settings are kept.
+    let again = runner.run(&steps, Level::ReadCommitted).await.unwrap();
+    assert!(!(g1c.rule)(&again).anomaly, "{:?}", again.describe());
+    runner.close().await.unwrap();
+    assert!(!exists(&table).await);
+}
+
+#[tokio::test]
+async fn a_lost_control_connection_still_drops_the_table() {
+    let table = format!("{TABLE_PREFIX}901_{}", std::process::id());
+    let runner = open(&table).await;
+    assert!(exists(&table).await);
+    let control = runner.control.connection_id().unwrap();
+    admin()
+        .await
+        .execute(&format!("KILL CONNECTION {control}"))
+        .await
+        .unwrap();
+    runner.close().await.unwrap();
+    assert!(!exists(&table).await, "{table} left behind");
+}
+
+#[tokio::test]
+async fn tables_of_crashed_runs_are_swept_and_live_ones_kept() {
+    let pid = std::process::id();
+    let (orphan, live) = (
+        format!("{TABLE_PREFIX}902_{pid}"),
+        format!("{TABLE_PREFIX}903_{pid}"),
+    );
+    let mut holder = admin().await;
+    let got: Option<i64> = holder
+        .query_first(&format!("SELECT GET_LOCK('{live}', 0)"))
+        .await
+        .unwrap();
+    assert_eq!(got, Some(1));
+    for t in [&orphan, &live] {
+        holder
+            .execute(&format!("CREATE TABLE IF NOT EXISTS {t} (id INT)"))
+            .await
+            .unwrap();
+    }
+    let unrelated = format!("{TABLE_PREFIX}x_{pid}");
+    holder
+        .execute(&format!("CREATE TABLE IF NOT EXISTS {unrelated} (id INT)"))
+        .await
+        .unwrap();
+    let runner = open(&format!("{TABLE_PREFIX}904_{pid}")).await;
+    let (orphan_left, live_left, unrelated_left) = (
+        exists(&orphan).await,
+        exists(&live).await,
+        exists(&unrelated).await,
+    );
+    runner.close().await.unwrap();
+    for t in [&live, &unrelated] {
+        holder
+            .execute(&format!("DROP TABLE IF EXISTS {t}"))
+            .await
+            .unwrap();
+    }
+    assert!(!orphan_left, "the crashed run's table was dropped");
+    assert!(live_left, "a table whose run holds its lock is kept");
+    assert!(unrelated_left, "a table not named as ours is left alone");
+}
