@@ -43,49 +43,46 @@ const ALL: &str = "select * from {t}";
 fn g0() -> Vec<ScriptStep> {
     Script::two(|t1, t2| {
         let (t1, t2) = (t1.begin(), t2.begin());
-        let t1 = t1.exec("update {t} set value = 11 where id = 1").done();
+        let t1 = t1.exec("update {t} set value = 11 where id = 1");
         let t2 = t2.exec("update {t} set value = 12 where id = 1");
-        let t1 = t1.exec("update {t} set value = 21 where id = 2").done();
-        let t1 = t1.commit().exec(ALL).done();
-        let t2 = t2
-            .done()
-            .exec("update {t} set value = 22 where id = 2")
-            .done();
-        let _ = t2.commit();
-        let _ = t1.exec(ALL).done();
+        let t1 = t1.done().exec("update {t} set value = 21 where id = 2");
+        let t1 = t1.done().commit().exec(ALL);
+        let t2 = t2.done().exec("update {t} set value = 22 where id = 2");
+        let _ = t2.done().commit();
+        let _ = t1.done().exec(ALL).done();
     })
 }
 
 fn g1a() -> Vec<ScriptStep> {
     Script::two(|t1, t2| {
         let (t1, t2) = (t1.begin(), t2.begin());
-        let t1 = t1.exec("update {t} set value = 101 where id = 1").done();
-        let t2 = t2.exec(ALL).done();
-        let _ = t1.rollback();
-        let t2 = t2.exec(ALL).done();
-        let _ = t2.commit();
+        let t1 = t1.exec("update {t} set value = 101 where id = 1");
+        let t2 = t2.exec(ALL);
+        let _ = t1.done().rollback();
+        let t2 = t2.done().exec(ALL);
+        let _ = t2.done().commit();
     })
 }
 
 fn g1b() -> Vec<ScriptStep> {
     Script::two(|t1, t2| {
         let (t1, t2) = (t1.begin(), t2.begin());
-        let t1 = t1.exec("update {t} set value = 101 where id = 1").done();
-        let t2 = t2.exec(ALL).done();
-        let t1 = t1.exec("update {t} set value = 11 where id = 1").done();
-        let _ = t1.commit();
-        let t2 = t2.exec(ALL).done();
-        let _ = t2.commit();
+        let t1 = t1.exec("update {t} set value = 101 where id = 1");
+        let t2 = t2.exec(ALL);
+        let t1 = t1.done().exec("update {t} set value = 11 where id = 1");
+        let _ = t1.done().commit();
+        let t2 = t2.done().exec(ALL);
+        let _ = t2.done().commit();
     })
 }
 
 fn g1c() -> Vec<ScriptStep> {
     Script::two(|t1, t2| {
         let (t1, t2) = (t1.begin(), t2.begin());
-        let t1 = t1.exec("update {t} set value = 11 where id = 1").done();
-        let t2 = t2.exec("update {t} set value = 22 where id = 2").done();
-        let t1 = t1.exec("select * from {t} where id = 2");
-        let t2 = t2.exec("select * from {t} where id = 1");
+        let t1 = t1.exec("update {t} set value = 11 where id = 1");
+        let t2 = t2.exec("update {t} set value = 22 where id = 2");
+        let t1 = t1.done().exec("select * from {t} where id = 2");
+        let t2 = t2.done().exec("select * from {t} where id = 1");
         let _ = t1.done().commit();
         let _ = t2.done().commit();
     })
@@ -94,17 +91,14 @@ fn g1c() -> Vec<ScriptStep> {
 fn otv() -> Vec<ScriptStep> {
     Script::three(|t1, t2, t3| {
         let (t1, t2, t3) = (t1.begin(), t2.begin(), t3.begin());
-        let t1 = t1.exec("update {t} set value = 11 where id = 1").done();
-        let t1 = t1.exec("update {t} set value = 19 where id = 2").done();
+        let t1 = t1.exec("update {t} set value = 11 where id = 1");
+        let t1 = t1.done().exec("update {t} set value = 19 where id = 2");
         let t2 = t2.exec("update {t} set value = 12 where id = 1");
-        let _ = t1.commit();
+        let _ = t1.done().commit();
         let t3 = t3.exec(ALL);
-        let t2 = t2
-            .done()
-            .exec("update {t} set value = 18 where id = 2")
-            .done();
+        let t2 = t2.done().exec("update {t} set value = 18 where id = 2");
         let t3 = t3.done().exec(ALL);
-        let _ = t2.commit();
+        let _ = t2.done().commit();
         let _ = t3.done().commit();
     })
 }
@@ -112,33 +106,33 @@ fn otv() -> Vec<ScriptStep> {
 fn pmp() -> Vec<ScriptStep> {
     Script::two(|t1, t2| {
         let (t1, t2) = (t1.begin(), t2.begin());
-        let t1 = t1.exec("select * from {t} where value = 30").done();
-        let t2 = t2.exec("insert into {t} (id, value) values(3, 30)").done();
-        let _ = t2.commit();
-        let t1 = t1.exec("select * from {t} where value % 3 = 0").done();
-        let _ = t1.commit();
+        let t1 = t1.exec("select * from {t} where value = 30");
+        let t2 = t2.exec("insert into {t} (id, value) values(3, 30)");
+        let _ = t2.done().commit();
+        let t1 = t1.done().exec("select * from {t} where value % 3 = 0");
+        let _ = t1.done().commit();
     })
 }
 
 fn pmp_write() -> Vec<ScriptStep> {
     Script::two(|t1, t2| {
         let (t1, t2) = (t1.begin(), t2.begin());
-        let t1 = t1.exec("update {t} set value = value + 10").done();
-        let t2 = t2.exec("select * from {t} where value = 20").done();
-        let t2 = t2.exec("delete from {t} where value = 20");
-        let _ = t1.commit();
-        let t2 = t2.done().exec(ALL).done();
-        let _ = t2.commit();
+        let t1 = t1.exec("update {t} set value = value + 10");
+        let t2 = t2.exec("select * from {t} where value = 20");
+        let t2 = t2.done().exec("delete from {t} where value = 20");
+        let _ = t1.done().commit();
+        let t2 = t2.done().exec(ALL);
+        let _ = t2.done().commit();
     })
 }
 
 fn p4() -> Vec<ScriptStep> {
     Script::two(|t1, t2| {
         let (t1, t2) = (t1.begin(), t2.begin());
-        let t1 = t1.exec("select * from {t} where id = 1").done();
-        let t2 = t2.exec("select * from {t} where id = 1").done();
-        let t1 = t1.exec("update {t} set value = 11 where id = 1");
-        let t2 = t2.exec("update {t} set value = 11 where id = 1");
+        let t1 = t1.exec("select * from {t} where id = 1");
+        let t2 = t2.exec("select * from {t} where id = 1");
+        let t1 = t1.done().exec("update {t} set value = 11 where id = 1");
+        let t2 = t2.done().exec("update {t} set value = 11 where id = 1");
         let _ = t1.done().commit();
         let _ = t2.done().commit();
     })
@@ -147,54 +141,51 @@ fn p4() -> Vec<ScriptStep> {
 fn g_single() -> Vec<ScriptStep> {
     Script::two(|t1, t2| {
         let (t1, t2) = (t1.begin(), t2.begin());
-        let t1 = t1.exec("select * from {t} where id = 1").done();
-        let t2 = t2.exec("select * from {t} where id = 1").done();
-        let t2 = t2.exec("select * from {t} where id = 2").done();
-        let t2 = t2.exec("update {t} set value = 12 where id = 1").done();
-        let t2 = t2.exec("update {t} set value = 18 where id = 2").done();
-        let _ = t2.commit();
-        let t1 = t1.exec("select * from {t} where id = 2").done();
-        let _ = t1.commit();
+        let t1 = t1.exec("select * from {t} where id = 1");
+        let t2 = t2.exec("select * from {t} where id = 1");
+        let t2 = t2.done().exec("select * from {t} where id = 2");
+        let t2 = t2.done().exec("update {t} set value = 12 where id = 1");
+        let t2 = t2.done().exec("update {t} set value = 18 where id = 2");
+        let _ = t2.done().commit();
+        let t1 = t1.done().exec("select * from {t} where id = 2");
+        let _ = t1.done().commit();
     })
 }
 
 fn g_single_dependencies() -> Vec<ScriptStep> {
     Script::two(|t1, t2| {
         let (t1, t2) = (t1.begin(), t2.begin());
-        let t1 = t1.exec("select * from {t} where value % 5 = 0").done();
-        let t2 = t2.exec("update {t} set value = 12 where value = 10").done();
-        let _ = t2.commit();
-        let t1 = t1.exec("select * from {t} where value % 3 = 0").done();
-        let _ = t1.commit();
+        let t1 = t1.exec("select * from {t} where value % 5 = 0");
+        let t2 = t2.exec("update {t} set value = 12 where value = 10");
+        let _ = t2.done().commit();
+        let t1 = t1.done().exec("select * from {t} where value % 3 = 0");
+        let _ = t1.done().commit();
     })
 }
 
 fn g_single_write_1() -> Vec<ScriptStep> {
     Script::two(|t1, t2| {
         let (t1, t2) = (t1.begin(), t2.begin());
-        let t1 = t1.exec("select * from {t} where id = 1").done();
-        let t2 = t2.exec(ALL).done();
-        let t2 = t2.exec("update {t} set value = 12 where id = 1").done();
-        let t2 = t2.exec("update {t} set value = 18 where id = 2").done();
-        let _ = t2.commit();
-        let t1 = t1.exec("delete from {t} where value = 20").done();
-        let t1 = t1.exec("select * from {t} where id = 2").done();
-        let _ = t1.commit();
+        let t1 = t1.exec("select * from {t} where id = 1");
+        let t2 = t2.exec(ALL);
+        let t2 = t2.done().exec("update {t} set value = 12 where id = 1");
+        let t2 = t2.done().exec("update {t} set value = 18 where id = 2");
+        let _ = t2.done().commit();
+        let t1 = t1.done().exec("delete from {t} where value = 20");
+        let t1 = t1.done().exec("select * from {t} where id = 2");
+        let _ = t1.done().commit();
     })
 }
 
 fn g_single_write_2() -> Vec<ScriptStep> {
     Script::two(|t1, t2| {
         let (t1, t2) = (t1.begin(), t2.begin());
-        let t1 = t1.exec("select * from {t} where id = 1").done();
-        let t2 = t2.exec(ALL).done();
-        let t2 = t2.exec("update {t} set value = 12 where id = 1");
-        let t1 = t1.exec("delete from {t} where value = 20");
-        let t2 = t2
-            .done()
-            .exec("update {t} set value = 18 where id = 2")
-            .done();
-        let _ = t2.commit();
+        let t1 = t1.exec("select * from {t} where id = 1");
+        let t2 = t2.exec(ALL);
+        let t2 = t2.done().exec("update {t} set value = 12 where id = 1");
+        let t1 = t1.done().exec("delete from {t} where value = 20");
+        let t2 = t2.done().exec("update {t} set value = 18 where id = 2");
+        let _ = t2.done().commit();
         let _ = t1.done().commit();
     })
 }
@@ -202,10 +193,10 @@ fn g_single_write_2() -> Vec<ScriptStep> {
 fn g2_item() -> Vec<ScriptStep> {
     Script::two(|t1, t2| {
         let (t1, t2) = (t1.begin(), t2.begin());
-        let t1 = t1.exec("select * from {t} where id in (1,2)").done();
-        let t2 = t2.exec("select * from {t} where id in (1,2)").done();
-        let t1 = t1.exec("update {t} set value = 11 where id = 1");
-        let t2 = t2.exec("update {t} set value = 21 where id = 2");
+        let t1 = t1.exec("select * from {t} where id in (1,2)");
+        let t2 = t2.exec("select * from {t} where id in (1,2)");
+        let t1 = t1.done().exec("update {t} set value = 11 where id = 1");
+        let t2 = t2.done().exec("update {t} set value = 21 where id = 2");
         let _ = t1.done().commit();
         let _ = t2.done().commit();
     })
@@ -214,10 +205,10 @@ fn g2_item() -> Vec<ScriptStep> {
 fn g2() -> Vec<ScriptStep> {
     Script::two(|t1, t2| {
         let (t1, t2) = (t1.begin(), t2.begin());
-        let t1 = t1.exec("select * from {t} where value % 3 = 0").done();
-        let t2 = t2.exec("select * from {t} where value % 3 = 0").done();
-        let t1 = t1.exec("insert into {t} (id, value) values(3, 30)");
-        let t2 = t2.exec("insert into {t} (id, value) values(4, 42)");
+        let t1 = t1.exec("select * from {t} where value % 3 = 0");
+        let t2 = t2.exec("select * from {t} where value % 3 = 0");
+        let t1 = t1.done().exec("insert into {t} (id, value) values(3, 30)");
+        let t2 = t2.done().exec("insert into {t} (id, value) values(4, 42)");
         let t1 = t1.done().commit();
         let _ = t2.done().commit();
         let _ = t1.exec("select * from {t} where value % 3 = 0").done();
@@ -226,16 +217,15 @@ fn g2() -> Vec<ScriptStep> {
 
 fn g2_two_edges() -> Vec<ScriptStep> {
     Script::three(|t1, t2, t3| {
-        let t1 = t1.begin().exec(ALL).done();
+        let t1 = t1.begin().exec(ALL);
         let t2 = t2
             .begin()
-            .exec("update {t} set value = value + 5 where id = 2")
-            .done();
-        let _ = t2.commit();
-        let t3 = t3.begin().exec(ALL).done();
-        let _ = t3.commit();
-        let t1 = t1.exec("update {t} set value = 0 where id = 1").done();
-        let _ = t1.commit();
+            .exec("update {t} set value = value + 5 where id = 2");
+        let _ = t2.done().commit();
+        let t3 = t3.begin().exec(ALL);
+        let _ = t3.done().commit();
+        let t1 = t1.done().exec("update {t} set value = 0 where id = 1");
+        let _ = t1.done().commit();
     })
 }
 
@@ -388,6 +378,29 @@ mod tests {
                     }
                     t.check_adaptation()
                         .unwrap_or_else(|e| panic!("{}: {e}", case.id));
+                }
+            }
+        }
+    }
+
+    /// Hermitage's reader waits for a blocked statement until it returns:
+    /// a script collects a result only when its session has something else
+    /// to do, so no statement is cancelled that a later step of another
+    /// session would have released.
+    #[test]
+    fn every_result_is_collected_as_late_as_the_session_allows() {
+        for case in CATALOGUE {
+            let steps = (case.script)();
+            for (i, step) in steps.iter().enumerate() {
+                if step.op != Op::Collect {
+                    continue;
+                }
+                if let Some(next) = steps.get(i + 1) {
+                    assert_eq!(
+                        next.session, step.session,
+                        "{}: T{} collects at step {i}, before another session's step",
+                        case.id, step.session
+                    );
                 }
             }
         }

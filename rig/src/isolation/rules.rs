@@ -25,6 +25,31 @@ fn verdict(anomaly: bool, why: impl Into<String>) -> Verdict {
 
 type Rows = [(i64, i64)];
 
+/// Rows as Hermitage writes them: `[1 => 10, 2 => 20]`.
+fn shown(rows: Option<&Rows>) -> String {
+    match rows {
+        None => "nothing (no successful read)".into(),
+        Some(rows) => {
+            let cells: Vec<String> = rows.iter().map(|(id, v)| format!("{id} => {v}")).collect();
+            format!("[{}]", cells.join(", "))
+        }
+    }
+}
+
+/// Every successful read of a session, in order.
+fn all_reads(e: &Evidence, session: usize) -> String {
+    let reads: Vec<String> = e
+        .reads(session)
+        .into_iter()
+        .map(|r| shown(Some(r)))
+        .collect();
+    if reads.is_empty() {
+        "nothing".into()
+    } else {
+        reads.join(", then ")
+    }
+}
+
 fn has(rows: &Rows, id: i64, value: i64) -> bool {
     rows.contains(&(id, value))
 }
@@ -33,7 +58,7 @@ fn has(rows: &Rows, id: i64, value: i64) -> bool {
 pub fn g0(e: &Evidence) -> Verdict {
     let last = e.last_read(1).unwrap_or_default();
     let mixed = (has(last, 1, 11) && has(last, 2, 22)) || (has(last, 1, 12) && has(last, 2, 21));
-    verdict(mixed, format!("final state {last:?}"))
+    verdict(mixed, format!("final state {}", shown(e.last_read(1))))
 }
 
 /// Aborted read: T2 sees a value T1 rolled back.
@@ -77,14 +102,14 @@ pub fn otv(e: &Evidence) -> Verdict {
     let vanished = e.reads(3).iter().any(|rows| {
         (has(rows, 1, 12) && has(rows, 2, 19)) || (has(rows, 1, 11) && has(rows, 2, 18))
     });
-    verdict(vanished, format!("T3 read {:?}", e.reads(3)))
+    verdict(vanished, format!("T3 read {}", all_reads(e, 3)))
 }
 
 /// Predicate-many-preceders: T1's second predicate read sees T2's insert,
 /// which its first read of the same table predates.
 pub fn pmp(e: &Evidence) -> Verdict {
     let saw = e.last_read(1).is_some_and(|rows| has(rows, 3, 30));
-    verdict(saw, format!("T1 read {:?}", e.reads(1)))
+    verdict(saw, format!("T1 read {}", all_reads(e, 1)))
 }
 
 /// Predicate-many-preceders on a write predicate. T1 adds 10 to every row;
@@ -111,9 +136,9 @@ pub fn pmp_write(e: &Evidence) -> Verdict {
     verdict(
         anomaly,
         format!(
-            "T2 read {:?} before its delete and {:?} after it; T1 committed {}, T2 committed {}",
-            first,
-            last,
+            "T2 read {} before its delete and {} after it; T1 committed {}, T2 committed {}",
+            shown(first),
+            shown(last),
             e.committed(1),
             e.committed(2)
         ),
@@ -137,13 +162,13 @@ pub fn p4(e: &Evidence) -> Verdict {
 /// Read skew: T1 sees row 1 before T2 and row 2 after T2.
 pub fn g_single(e: &Evidence) -> Verdict {
     let skew = e.saw(1, 1, 10) && e.saw(1, 2, 18);
-    verdict(skew, format!("T1 read {:?}", e.reads(1)))
+    verdict(skew, format!("T1 read {}", all_reads(e, 1)))
 }
 
 /// Read skew on predicates: T1 read row 1 as 10, then T2's 12.
 pub fn g_single_dependencies(e: &Evidence) -> Verdict {
     let skew = e.saw(1, 1, 10) && e.saw(1, 1, 12);
-    verdict(skew, format!("T1 read {:?}", e.reads(1)))
+    verdict(skew, format!("T1 read {}", all_reads(e, 1)))
 }
 
 /// Read skew on a write predicate: T1 read row 1 before T2, yet its delete
@@ -155,9 +180,11 @@ pub fn g_single_write(e: &Evidence) -> Verdict {
     verdict(
         anomaly,
         format!(
-            "T1 read {:?}; its delete of value = 20 changed {:?} row(s); T1 committed {}, T2 committed {}",
-            e.reads(1),
-            delete.and_then(|d| d.affected),
+            "T1 read {}; its delete of value = 20 changed {} row(s); T1 committed {}, T2 committed {}",
+            all_reads(e, 1),
+            delete
+                .and_then(|d| d.affected)
+                .map_or("no".to_string(), |n| n.to_string()),
             e.committed(1),
             e.committed(2)
         ),
@@ -203,9 +230,9 @@ pub fn g2_two_edges(e: &Evidence) -> Verdict {
     verdict(
         t1_before_t2 && t3_between && a && b && c,
         format!(
-            "T1 read {:?}, T3 read {:?}; T1 committed {a}, T2 committed {b}, T3 committed {c}",
-            e.first_read(1),
-            e.first_read(3)
+            "T1 read {}, T3 read {}; T1 committed {a}, T2 committed {b}, T3 committed {c}",
+            shown(e.first_read(1)),
+            shown(e.first_read(3))
         ),
     )
 }
