@@ -228,25 +228,50 @@ fn host_for_url(host: &str) -> String {
 }
 
 /// Replaces the password in a URL-like string by `***`, even when the rest
-/// does not parse, so that error messages never echo a secret.
+/// does not parse, so that error messages never echo a secret. The user
+/// part ends at the *last* `@` (a password may hold `@`, `/`, `?` or `#`),
+/// and what follows the user's `:` up to there is hidden; a URL with no
+/// `@` has everything after its first `host:` hidden, because a password
+/// with the host forgotten (`user:secret`) cannot be told from a port.
 pub fn redact_url(raw: &str) -> String {
     let scheme_end = raw.find("://").map_or(0, |i| i + 3);
-    let rest = &raw[scheme_end..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let Some(at) = authority.rfind('@') else {
-        return raw.to_string();
-    };
-    let userinfo = &authority[..at];
-    match userinfo.find(':') {
-        Some(colon) => format!(
-            "{}{}:***{}",
-            &raw[..scheme_end],
-            &userinfo[..colon],
-            &rest[at..]
-        ),
-        None => raw.to_string(),
+    let (head, rest) = raw.split_at(scheme_end);
+    match rest.rfind('@') {
+        Some(at) => {
+            let userinfo = &rest[..at];
+            match userinfo.find(':') {
+                Some(colon) => format!("{head}{}:***{}", &userinfo[..colon], &rest[at..]),
+                // No `:` before the last `@`: but a `/`, `?` or `#` there may
+                // still cut a password out of what looks like the user.
+                None if userinfo.contains(['/', '?', '#']) => format!("{head}***{}", &rest[at..]),
+                None => raw.to_string(),
+            }
+        }
+        None => {
+            let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let authority = &rest[..authority_end];
+            match authority.find(':') {
+                // Errors only come here: a `host:port` is shown as `host:***`,
+                // since `user:password` with the host forgotten looks the same.
+                Some(colon) if !authority.starts_with('[') => {
+                    format!("{head}{}:***", &authority[..colon])
+                }
+                _ => raw.to_string(),
+            }
+        }
     }
+}
+
+/// Whether the password of `raw` holds a `/`, `?` or `#` that cuts the
+/// user part short: the first of them comes before every `@`, a `:` before
+/// it, and an `@` after it.
+fn password_cut_short(raw: &str) -> bool {
+    let rest = raw.find("://").map_or(raw, |i| &raw[i + 3..]);
+    let Some(cut) = rest.find(['/', '?', '#']) else {
+        return false;
+    };
+    let before = &rest[..cut];
+    before.contains(':') && !before.contains('@') && rest[cut..].contains('@')
 }
 
 /// Parses a duration such as `500ms`, `10s`, `2m` or a bare number of seconds.
@@ -296,13 +321,32 @@ impl ConnectionConfig {
             url: redact_url(raw),
             reason: reason.to_string(),
         };
+        if password_cut_short(raw.trim()) {
+            return Err(invalid(
+                "the password contains `/`, `?` or `#`: percent-encode it (`%2F`, `%3F`, `%23`) or give it apart from the URL (-p, MYSQL_PWD)",
+            ));
+        }
+        // Where the host itself does not parse, the last `@` may sit inside
+        // the password: nothing after the scheme can be shown safely.
+        let hidden = |reason: &str| ConfigError::InvalidUrl {
+            url: format!("{}***", &raw[..raw.find("://").map_or(0, |i| i + 3)]),
+            reason: reason.to_string(),
+        };
         let url = url::Url::parse(raw.trim()).map_err(|e| match e {
             url::ParseError::InvalidPort => invalid("the port must be a number from 1 to 65535"),
             url::ParseError::RelativeUrlWithoutBase => invalid("it has no scheme"),
+            url::ParseError::EmptyHost
+            | url::ParseError::IdnaError
+            | url::ParseError::InvalidIpv4Address
+            | url::ParseError::InvalidIpv6Address
+            | url::ParseError::InvalidDomainCharacter => {
+                hidden(&format!("the host does not parse ({e})"))
+            }
             other => invalid(&other.to_string()),
         })?;
         if !matches!(url.scheme(), "mysql" | "tidb" | "mariadb") {
-            return Err(invalid(&format!(
+            // What looks like a scheme may be the start of `user:password`.
+            return Err(hidden(&format!(
                 "unsupported scheme `{}` (use mysql://)",
                 url.scheme()
             )));
@@ -310,10 +354,10 @@ impl ConnectionConfig {
         let host = match url.host() {
             Some(url::Host::Ipv6(ip)) => ip.to_string(),
             Some(h) => h.to_string(),
-            None => return Err(invalid("it names no host")),
+            None => return Err(hidden("it names no host")),
         };
         if host.is_empty() {
-            return Err(invalid("it names no host"));
+            return Err(hidden("it names no host"));
         }
         let port = url.port().unwrap_or(3306);
         if port == 0 {
@@ -481,6 +525,33 @@ mod tests {
     }
 
     #[test]
+    fn redacts_passwords_that_hold_url_delimiters() {
+        for pw in ["se/cret", "pa#ss", "pa?ss", "a@b/c?d#e", "x:y@z"] {
+            let raw = format!("mysql://u:{pw}@127.0.0.1/d");
+            assert_eq!(redact_url(&raw), "mysql://u:***@127.0.0.1/d", "{pw}");
+            match ConnectionConfig::from_url(&raw) {
+                Err(e) => {
+                    let e = e.to_string();
+                    assert!(!e.contains(pw), "{e}");
+                    // With an `@` before the `/`, the URL reads as another
+                    // host: still redacted, but not recognised as a cut password.
+                    if !pw.starts_with("a@") {
+                        assert!(e.contains("percent-encode"), "{e}");
+                    }
+                }
+                Ok(c) => assert!(!pw.starts_with("se") && !pw.starts_with("pa"), "{c:?}"),
+            }
+        }
+        // The host forgotten: `u:secret` is no host:port.
+        assert_eq!(redact_url("mysql://root:secret"), "mysql://root:***");
+        assert_eq!(redact_url("mysql://root:123/x"), "mysql://root:***");
+        assert_eq!(redact_url("mysql://h/d"), "mysql://h/d");
+        assert_eq!(redact_url("mysql://[::1]:3306/d"), "mysql://[::1]:3306/d");
+        // No `:`, but a delimiter before the last `@`: hide all of it.
+        assert_eq!(redact_url("mysql://u/secret@h/d"), "mysql://***@h/d");
+    }
+
+    #[test]
     fn redacts_even_unparseable_urls() {
         assert_eq!(redact_url("mysql://u:p@ss@h:x/d"), "mysql://u:***@h:x/d");
         assert_eq!(redact_url("mysql://u@h/d"), "mysql://u@h/d");
@@ -520,3 +591,7 @@ mod tests {
         assert!(matches!(c.validate(), Err(ConfigError::CaFile { .. })));
     }
 }
+
+#[cfg(test)]
+#[path = "config_redaction_tests.rs"]
+mod redaction_tests;
