@@ -45,6 +45,22 @@ pub struct StepRecord {
 }
 
 impl StepRecord {
+    /// A record of a step not yet run: nothing blocked, returned or failed.
+    pub fn new(session: usize, kind: StepKind, sql: String) -> StepRecord {
+        StepRecord {
+            session,
+            kind,
+            sql,
+            blocked: false,
+            cancelled: false,
+            skipped: false,
+            rows: None,
+            affected: None,
+            error_code: None,
+            error: None,
+        }
+    }
+
     fn is_read(&self) -> bool {
         self.sql
             .trim_start()

@@ -61,30 +61,25 @@ pub fn g0(e: &Evidence) -> Verdict {
     verdict(mixed, format!("final state {}", shown(e.last_read(1))))
 }
 
+/// Whether T2 read T1's 1 => 101, which T1 then undid (`what` it became).
+fn read_101(e: &Evidence, what: &str) -> Verdict {
+    let saw = e.saw(2, 1, 101);
+    let why = if saw {
+        format!("T2 read 1 => 101, {what}")
+    } else {
+        "T2 never read 101".to_string()
+    };
+    verdict(saw, why)
+}
+
 /// Aborted read: T2 sees a value T1 rolled back.
 pub fn g1a(e: &Evidence) -> Verdict {
-    let saw = e.saw(2, 1, 101);
-    verdict(
-        saw,
-        if saw {
-            "T2 read 1 => 101, which T1 rolled back"
-        } else {
-            "T2 never read 101"
-        },
-    )
+    read_101(e, "which T1 rolled back")
 }
 
 /// Intermediate read: T2 sees T1's value before T1's final write.
 pub fn g1b(e: &Evidence) -> Verdict {
-    let saw = e.saw(2, 1, 101);
-    verdict(
-        saw,
-        if saw {
-            "T2 read 1 => 101, an intermediate value of T1"
-        } else {
-            "T2 never read 101"
-        },
-    )
+    read_101(e, "an intermediate value of T1")
 }
 
 /// Circular information flow: each sees the other's uncommitted write.

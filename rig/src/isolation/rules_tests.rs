@@ -20,18 +20,7 @@ impl Ev {
         sql: &str,
         f: impl FnOnce(&mut StepRecord),
     ) -> Self {
-        let mut r = StepRecord {
-            session,
-            kind,
-            sql: sql.into(),
-            blocked: false,
-            cancelled: false,
-            skipped: false,
-            rows: None,
-            affected: None,
-            error_code: None,
-            error: None,
-        };
+        let mut r = StepRecord::new(session, kind, sql.into());
         f(&mut r);
         self.0.steps.push(r);
         self

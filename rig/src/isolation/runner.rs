@@ -416,18 +416,7 @@ impl Runner {
     }
 
     fn record(&self, s: usize, kind: StepKind, sql: String) -> StepRecord {
-        StepRecord {
-            session: s + 1,
-            kind,
-            sql,
-            blocked: false,
-            cancelled: false,
-            skipped: false,
-            rows: None,
-            affected: None,
-            error_code: None,
-            error: None,
-        }
+        StepRecord::new(s + 1, kind, sql)
     }
 
     /// Connection ids of the sessions that wait for a lock now.
