@@ -177,6 +177,11 @@ fn g_single_write_1() -> Vec<ScriptStep> {
     })
 }
 
+/// Hermitage's SERIALIZABLE script, adapted: T2 commits before T1 ends,
+/// and T1 ends with COMMIT (sent as ROLLBACK when the server aborted it).
+/// Below SERIALIZABLE, T1's delete waits for T2's lock; in Hermitage's
+/// order T1's next step would come while it waits, and the runner would
+/// have to cancel it (`hermitage/g-single-write-2.txt` gives the reason).
 fn g_single_write_2() -> Vec<ScriptStep> {
     Script::two(|t1, t2| {
         let (t1, t2) = (t1.begin(), t2.begin());
@@ -215,6 +220,9 @@ fn g2() -> Vec<ScriptStep> {
     })
 }
 
+/// Fekete et al.'s read-only anomaly as postgres.md gives it, adapted
+/// only at the end: T1 commits where PostgreSQL's script aborts it after
+/// its serialization error (`hermitage/g2-two-edges.txt`).
 fn g2_two_edges() -> Vec<ScriptStep> {
     Script::three(|t1, t2, t3| {
         let t1 = t1.begin().exec(ALL);
