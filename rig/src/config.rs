@@ -227,6 +227,11 @@ fn host_for_url(host: &str) -> String {
     }
 }
 
+/// The scheme with its `://` (`mysql://`), or nothing when there is none.
+fn scheme_prefix(raw: &str) -> &str {
+    &raw[..raw.find("://").map_or(0, |i| i + 3)]
+}
+
 /// Replaces the password in a URL-like string by `***`, even when the rest
 /// does not parse, so that error messages never echo a secret. The user
 /// part ends at the *last* `@` (a password may hold `@`, `/`, `?` or `#`),
@@ -234,8 +239,7 @@ fn host_for_url(host: &str) -> String {
 /// `@` has everything after its first `host:` hidden, because a password
 /// with the host forgotten (`user:secret`) cannot be told from a port.
 pub fn redact_url(raw: &str) -> String {
-    let scheme_end = raw.find("://").map_or(0, |i| i + 3);
-    let (head, rest) = raw.split_at(scheme_end);
+    let (head, rest) = raw.split_at(scheme_prefix(raw).len());
     match rest.rfind('@') {
         Some(at) => {
             let userinfo = &rest[..at];
@@ -266,7 +270,7 @@ pub fn redact_url(raw: &str) -> String {
 /// user part short: the first of them comes before every `@`, a `:` before
 /// it, and an `@` after it.
 fn password_cut_short(raw: &str) -> bool {
-    let rest = raw.find("://").map_or(raw, |i| &raw[i + 3..]);
+    let rest = &raw[scheme_prefix(raw).len()..];
     let Some(cut) = rest.find(['/', '?', '#']) else {
         return false;
     };
@@ -329,7 +333,7 @@ impl ConnectionConfig {
         // Where the host itself does not parse, the last `@` may sit inside
         // the password: nothing after the scheme can be shown safely.
         let hidden = |reason: &str| ConfigError::InvalidUrl {
-            url: format!("{}***", &raw[..raw.find("://").map_or(0, |i| i + 3)]),
+            url: format!("{}***", scheme_prefix(raw)),
             reason: reason.to_string(),
         };
         let url = url::Url::parse(raw.trim()).map_err(|e| match e {

@@ -194,27 +194,21 @@ impl Runner {
             )));
         }
         let pattern = format!("{}%", TABLE_PREFIX.replace('_', "\\_"));
-        let tables: Vec<String> = self
+        // One round trip: each candidate with the connection holding its lock.
+        let tables: Vec<(String, Option<i64>)> = self
             .control
             .query(&format!(
-                "SELECT table_name FROM information_schema.tables \
+                "SELECT table_name, IS_USED_LOCK(table_name) FROM information_schema.tables \
                  WHERE table_schema = DATABASE() AND table_name LIKE '{pattern}'"
             ))
             .await?;
         let mut swept = 0;
-        for name in tables {
-            // Names come from our own prefix; anything else is left alone.
-            if !name[TABLE_PREFIX.len()..]
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '_')
-            {
-                continue;
-            }
-            let holder: Option<Option<i64>> = self
-                .control
-                .query_first(&format!("SELECT IS_USED_LOCK('{name}')"))
-                .await?;
-            if holder.flatten().is_none() && name != t {
+        for (name, holder) in tables {
+            // Only names this tool makes (prefix, digits, `_`): anything else is left alone.
+            let ours = name
+                .strip_prefix(TABLE_PREFIX)
+                .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit() || c == '_'));
+            if ours && holder.is_none() && name != t {
                 self.control
                     .execute(&format!("DROP TABLE IF EXISTS {name}"))
                     .await?;
@@ -255,9 +249,6 @@ impl Runner {
     async fn revive(&mut self) -> Result<(), StateError> {
         for s in 0..self.slots.len() {
             if self.broken[s] || matches!(self.slots[s], Slot::Lost) {
-                if let Slot::Running(handle, _) = &self.slots[s] {
-                    handle.abort();
-                }
                 let (session, id) = open_session(&self.config, &self.init).await?;
                 self.slots[s] = Slot::Ready(session);
                 self.ids[s] = id;
