@@ -465,7 +465,15 @@ impl Runner {
                 }
                 Detection::LockViews => running.clone(),
                 Detection::Timeout(after) if started.elapsed() >= after => running.clone(),
-                Detection::Timeout(_) => Vec::new(),
+                // A statement judged blocked at an earlier step is still
+                // blocked: only newly issued ones pay the wait.
+                Detection::Timeout(_) => running
+                    .iter()
+                    .copied()
+                    .filter(|s| {
+                        matches!(&self.slots[*s], Slot::Running(_, i) if evidence.steps[*i].blocked)
+                    })
+                    .collect(),
             };
             for &s in &blocked {
                 if let Slot::Running(_, index) = &self.slots[s] {
