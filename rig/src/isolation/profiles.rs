@@ -17,9 +17,12 @@
 //!   transcriptions in `hermitage/<test>.txt` name each).
 //! - `TD`: ept/hermitage tidb.md (TiDB 7.5.0, `tiup playground`, whose new
 //!   clusters run pessimistic transactions).
-//! - `SI`: MariaDB's documentation of `innodb_snapshot_isolation` (system
-//!   variable added in 10.6.18, 10.11.8, 11.0.6, 11.1.5, 11.2.4 and 11.4.2;
-//!   ON by default from 11.6.2; MDEV-35124): at REPEATABLE READ, a locking
+//! - `SI`: MariaDB's documentation of `innodb_snapshot_isolation` (the
+//!   variable came with MDEV-32898, "write/write conflict detection" so
+//!   that REPEATABLE READ becomes snapshot isolation; ON by default from
+//!   11.6.2, MDEV-35124; the whole transaction rolled back, MDEV-35235;
+//!   the release list 10.6.18, 10.11.8, 11.x is the one the tool already
+//!   names and was not re-checked here): at REPEATABLE READ, a locking
 //!   read, UPDATE or DELETE of a row whose latest version the transaction's
 //!   read view does not see fails with ER_CHECKREAD (1020) and rolls the
 //!   transaction back. Nothing else changes, so every other cell is
