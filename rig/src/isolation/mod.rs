@@ -3,9 +3,12 @@
 //! (test, level) cell decided by a rule and compared with what the server's
 //! flavor and version are expected to do.
 //!
-//! `catalogue.rs` holds the scripts and rules, `script.rs` the typestate
-//! builder they are written with, `runner.rs` the interleaving engine,
-//! `evidence.rs` what a run records, `profiles.rs` the expectations.
+//! `catalogue.rs` holds the scripts, `hermitage/` the transcriptions of
+//! Hermitage's scripts they are checked against (read by `transcript.rs`),
+//! `rules.rs` the rules that judge a run, `script.rs` the typestate builder
+//! the scripts are written with, `runner.rs` the interleaving engine,
+//! `evidence.rs` what a run records, `profiles.rs` the expectations and
+//! their sources.
 
 pub mod catalogue;
 pub mod evidence;
