@@ -61,8 +61,7 @@ pub fn load(path: &Path, defaults: Defaults) -> Result<Vec<NamedConnection>, Str
 
 /// Parses the text of a connections file.
 pub fn parse(text: &str, defaults: Defaults) -> Result<Vec<NamedConnection>, String> {
-    let file: File =
-        toml::from_str(text).map_err(|e| e.to_string().trim_end().replace('\n', " "))?;
+    let file: File = toml::from_str(text).map_err(|e| describe_toml_error(text, &e))?;
     if file.connection.is_empty() {
         return Err("lists no connections: add at least one [[connection]] with an id".into());
     }
@@ -83,6 +82,58 @@ pub fn parse(text: &str, defaults: Defaults) -> Result<Vec<NamedConnection>, Str
             }
         })
         .collect()
+}
+
+/// A TOML error as `line L, column C: message`, without toml's excerpt of
+/// the source: the excerpt can hold a password (`password = "..." junk`, or
+/// any line of a multi-line string), and line and column say where to look.
+/// Values of `password` keys that toml quotes in its message (`invalid type:
+/// integer `1234`...`) are masked as well.
+fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let mut message = e.message().trim_end().replace('\n', " ");
+    for secret in password_values(text) {
+        message = message.replace(&secret, "***");
+    }
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
+/// What `password` keys hold, when the text is valid TOML at all (a syntax
+/// error's message quotes no values).
+fn password_values(text: &str) -> Vec<String> {
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    collect_passwords(&toml::Value::Table(table), &mut found);
+    found.retain(|s| !s.is_empty());
+    found
+}
+
+fn collect_passwords(value: &toml::Value, found: &mut Vec<String>) {
+    match value {
+        toml::Value::Table(table) => {
+            for (key, v) in table {
+                if key == "password" {
+                    match v {
+                        toml::Value::String(s) => found.push(s.clone()),
+                        toml::Value::Table(_) | toml::Value::Array(_) => {}
+                        other => found.push(other.to_string()),
+                    }
+                }
+                collect_passwords(v, found);
+            }
+        }
+        toml::Value::Array(items) => items.iter().for_each(|v| collect_passwords(v, found)),
+        _ => {}
+    }
 }
 
 impl Entry {
@@ -217,11 +268,30 @@ mod tests {
                 "[[connection]]\nid = \"a\"\nssl_mode = \"sometimes\"\n",
                 "invalid ssl mode `sometimes`",
             ),
-            ("[[connection]\nid = 1", "line 1"),
+            ("[[connection]\nid = 1", "line 1, column"),
+            (
+                "[[connection]]\nid = \"a\"\npassword = 12345678\n",
+                "line 3, column 12: invalid type: integer `***`",
+            ),
         ];
         for (text, needle) in cases {
             let err = parse(text, DEFAULTS).unwrap_err();
             assert!(err.contains(needle), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_syntax_error_on_the_password_line_does_not_show_the_password() {
+        for text in [
+            "[[connection]]\nid = \"a\"\npassword = \"s3cr3t-pw\" junk\n",
+            "[[connection]]\nid = \"a\"\npassword = \"\"\"\ns3cr3t-pw\" junk\n",
+            "[[connection]]\nid = \"a\"\npassword = 's3cr3t-pw\n",
+            "[[connection]]\nid = \"a\"\npassword = [\"s3cr3t-pw\"]\n",
+            "[[connection]]\nid = \"a\"\npassword = \"s3cr3t-pw\"\npassword = \"x\"\n",
+        ] {
+            let err = parse(text, DEFAULTS).unwrap_err();
+            assert!(!err.contains("s3cr3t"), "{text:?}: {err}");
+            assert!(err.starts_with("line "), "{text:?}: {err}");
         }
     }
 
