@@ -20,39 +20,6 @@ fn basic(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("basic runs")
 }
 
-/// A user that exists only for one test, dropped afterwards.
-struct TempUser {
-    name: String,
-}
-
-impl TempUser {
-    async fn create(tag: &str, password: &str, grant_db: Option<&str>) -> TempUser {
-        let name = format!("rig_{tag}_{}", std::process::id());
-        let mut c = admin().await;
-        c.query_drop(format!("DROP USER IF EXISTS '{name}'@'%'"))
-            .await
-            .unwrap();
-        c.query_drop(format!(
-            "CREATE USER '{name}'@'%' IDENTIFIED BY '{password}'"
-        ))
-        .await
-        .unwrap();
-        if let Some(db) = grant_db {
-            c.query_drop(format!("GRANT SELECT ON `{db}`.* TO '{name}'@'%'"))
-                .await
-                .unwrap();
-        }
-        TempUser { name }
-    }
-
-    async fn drop_now(self) {
-        let mut c = admin().await;
-        c.query_drop(format!("DROP USER IF EXISTS '{}'@'%'", self.name))
-            .await
-            .unwrap();
-    }
-}
-
 #[tokio::test]
 async fn happy_path_human_shows_every_transition_and_the_server() {
     let out = basic(&["--url", &server_url()], &[]);
@@ -187,7 +154,7 @@ fn silent_server_is_bounded_by_connect_timeout() {
 
 #[tokio::test]
 async fn wrong_password_is_a_usage_error_and_never_echoed() {
-    let user = TempUser::create("pw", "right-one", None).await;
+    let user = TempUser::create("pw", "right-one", &[]).await;
     let out = basic(
         &[
             "--url",
@@ -210,7 +177,7 @@ async fn wrong_password_is_a_usage_error_and_never_echoed() {
 
 #[tokio::test]
 async fn password_from_mysql_pwd_is_used() {
-    let user = TempUser::create("env", "from-env", Some("test")).await;
+    let user = TempUser::create("env", "from-env", &["SELECT ON `test`.*"]).await;
     let s = server();
     let out = basic(
         &[
@@ -253,7 +220,7 @@ async fn user_without_privileges_on_the_database_is_told_so() {
     c.query_drop(format!("CREATE DATABASE IF NOT EXISTS `{db}`"))
         .await
         .unwrap();
-    let user = TempUser::create("nopriv", "pw", None).await;
+    let user = TempUser::create("nopriv", "pw", &[]).await;
     let out = basic(&["--url", &url_for(&user.name, Some("pw"), &db)], &[]);
     user.drop_now().await;
     c.query_drop(format!("DROP DATABASE `{db}`")).await.unwrap();

@@ -4,6 +4,7 @@
 // Each test binary uses its own subset.
 #![allow(dead_code)]
 
+use mysql_async::prelude::Queryable;
 use std::process::{Command, Output, Stdio};
 use test_rig::ConnectionConfig;
 
@@ -26,6 +27,62 @@ pub async fn admin() -> mysql_async::Conn {
     mysql_async::Conn::new(opts)
         .await
         .expect("admin connection to the test server")
+}
+
+/// A user that exists only for one test, dropped by
+/// [`drop_now`](Self::drop_now).
+pub struct TempUser {
+    /// The user name, `rig_<tag>_<pid>`.
+    pub name: String,
+}
+
+impl TempUser {
+    /// Creates `rig_<tag>_<pid>`@`%` with `password` and each of `grants`
+    /// (`"SELECT ON `test`.*"`, `"PROCESS ON *.*"`).
+    pub async fn create(tag: &str, password: &str, grants: &[&str]) -> TempUser {
+        let name = format!("rig_{tag}_{}", std::process::id());
+        let mut c = admin().await;
+        c.query_drop(format!("DROP USER IF EXISTS '{name}'@'%'"))
+            .await
+            .unwrap();
+        c.query_drop(format!(
+            "CREATE USER '{name}'@'%' IDENTIFIED BY {}",
+            sql_string(password)
+        ))
+        .await
+        .unwrap();
+        for grant in grants {
+            c.query_drop(format!("GRANT {grant} TO '{name}'@'%'"))
+                .await
+                .unwrap();
+        }
+        TempUser { name }
+    }
+
+    /// Gives the user a new password.
+    pub async fn set_password(&self, password: &str) {
+        let mut c = admin().await;
+        c.query_drop(format!(
+            "ALTER USER '{}'@'%' IDENTIFIED BY {}",
+            self.name,
+            sql_string(password)
+        ))
+        .await
+        .unwrap();
+    }
+
+    /// Drops the user.
+    pub async fn drop_now(self) {
+        let mut c = admin().await;
+        c.query_drop(format!("DROP USER IF EXISTS '{}'@'%'", self.name))
+            .await
+            .unwrap();
+    }
+}
+
+/// `text` as a quoted SQL string literal, backslashes and quotes escaped.
+pub fn sql_string(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
 /// A URL for the test server with another user, password or database.
