@@ -54,8 +54,8 @@ pub struct Defaults {
 /// Reads and checks a connections file.
 pub fn load(path: &Path, defaults: Defaults) -> Result<Vec<NamedConnection>, String> {
     let shown = path.display();
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read config `{shown}`: {e}"))?;
+    let text = test_rig::input_file::read_limited(path)
+        .map_err(|e| format!("cannot read config `{shown}`: {e}"))?;
     parse(&text, defaults).map_err(|e| format!("config `{shown}`: {e}"))
 }
 

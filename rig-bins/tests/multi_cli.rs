@@ -169,6 +169,18 @@ fn bad_config_files_are_named() {
 }
 
 #[test]
+fn an_endless_config_file_is_refused_at_the_size_limit() {
+    let started = std::time::Instant::now();
+    let out = run(&["--config", "/dev/zero"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out).trim(),
+        "simple_multi_connection: error: cannot read config `/dev/zero`: it is larger than 16 MiB"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
 fn zero_connections_is_a_usage_error() {
     let out = run(&["--url", &server_url(), "-n", "0"]);
     assert_eq!(out.status.code(), Some(2));

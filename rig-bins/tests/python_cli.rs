@@ -109,6 +109,16 @@ fn a_missing_plugin_file_is_a_usage_error() {
 }
 
 #[test]
+fn an_endless_plugin_file_is_refused_at_the_size_limit() {
+    let out = run(&["--plugin", "/dev/zero", "--diagram"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out).trim(),
+        "python_demo: error: cannot read plugin `/dev/zero`: it is larger than 16 MiB"
+    );
+}
+
+#[test]
 fn diagram_prints_the_plugin_without_connecting() {
     let out = run(&["--plugin", &plugin("demo.py"), "--diagram", "--port", "1"]);
     let (stdout, stderr) = text(&out);

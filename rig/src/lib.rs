@@ -72,6 +72,7 @@ pub mod coordinator;
 pub mod error;
 pub mod failure;
 pub mod flavor;
+pub mod input_file;
 pub mod isolation;
 pub mod jobs;
 #[cfg(feature = "python")]

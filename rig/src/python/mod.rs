@@ -167,7 +167,8 @@ impl PythonPlugin {
             path: path.clone(),
             reason,
         };
-        let source = std::fs::read_to_string(&path).map_err(|e| read_error(e.to_string()))?;
+        let source =
+            crate::input_file::read_limited(&path).map_err(|e| read_error(e.to_string()))?;
         let code = CString::new(source).map_err(|_| read_error("it contains a NUL byte".into()))?;
         let file = path.display().to_string();
         let file_c = CString::new(file.clone()).map_err(|_| read_error("bad file name".into()))?;
