@@ -108,7 +108,9 @@ fn valid_ids() -> String {
         .join(", ")
 }
 
-fn options(args: &IsolationArgs) -> Result<Options, String> {
+/// What the arguments ask to run, or why they are not valid (unknown test
+/// or level), checked before any connection.
+pub fn options(args: &IsolationArgs) -> Result<Options, String> {
     let mut options = Options::default();
     let wanted: Vec<String> = match &args.explain {
         Some(one) => vec![one.clone()],
