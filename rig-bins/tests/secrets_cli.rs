@@ -165,7 +165,14 @@ impl Run {
         let (stdout, stderr) = text(&out);
         let mut outputs = vec![("stdout", stdout), ("stderr", stderr.clone())];
         for file in &self.writes {
-            if let Ok(written) = std::fs::read_to_string(file) {
+            // Every run that gets as far as a report writes it, failed or not.
+            let written = std::fs::read_to_string(file);
+            prop_assert!(written.is_ok(), "{}: no {}", self.label, file.display());
+            if let Ok(written) = written {
+                // Whichever way the writer escapes (`&apos;` or `&#39;`).
+                if let Ok(plain) = quick_xml::escape::unescape(&written) {
+                    outputs.push(("the JUnit file, unescaped", plain.into_owned()));
+                }
                 outputs.push(("the JUnit file", written));
             }
         }
