@@ -48,7 +48,7 @@
 //!     test_rig::common_states::TestConnectionOutcome::GettingVersion(c) => c,
 //! }
 //! .get_version().await?;
-//! let done = orders::Conn::start(ready.into_context()).create_table().await?.drop_table().await?;
+//! let done = orders::Conn::start(ready).create_table().await?.drop_table().await?;
 //! println!("ended in {}", done.state_name());
 //!
 //! // Or erased, as the coordinator runs it: the common states, then ours.
@@ -68,6 +68,7 @@ extern crate self as test_rig;
 pub mod common_states;
 pub mod config;
 pub mod context;
+pub mod context_mut;
 pub mod coordinator;
 pub mod error;
 pub mod failure;
@@ -83,6 +84,7 @@ pub mod workflow;
 
 pub use config::{ConfigError, ConnectionConfig, Password, SslMode, TlsConfig};
 pub use context::StateContext;
+pub use context_mut::ContextMut;
 pub use coordinator::{Coordinator, ParticipantError, Phase, SharedState};
 pub use error::{ErrorClass, StateError};
 pub use failure::StepFailed;
@@ -104,11 +106,12 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::context::StateContext;
+    pub use crate::context_mut::ContextMut;
     pub use crate::error::StateError;
     pub use crate::failure::StepFailed;
     pub use crate::workflow::{
-        drive_step, BoxFuture, ErasedStep, RetryPolicy, StateMeta, StateRole, StepMeta,
-        WorkflowDef, WorkflowMeta,
+        drive_step, erased_step, workflow_def, BoxFuture, ErasedStep, RetryPolicy, StateMeta,
+        StateRole, StepMeta, WorkflowDef, WorkflowMeta, WorkflowState,
     };
     pub use std::time::Duration;
 }
