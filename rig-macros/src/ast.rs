@@ -19,6 +19,8 @@ pub(crate) struct StateDecl {
     pub(crate) ident: Ident,
     pub(crate) role: Role,
     pub(crate) doc: String,
+    /// Brought in with a `use`: declared by another workflow.
+    pub(crate) imported: bool,
 }
 
 /// A `#[step(...)]` function.
@@ -45,6 +47,15 @@ pub(crate) struct Workflow {
     pub(crate) states: Vec<StateDecl>,
     pub(crate) steps: Vec<StepDecl>,
     pub(crate) cleanup: Option<ItemFn>,
+    /// Every other type-namespace name the module declares (structs with
+    /// fields, enums, traits, type aliases, plain `use`s), which the
+    /// generated items must not collide with.
+    pub(crate) other_types: Vec<Ident>,
+    /// Structs with fields, named to explain why they are not states.
+    pub(crate) non_unit_structs: Vec<Ident>,
+    /// False when a step's transition did not parse: the graph then lacks
+    /// that step, and checking its shape would only add false errors.
+    pub(crate) steps_complete: bool,
 }
 
 const MARKERS: &[&str] = &["initial", "terminal", "state", "step", "cleanup"];
@@ -78,19 +89,37 @@ pub(crate) fn doc_text(attrs: &[Attribute]) -> String {
         .to_string()
 }
 
+/// `#[cfg]` is applied after the macro has read the workflow, so a cfg on a
+/// step or state would leave the graph naming an item that is gone.
+/// Returns whether there was one.
+fn reject_cfg(attrs: &[Attribute], what: &str, errors: &mut Errors) -> bool {
+    let mut found = false;
+    for a in attrs
+        .iter()
+        .filter(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr"))
+    {
+        errors.push(syn::Error::new_spanned(
+            a,
+            format!("#[cfg] on a {what} is not supported: the macro reads the workflow before cfg removes anything; put the cfg on the whole `#[workflow] mod`, or write two workflows"),
+        ));
+        found = true;
+    }
+    found
+}
+
 fn role_of(attrs: &[Attribute], errors: &mut Errors) -> Role {
     let initial = find(attrs, "initial");
     let terminal = find(attrs, "terminal");
     if let (Some(_), Some(t)) = (initial, terminal) {
-        errors.push(syn::Error::new(
-            t.span(),
+        errors.push(syn::Error::new_spanned(
+            t,
             "a state cannot be both #[initial] and #[terminal]: the workflow would have nothing to do",
         ));
     }
     for a in [initial, terminal].into_iter().flatten() {
         if !matches!(a.meta, syn::Meta::Path(_)) {
-            errors.push(syn::Error::new(
-                a.span(),
+            errors.push(syn::Error::new_spanned(
+                a,
                 "#[initial] and #[terminal] take no arguments",
             ));
         }
@@ -123,6 +152,9 @@ impl Workflow {
         let mut states = Vec::new();
         let mut steps = Vec::new();
         let mut cleanup = None;
+        let mut other_types = Vec::new();
+        let mut non_unit_structs = Vec::new();
+        let mut steps_complete = true;
         let Some((_, items)) = module.content.as_mut() else {
             errors.push(syn::Error::new(
                 module.span(),
@@ -133,6 +165,9 @@ impl Workflow {
                 states,
                 steps,
                 cleanup,
+                other_types,
+                non_unit_structs,
+                steps_complete,
             };
             return (wf, errors);
         };
@@ -147,7 +182,11 @@ impl Workflow {
                             "a state is a plain unit struct: it cannot be generic",
                         ));
                     }
+                    if !is_unit {
+                        non_unit_structs.push(s.ident.clone());
+                    }
                     if is_unit || role != Role::Plain {
+                        let _ = reject_cfg(&s.attrs, "state", &mut errors);
                         if !is_unit {
                             errors.push(syn::Error::new(
                                 s.fields.span(),
@@ -158,7 +197,10 @@ impl Workflow {
                             ident: s.ident.clone(),
                             role,
                             doc: doc_text(&s.attrs),
+                            imported: false,
                         });
+                    } else {
+                        other_types.push(s.ident.clone());
                     }
                     s.attrs.retain(|a| !is_marker(a));
                     if is_unit {
@@ -176,18 +218,49 @@ impl Workflow {
                             "#[initial] or #[terminal] on a `use` imports exactly one state; use #[state] for the others",
                         ));
                     }
+                    let _ = reject_cfg(&u.attrs, "state", &mut errors);
                     let doc = doc_text(&u.attrs);
                     states.extend(idents.into_iter().map(|ident| StateDecl {
                         ident,
                         role,
                         doc: doc.clone(),
+                        imported: true,
                     }));
                     u.attrs.retain(|a| !is_marker(a));
                 }
                 Item::Fn(f) => {
-                    if let Some(attr) = find(&f.attrs, "step") {
-                        match attr.parse_args::<StepArgs>() {
-                            Ok(args) => {
+                    let step_attrs: Vec<&Attribute> = f
+                        .attrs
+                        .iter()
+                        .filter(|a| a.path().is_ident("step"))
+                        .collect();
+                    for extra in step_attrs.iter().skip(1) {
+                        errors.push(syn::Error::new_spanned(
+                            extra,
+                            format!(
+                                "a second #[step] on `{}`: a function is one step, with one transition",
+                                f.sig.ident
+                            ),
+                        ));
+                    }
+                    let cleanup_attr = find(&f.attrs, "cleanup");
+                    if let (Some(_), Some(c)) = (step_attrs.first(), cleanup_attr) {
+                        errors.push(syn::Error::new_spanned(
+                            c,
+                            format!(
+                                "`{}` is marked both #[step] and #[cleanup]: the cleanup is a function of its own",
+                                f.sig.ident
+                            ),
+                        ));
+                    }
+                    if let Some(attr) = step_attrs.first() {
+                        // A step that cfg may remove is left out of the graph,
+                        // and so are the graph checks it would mislead.
+                        let cfg = reject_cfg(&f.attrs, "step", &mut errors);
+                        match attr.parse_args_with(StepArgs::parse_lenient) {
+                            Ok(_) if cfg => steps_complete = false,
+                            Ok((args, key_errors)) => {
+                                errors.extend(key_errors);
                                 let doc_attrs = f
                                     .attrs
                                     .iter()
@@ -201,9 +274,13 @@ impl Workflow {
                                     doc_attrs,
                                 });
                             }
-                            Err(e) => errors.push(e),
+                            Err(e) => {
+                                steps_complete = false;
+                                errors.push(e);
+                            }
                         }
-                    } else if find(&f.attrs, "cleanup").is_some() {
+                    } else if cleanup_attr.is_some() {
+                        let _ = reject_cfg(&f.attrs, "cleanup function", &mut errors);
                         if cleanup.is_some() {
                             errors.push(syn::Error::new(
                                 f.sig.ident.span(),
@@ -215,10 +292,11 @@ impl Workflow {
                     f.attrs.retain(|a| !is_marker(a));
                 }
                 other => {
+                    other_types.extend(type_names(other));
                     if let Some(attrs) = item_attrs(other) {
                         if let Some(a) = attrs.iter().find(|a| is_marker(a)) {
-                            errors.push(syn::Error::new(
-                                a.span(),
+                            errors.push(syn::Error::new_spanned(
+                                a,
                                 "this marker belongs on a unit struct (a state), a `use` of a state, or an `async fn` (a step)",
                             ));
                         }
@@ -232,12 +310,32 @@ impl Workflow {
             states,
             steps,
             cleanup,
+            other_types,
+            non_unit_structs,
+            steps_complete,
         };
         (wf, errors)
     }
 
     pub(crate) fn name(&self) -> &Ident {
         &self.module.ident
+    }
+}
+
+/// The type-namespace names an item that is not a state declares.
+fn type_names(item: &Item) -> Vec<Ident> {
+    match item {
+        Item::Enum(i) => vec![i.ident.clone()],
+        Item::Trait(i) => vec![i.ident.clone()],
+        Item::Type(i) => vec![i.ident.clone()],
+        Item::Union(i) => vec![i.ident.clone()],
+        Item::Mod(i) => vec![i.ident.clone()],
+        Item::Use(u) => {
+            let mut names = Vec::new();
+            imported_idents(&u.tree, &mut names, &mut Errors::default());
+            names
+        }
+        _ => Vec::new(),
     }
 }
 

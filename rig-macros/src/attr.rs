@@ -129,8 +129,10 @@ impl Errors {
         }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_none()
+    pub(crate) fn extend(&mut self, other: Errors) {
+        if let Some(e) = other.0 {
+            self.push(e);
+        }
     }
 
     pub(crate) fn finish(self) -> syn::Result<()> {
@@ -138,8 +140,12 @@ impl Errors {
     }
 }
 
-impl Parse for StepArgs {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
+impl StepArgs {
+    /// Parses the transition, then every key. A broken transition is fatal
+    /// (there is nothing to check without it); a bad key is collected in the
+    /// returned errors and the step is kept, so that its states are still
+    /// checked in the same compile.
+    pub(crate) fn parse_lenient(input: ParseStream) -> syn::Result<(Self, Errors)> {
         if input.is_empty() {
             return Err(input.error(
                 "a step names its transition: #[step(From -> To)] or #[step(From -> To | Other)]",
@@ -165,14 +171,40 @@ impl Parse for StepArgs {
             retry_if: None,
             backoff: None,
         };
-        if input.is_empty() {
-            return Ok(args);
-        }
-        input.parse::<Token![,]>()?;
-        let pairs = Punctuated::<KeyValue, Token![,]>::parse_terminated(input)?;
         let mut errors = Errors::default();
+        if input.is_empty() {
+            return Ok((args, errors));
+        }
+        if let Err(e) = input.parse::<Token![,]>() {
+            errors.push(syn::Error::new(
+                e.span(),
+                "expected `,` and then keys after the transition, as in #[step(From -> To, timeout = \"10s\")]",
+            ));
+            return Ok((args, errors));
+        }
+        let pairs = match Punctuated::<KeyValue, Token![,]>::parse_terminated(input) {
+            Ok(pairs) => pairs,
+            Err(e) => {
+                errors.push(e);
+                return Ok((args, errors));
+            }
+        };
+        let mut seen: Vec<Ident> = Vec::new();
         let mut retry_only = Vec::new();
         for kv in pairs {
+            if let Some(first) = seen.iter().find(|k| **k == kv.key) {
+                let mut e = syn::Error::new(
+                    kv.key.span(),
+                    format!("`{}` is given twice: give each key once", kv.key),
+                );
+                e.combine(syn::Error::new(
+                    first.span(),
+                    format!("`{first}` is first given here"),
+                ));
+                errors.push(e);
+                continue;
+            }
+            seen.push(kv.key.clone());
             let result = match kv.key.to_string().as_str() {
                 "timeout" => expect_str(&kv, "a duration such as \"10s\"")
                     .and_then(|l| parse_duration(&l))
@@ -181,7 +213,15 @@ impl Parse for StepArgs {
                     .and_then(|l| parse_duration(&l))
                     .map(|d| args.backoff = Some(d)),
                 "retry" => match &kv.value {
-                    Value::Int(n) => n.base10_parse::<u32>().map(|n| args.retry = Some(n)),
+                    Value::Int(n) => n
+                        .base10_parse::<u32>()
+                        .map(|n| args.retry = Some(n))
+                        .map_err(|_| {
+                            syn::Error::new(
+                                n.span(),
+                                format!("`retry = {n}`: retry is a count from 0 up, the number of retries after the first attempt, e.g. `retry = 3`"),
+                            )
+                        }),
                     other => Err(syn::Error::new(
                         other.span(),
                         "`retry` takes the number of retries after the first attempt, e.g. `retry = 3`",
@@ -206,7 +246,7 @@ impl Parse for StepArgs {
                 retry_only.push(kv.key.clone());
             }
         }
-        if args.retry.is_none() {
+        if args.retry.is_none() && !seen.iter().any(|k| k == "retry") {
             for key in retry_only {
                 errors.push(syn::Error::new(
                     key.span(),
@@ -214,8 +254,7 @@ impl Parse for StepArgs {
                 ));
             }
         }
-        errors.finish()?;
-        Ok(args)
+        Ok((args, errors))
     }
 }
 
@@ -226,6 +265,10 @@ impl Parse for WorkflowArgs {
         let mut errors = Errors::default();
         for kv in pairs {
             match kv.key.to_string().as_str() {
+                "name" if args.name.is_some() => errors.push(syn::Error::new(
+                    kv.key.span(),
+                    "`name` is given twice: give each key once",
+                )),
                 "name" => match expect_str(&kv, "a string, e.g. name = \"basic\"") {
                     Ok(s) => args.name = Some(s),
                     Err(e) => errors.push(e),

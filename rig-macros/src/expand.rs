@@ -3,34 +3,12 @@
 //! metadata with a Mermaid diagram, and the erased `WORKFLOW` for the runtime.
 
 use crate::ast::{Role, StepDecl, Workflow};
+use crate::names::{decision_ident, marker_ident, outcome_ident, plain};
 use crate::valid::Graph;
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::Ident;
-
-/// `verify_database` -> `VerifyDatabase`: the enum a branching step returns.
-pub(crate) fn decision_ident(step: &Ident) -> Ident {
-    let camel: String = step
-        .to_string()
-        .split('_')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next()
-                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect();
-    Ident::new(&camel, step.span())
-}
-
-fn outcome_ident(step: &Ident) -> Ident {
-    format_ident!("{}Outcome", decision_ident(step), span = Span::call_site())
-}
-
-fn marker_ident(step: &Ident) -> Ident {
-    format_ident!("Can{}", decision_ident(step), span = Span::call_site())
-}
 
 fn retry_if_ident(step: &Ident) -> Ident {
     format_ident!("__rig_retry_if_{}", step, span = Span::call_site())
@@ -39,19 +17,22 @@ fn retry_if_ident(step: &Ident) -> Ident {
 /// The `stateDiagram-v2` text for the workflow.
 pub(crate) fn mermaid(wf: &Workflow, graph: &Graph) -> String {
     let mut out = String::from("stateDiagram-v2\n");
-    out.push_str(&format!("    [*] --> {}\n", wf.states[graph.initial].ident));
+    out.push_str(&format!(
+        "    [*] --> {}\n",
+        plain(&wf.states[graph.initial].ident)
+    ));
     for (step, (from, to)) in wf.steps.iter().zip(&graph.edges) {
         for t in to {
             out.push_str(&format!(
                 "    {} --> {}: {}\n",
-                wf.states[*from].ident,
-                wf.states[*t].ident,
-                step.ident()
+                plain(&wf.states[*from].ident),
+                plain(&wf.states[*t].ident),
+                plain(step.ident())
             ));
         }
     }
     for s in wf.states.iter().filter(|s| s.role == Role::Terminal) {
-        out.push_str(&format!("    {} --> [*]\n", s.ident));
+        out.push_str(&format!("    {} --> [*]\n", plain(&s.ident)));
     }
     out
 }
@@ -67,9 +48,9 @@ fn millis(value: Option<crate::attr::Millis>) -> TokenStream {
 }
 
 fn step_meta(step: &StepDecl) -> TokenStream {
-    let name = step.ident().to_string();
-    let from = step.args.from.to_string();
-    let to = step.args.to.iter().map(|t| t.to_string());
+    let name = plain(step.ident());
+    let from = plain(&step.args.from);
+    let to = step.args.to.iter().map(plain);
     let doc = crate::ast::doc_text(&step.doc_attrs);
     let timeout = millis(step.args.timeout);
     let retries = step.args.retry.unwrap_or(0);
@@ -109,9 +90,11 @@ pub(crate) fn decision_enum(step: &StepDecl) -> TokenStream {
     let targets = &step.args.to;
     let doc = format!(
         "Which state step `{}` moved to: what the step function returns.",
-        step.ident()
+        plain(step.ident())
     );
-    let variant_docs = targets.iter().map(|t| format!("The step moved to `{t}`."));
+    let variant_docs = targets
+        .iter()
+        .map(|t| format!("The step moved to `{}`.", plain(t)));
     quote! {
         #[doc = #doc]
         #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy, ::core::cmp::PartialEq, ::core::cmp::Eq)]
@@ -132,8 +115,9 @@ struct StepCode {
 
 fn expand_step(wf: &Workflow, index: usize, step: &StepDecl) -> StepCode {
     let name = step.ident();
-    let name_str = name.to_string();
+    let name_str = plain(name);
     let from = &step.args.from;
+    let from_str = plain(from);
     let targets = &step.args.to;
     let marker = marker_ident(name);
     let run_fn = format_ident!("__rig_run_{}", name);
@@ -142,17 +126,17 @@ fn expand_step(wf: &Workflow, index: usize, step: &StepDecl) -> StepCode {
     let wf_name = wf.name().to_string();
     let targets_str = targets
         .iter()
-        .map(|t| format!("`{t}`"))
+        .map(|t| format!("`{}`", plain(t)))
         .collect::<Vec<_>>()
         .join(" or ");
     let message = format!("step `{name_str}` cannot be called on a handle in state `{{Self}}`");
     let label = format!("`{name_str}` is not a step out of this state");
     let note = format!(
-        "in workflow `{wf_name}`, `{name_str}` is legal only in state `{from}` (it moves `{from}` -> {targets_str})"
+        "in workflow `{wf_name}`, `{name_str}` is legal only in state `{from_str}` (it moves `{from_str}` -> {targets_str})"
     );
     let user_docs = &step.doc_attrs;
     let moves_doc = format!(
-        "Step `{name_str}`: moves `{from}` -> {targets_str}. On failure the error comes back with the state it failed in and the context."
+        "Step `{name_str}`: moves `{from_str}` -> {targets_str}. On failure the error comes back with the state it failed in and the context."
     );
     let mut parent_items = TokenStream::new();
     let mut inner_items = TokenStream::new();
@@ -173,7 +157,9 @@ fn expand_step(wf: &Workflow, index: usize, step: &StepDecl) -> StepCode {
         let outcome_doc = format!(
             "The handle after step `{name_str}`, in whichever state the step chose: match it to go on."
         );
-        let variant_docs = targets.iter().map(|t| format!("The step moved to `{t}`."));
+        let variant_docs = targets
+            .iter()
+            .map(|t| format!("The step moved to `{}`.", plain(t)));
         let indices = 0..targets.len();
         parent_items.extend(decision_enum(step));
         inner_items.extend(quote! {
@@ -207,16 +193,31 @@ fn expand_step(wf: &Workflow, index: usize, step: &StepDecl) -> StepCode {
         )
     };
 
+    // The call carries the spans of the user's argument and return types,
+    // so that a type the macro could not check by its spelling (an alias
+    // that is wrong after all) is reported there, not on the attribute.
+    let sig = &step.func.sig;
+    let cx_arg = match sig.inputs.first() {
+        Some(syn::FnArg::Typed(pat)) => quote_spanned!(pat.ty.span()=> cx),
+        _ => quote!(cx),
+    };
+    let output_span = match &sig.output {
+        syn::ReturnType::Type(_, ty) => ty.span(),
+        syn::ReturnType::Default => sig.ident.span(),
+    };
+    let call = quote_spanned!(output_span=> ::std::boxed::Box::pin(super::#name(#cx_arg)));
+    let from_path = quote_spanned!(from.span()=> super::#from);
     inner_items.extend(quote! {
         #[doc = concat!("Marks the states in which step `", #name_str, "` may be called.")]
         #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-        pub trait #marker: State {}
-        impl #marker for super::#from {}
+        pub trait #marker: State + sealed::#marker {}
+        impl sealed::#marker for #from_path {}
+        impl #marker for #from_path {}
 
         fn #run_fn(
             cx: &mut ::test_rig::__private::StateContext,
         ) -> ::test_rig::__private::BoxFuture<'_, ::core::result::Result<#value_ty, ::test_rig::__private::StateError>> {
-            ::std::boxed::Box::pin(super::#name(cx))
+            #call
         }
         fn #decide_fn(value: &#value_ty) -> usize { #decide_body }
         fn #erased_fn(
@@ -260,7 +261,11 @@ fn expand_step(wf: &Workflow, index: usize, step: &StepDecl) -> StepCode {
 /// Expands a validated workflow into the module the user sees.
 pub(crate) fn expand(wf: &Workflow, graph: &Graph, display_name: String) -> TokenStream {
     let module = &wf.module;
-    let attrs = &module.attrs;
+    // Inner attributes and `//!` docs (`#![allow(..)]`) go inside the braces.
+    let (inner_attrs, attrs): (Vec<&syn::Attribute>, Vec<&syn::Attribute>) = module
+        .attrs
+        .iter()
+        .partition(|a| matches!(a.style, syn::AttrStyle::Inner(_)));
     let vis = &module.vis;
     let ident = &module.ident;
     let items = module
@@ -269,12 +274,70 @@ pub(crate) fn expand(wf: &Workflow, graph: &Graph, display_name: String) -> Toke
         .map(|(_, i)| i.as_slice())
         .unwrap_or(&[]);
     let diagram = mermaid(wf, graph);
-    let initial = &wf.states[graph.initial].ident;
+    let initial_state = &wf.states[graph.initial];
+    let initial = &initial_state.ident;
+    let initial_name = plain(initial);
     let state_idents: Vec<&Ident> = wf.states.iter().map(|s| &s.ident).collect();
-    let state_names: Vec<String> = state_idents.iter().map(|s| s.to_string()).collect();
+    let state_names: Vec<String> = state_idents.iter().map(|i| plain(i)).collect();
+    // On the state's own token: an imported name that is no type (a
+    // function, say) is reported at the user's `use`.
+    let state_paths: Vec<TokenStream> = state_idents
+        .iter()
+        .map(|i| quote_spanned!(i.span()=> super::#i))
+        .collect();
+    let own_states: Vec<&Ident> = wf
+        .states
+        .iter()
+        .filter(|s| !s.imported)
+        .map(|s| &s.ident)
+        .collect();
+    // An imported state must be a workflow's state: checked on the user's `use`.
+    // (The initial one is checked by `start`'s signature, on the same token.)
+    let imported_checks = wf
+        .states
+        .iter()
+        .filter(|s| s.imported && s.role != Role::Initial)
+        .map(|s| {
+            let ident = &s.ident;
+            quote_spanned! {ident.span()=>
+                const _: fn() = || {
+                    fn declared_in_a_workflow<T: ::test_rig::__private::WorkflowState>() {}
+                    declared_in_a_workflow::<super::#ident>();
+                };
+            }
+        });
+    let start = if initial_state.imported {
+        let doc = format!(
+            "Starts the workflow in `{initial_name}`, a state of an earlier workflow, from that workflow's handle in that state: only a session that went through it can start here."
+        );
+        // All of it on the user's `use`, where a type that is no
+        // workflow's state is then reported once.
+        quote_spanned! {initial.span()=>
+            impl Conn<super::#initial> {
+                #[doc = #doc]
+                // On the user's span, rustc would lint it as the user's code.
+                #[allow(dead_code)]
+                pub fn start(from: <super::#initial as ::test_rig::__private::WorkflowState>::Handle) -> Self {
+                    Conn {
+                        cx: <super::#initial as ::test_rig::__private::WorkflowState>::into_context(from),
+                        state: ::core::marker::PhantomData,
+                    }
+                }
+            }
+        }
+    } else {
+        quote! {
+            impl Conn<super::#initial> {
+                /// Starts the workflow in its initial state on the given context.
+                pub fn start(cx: ::test_rig::__private::StateContext) -> Self {
+                    Conn { cx, state: ::core::marker::PhantomData }
+                }
+            }
+        }
+    };
     let initial_index = graph.initial;
     let state_meta = wf.states.iter().map(|s| {
-        let name = s.ident.to_string();
+        let name = plain(&s.ident);
         let doc = &s.doc;
         let role = match s.role {
             Role::Initial => quote!(Initial),
@@ -295,9 +358,9 @@ pub(crate) fn expand(wf: &Workflow, graph: &Graph, display_name: String) -> Toke
     let methods = codes.iter().map(|c| &c.method);
     let erased_steps = codes.iter().zip(&graph.edges).map(|(c, (from, to))| {
         let run = &c.erased;
-        quote!(::test_rig::__private::ErasedStep { from: #from, to: &[#(#to),*], run: #run })
+        quote!(::test_rig::__private::erased_step(#from, &[#(#to),*], #run))
     });
-    let markers = codes.iter().map(|c| &c.marker);
+    let markers: Vec<&Ident> = codes.iter().map(|c| &c.marker).collect();
     let outcomes = codes.iter().filter_map(|c| c.outcome.as_ref());
     let cleanup = match &wf.cleanup {
         Some(f) => {
@@ -316,10 +379,10 @@ pub(crate) fn expand(wf: &Workflow, graph: &Graph, display_name: String) -> Toke
         None => quote!(::core::option::Option::None),
     };
     let module_doc = format!(
-        "\n\n# Workflow `{display_name}`\n\nStarts in `{initial}`. Drive it by hand with [`Conn`] (`Conn::start(cx)`), or hand [`WORKFLOW`] to the runtime.\n\n```mermaid\n{diagram}```\n"
+        "\n\n# Workflow `{display_name}`\n\nStarts in `{initial_name}`. Drive it by hand with [`Conn`] (`Conn::start`), or hand [`WORKFLOW`] to the runtime.\n\n```mermaid\n{diagram}```\n"
     );
     let conn_doc = format!(
-        "A session in workflow `{display_name}`, in state `S`. Only [`Conn::start`] makes one, in the initial state `{initial}`; every other state is reached by calling steps, each of which consumes the handle."
+        "A session in workflow `{display_name}`, in state `S`. Only [`Conn::start`] makes one, in the initial state `{initial_name}`; every other state is reached by calling steps, each of which consumes the handle."
     );
     let wf_doc = format!("Workflow `{display_name}` in erased form, for the coordinator.");
     let meta_doc = format!("States, steps and diagram of workflow `{display_name}`.");
@@ -327,14 +390,18 @@ pub(crate) fn expand(wf: &Workflow, graph: &Graph, display_name: String) -> Toke
         #(#attrs)*
         #[doc = #module_doc]
         #vis mod #ident {
+            #(#inner_attrs)*
             #(#items)*
             #(#parent_items)*
 
             #[doc(hidden)]
             mod __rig {
+                // Private supertraits: only the macro implements `State` and
+                // the per-step markers.
                 #[allow(unreachable_pub)]
                 mod sealed {
                     pub trait Sealed {}
+                    #(pub trait #markers {})*
                 }
 
                 /// A state of this workflow. Sealed: only the states the workflow declares implement it.
@@ -343,25 +410,30 @@ pub(crate) fn expand(wf: &Workflow, graph: &Graph, display_name: String) -> Toke
                     const NAME: &'static str;
                 }
                 #(
-                    impl sealed::Sealed for super::#state_idents {}
-                    impl State for super::#state_idents {
+                    impl sealed::Sealed for #state_paths {}
+                    impl State for #state_paths {
                         const NAME: &'static str = #state_names;
                     }
                 )*
+                #(
+                    impl ::test_rig::__private::WorkflowState for super::#own_states {
+                        type Handle = Conn<super::#own_states>;
+                        fn into_context(handle: Conn<super::#own_states>) -> ::test_rig::__private::StateContext {
+                            handle.cx
+                        }
+                    }
+                )*
+                #(#imported_checks)*
 
+                // Not `must_use`: a handle in a terminal state is finished
+                // with, and the attribute cannot tell states apart.
                 #[doc = #conn_doc]
-                #[must_use = "a workflow handle does nothing until a step is called on it"]
                 pub struct Conn<S: State> {
                     cx: ::test_rig::__private::StateContext,
                     state: ::core::marker::PhantomData<fn() -> S>,
                 }
 
-                impl Conn<super::#initial> {
-                    /// Starts the workflow in its initial state on the given context.
-                    pub fn start(cx: ::test_rig::__private::StateContext) -> Self {
-                        Conn { cx, state: ::core::marker::PhantomData }
-                    }
-                }
+                #start
 
                 impl<S: State> Conn<S> {
                     /// The name of the state this handle is in.
@@ -372,9 +444,10 @@ pub(crate) fn expand(wf: &Workflow, graph: &Graph, display_name: String) -> Toke
                     pub fn context(&self) -> &::test_rig::__private::StateContext {
                         &self.cx
                     }
-                    /// The context, mutably, for step data between steps.
-                    pub fn context_mut(&mut self) -> &mut ::test_rig::__private::StateContext {
-                        &mut self.cx
+                    /// The session and the step data, for work between steps. The
+                    /// context itself cannot be replaced under a typed handle.
+                    pub fn context_mut(&mut self) -> ::test_rig::__private::ContextMut<'_> {
+                        ::test_rig::__private::ContextMut::new(&mut self.cx)
                     }
                     /// Ends the handle and gives the context back (e.g. to start another workflow on it).
                     pub fn into_context(self) -> ::test_rig::__private::StateContext {
@@ -401,11 +474,11 @@ pub(crate) fn expand(wf: &Workflow, graph: &Graph, display_name: String) -> Toke
                 };
 
                 #[doc = #wf_doc]
-                pub static WORKFLOW: ::test_rig::__private::WorkflowDef = ::test_rig::__private::WorkflowDef {
-                    meta: &META,
-                    steps: &[#(#erased_steps),*],
-                    cleanup: #cleanup,
-                };
+                pub static WORKFLOW: ::test_rig::__private::WorkflowDef = ::test_rig::__private::workflow_def(
+                    &META,
+                    &[#(#erased_steps),*],
+                    #cleanup,
+                );
             }
             #[allow(unused_imports)]
             pub use self::__rig::{Conn, State, META, WORKFLOW};

@@ -23,14 +23,26 @@
 //!   run when the workflow fails.
 //!
 //! The macro generates `Conn<S>` (one consuming method per step, legal only
-//! in the step's source state), `State` (sealed), `<Step>Outcome` enums for
-//! branching steps, `META` (states, steps, Mermaid diagram) and `WORKFLOW`
-//! (the erased form the coordinator runs).
+//! in the step's source state), `State` and the per-step `Can<Step>` markers
+//! (all sealed), `<Step>Outcome` enums for branching steps, `META` (states,
+//! steps, Mermaid diagram) and `WORKFLOW` (the erased form the coordinator
+//! runs). `Conn::start` takes a `StateContext` when the initial state is the
+//! workflow's own, and the declaring workflow's `Conn<State>` when it is
+//! imported, so an imported state is reached only through its workflow.
+//!
+//! Every mistake it can see is reported in one pass, each on its token:
+//! parse errors, unknown and repeated keys, unknown states (with a "did you
+//! mean"), signatures, names that collide with generated ones, and the graph
+//! checks on as much of the graph as could be read. It never panics. Legal:
+//! raw identifiers (shown without `r#`), lifetimes on a step, inner
+//! attributes, a branching self-loop. Refused with an error: `#[cfg]` on a
+//! step or state (the macro runs before cfg; put it on the module).
 
 mod ast;
 mod attr;
 mod expand;
 mod fallback;
+mod names;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -66,7 +78,7 @@ fn workflow_impl(
         }
     }
     .unwrap_or_else(|| wf.name().to_string());
-    let checked = valid::validate(&wf, errors.is_empty());
+    let checked = valid::validate(&wf);
     match (errors.finish(), checked) {
         (Ok(()), Ok(Some(graph))) => expand::expand(&wf, &graph, display_name),
         (Err(mut first), Err(second)) => {

@@ -31,7 +31,7 @@ fn assert_workflow<W: Workflow>(_: &W) {}
 #[allow(dead_code)]
 async fn typed(ready: test_rig::common_states::Conn<test_rig::common_states::Completed>) {
     let _dropped: orders::Conn<orders::Dropped> =
-        orders::Conn::start(ready.into_context()).create().await.unwrap().drop_table().await.unwrap();
+        orders::Conn::start(ready).create().await.unwrap().drop_table().await.unwrap();
 }
 
 fn main() {
