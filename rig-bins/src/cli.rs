@@ -6,7 +6,9 @@ use clap::{Args, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
-use test_rig::config::{parse_duration, parse_port, password_from_env, URL_ENV};
+use test_rig::config::{
+    parse_duration, parse_port, password_from_env, DEFAULT_CONNECT_TIMEOUT, URL_ENV,
+};
 use test_rig::{ConfigError, ConnectionConfig, Password, SslMode};
 
 /// How a tool prints its result.
@@ -50,9 +52,10 @@ pub struct ConnectionArgs {
     #[arg(short = 'D', long, value_name = "DATABASE")]
     pub database: Option<String>,
 
-    /// Limit on resolving the host, connecting and the handshake, e.g. 500ms, 10s.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = connect_timeout_arg)]
-    pub connect_timeout: Duration,
+    /// Limit on resolving the host, connecting and the handshake, e.g. 500ms, 10s
+    /// [default: the URL's connect-timeout, else 10s].
+    #[arg(long, value_name = "DURATION", value_parser = connect_timeout_arg)]
+    pub connect_timeout: Option<Duration>,
 
     /// TLS: disabled, preferred (TLS when offered), required, verify-ca,
     /// verify-identity (what TiDB Cloud needs) [default: preferred].
@@ -158,7 +161,10 @@ impl ConnectionArgs {
             note = Some(format!("target from {URL_ENV}: {config}"));
             config
         } else {
-            let probe = self.connect_timeout.min(Duration::from_secs(1));
+            let probe = self
+                .connect_timeout
+                .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
+                .min(Duration::from_secs(1));
             let (host, port, found) = crate::target::detect(probe)
                 .await
                 .ok_or_else(|| TargetError::NothingFound(crate::target::nothing_found()))?;
@@ -170,7 +176,10 @@ impl ConnectionArgs {
                 ..ConnectionConfig::default()
             }
         };
-        config.connect_timeout = self.connect_timeout;
+        // An explicit flag wins over the URL, which wins over the default.
+        if let Some(t) = self.connect_timeout {
+            config.connect_timeout = t;
+        }
         if let Some(mode) = self.ssl_mode {
             config.tls.mode = mode;
         }
@@ -227,6 +236,25 @@ mod tests {
         assert_eq!(c.database.as_deref(), Some("test"));
         assert_eq!(c.password.unwrap().expose(), "se:cret");
         assert_eq!(c.tls.mode, SslMode::Required);
+    }
+
+    #[tokio::test]
+    async fn connect_timeout_flag_then_url_then_default() {
+        let resolved = |args: &[&str]| {
+            let args = parse(args).unwrap();
+            async move { args.resolve().await.unwrap().config.connect_timeout }
+        };
+        let url = "mysql://root@h/d?connect-timeout=7s";
+        assert_eq!(resolved(&["--url", url]).await, Duration::from_secs(7));
+        assert_eq!(
+            resolved(&["--url", url, "--connect-timeout", "2s"]).await,
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            resolved(&["--url", "mysql://root@h/d"]).await,
+            DEFAULT_CONNECT_TIMEOUT
+        );
+        assert_eq!(resolved(&["-H", "h"]).await, DEFAULT_CONNECT_TIMEOUT);
     }
 
     #[test]

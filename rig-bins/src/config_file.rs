@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use test_rig::config::{parse_duration, parse_port};
+use test_rig::config::{parse_duration, parse_port, url_sets, DEFAULT_CONNECT_TIMEOUT};
 use test_rig::{ConnectionConfig, Password, SslMode};
 
 /// One `[[connection]]` entry as written.
@@ -45,9 +45,10 @@ pub struct NamedConnection {
 /// Defaults from the command line for what an entry leaves out.
 #[derive(Debug, Clone, Copy)]
 pub struct Defaults {
-    /// `--connect-timeout`.
-    pub connect_timeout: Duration,
-    /// `--ssl-mode`, if given.
+    /// `--connect-timeout`, if given: for entries whose own `connect_timeout`
+    /// key and URL say nothing.
+    pub connect_timeout: Option<Duration>,
+    /// `--ssl-mode`, if given: likewise a default for the entries.
     pub ssl_mode: Option<SslMode>,
 }
 
@@ -171,19 +172,30 @@ impl Entry {
                 ..ConnectionConfig::default()
             },
         };
-        config.connect_timeout = match &self.connect_timeout {
-            Some(t) => parse_duration("connect_timeout", t).map_err(|e| e.to_string())?,
-            None => defaults.connect_timeout,
-        };
-        if let Some(mode) = self
+        // The entry's own keys, then its URL, then the command line's
+        // defaults, then the built-in ones.
+        let url_sets = |key| self.url.as_deref().is_some_and(|u| url_sets(u, key));
+        match &self.connect_timeout {
+            Some(t) => {
+                config.connect_timeout =
+                    parse_duration("connect_timeout", t).map_err(|e| e.to_string())?
+            }
+            None if url_sets("connect-timeout") => {}
+            None => {
+                config.connect_timeout = defaults.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)
+            }
+        }
+        let own_mode = self
             .ssl_mode
             .as_deref()
             .map(str::parse::<SslMode>)
             .transpose()
-            .map_err(|e| e.to_string())?
-            .or(defaults.ssl_mode)
-        {
-            config.tls.mode = mode;
+            .map_err(|e| e.to_string())?;
+        match (own_mode, defaults.ssl_mode) {
+            (Some(mode), _) => config.tls.mode = mode,
+            (None, _) if url_sets("ssl-mode") => {}
+            (None, Some(mode)) => config.tls.mode = mode,
+            (None, None) => {}
         }
         if let Some(ca) = self.ssl_ca {
             config.tls.ca = Some(ca);
@@ -210,7 +222,7 @@ mod tests {
     use super::*;
 
     const DEFAULTS: Defaults = Defaults {
-        connect_timeout: Duration::from_secs(3),
+        connect_timeout: Some(Duration::from_secs(3)),
         ssl_mode: None,
     };
 
@@ -238,6 +250,33 @@ mod tests {
         assert_eq!(list[0].config.connect_timeout, Duration::from_secs(3));
         assert_eq!(list[1].config.database.as_deref(), Some("shop"));
         assert_eq!(list[1].config.connect_timeout, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn an_entry_s_url_wins_over_the_command_line_defaults() {
+        let defaults = Defaults {
+            connect_timeout: Some(Duration::from_secs(3)),
+            ssl_mode: Some(SslMode::Disabled),
+        };
+        let list = parse(
+            "[[connection]]\nid = \"url\"\nurl = \"mysql://h/d?connect-timeout=7s&ssl-mode=required\"\n\n\
+             [[connection]]\nid = \"plain\"\nurl = \"mysql://h/d\"\n\n\
+             [[connection]]\nid = \"keys\"\nurl = \"mysql://h/d?connect-timeout=7s\"\nconnect_timeout = \"1s\"\nssl_mode = \"preferred\"\n",
+            defaults,
+        )
+        .unwrap();
+        let got: Vec<(Duration, SslMode)> = list
+            .iter()
+            .map(|c| (c.config.connect_timeout, c.config.tls.mode))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Duration::from_secs(7), SslMode::Required),
+                (Duration::from_secs(3), SslMode::Disabled),
+                (Duration::from_secs(1), SslMode::Preferred),
+            ]
+        );
     }
 
     #[test]

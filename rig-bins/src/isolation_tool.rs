@@ -136,6 +136,19 @@ pub fn options(args: &IsolationArgs) -> Result<Options, String> {
             })
             .collect::<Result<_, _>>()?;
     }
+    // A test or level named twice is run once (`--repeat` is for repeats).
+    let mut seen = Vec::new();
+    options.tests.retain(|t| {
+        let first = !seen.contains(&t.id);
+        seen.push(t.id);
+        first
+    });
+    let mut seen = Vec::new();
+    options.levels.retain(|l| {
+        let first = !seen.contains(l);
+        seen.push(*l);
+        first
+    });
     options.repeat = args.repeat;
     options.detection = match args.lock_detection {
         LockDetection::Views => Detection::LockViews,
@@ -363,5 +376,37 @@ pub async fn run(args: IsolationArgs) -> u8 {
         exit_code::FAILED
     } else {
         exit_code::OK
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options, String> {
+        let all = std::iter::once("isolation").chain(args.iter().copied());
+        options(&IsolationArgs::try_parse_from(all).unwrap())
+    }
+
+    #[test]
+    fn a_test_or_level_named_twice_runs_once_in_the_order_given() {
+        let o = parse(&[
+            "--tests",
+            "g1c,g0,g1c",
+            "--levels",
+            "serializable,read-committed,serializable",
+        ])
+        .unwrap();
+        let ids: Vec<&str> = o.tests.iter().map(|t| t.id).collect();
+        assert_eq!(ids, ["g1c", "g0"]);
+        assert_eq!(o.levels, [Level::Serializable, Level::ReadCommitted]);
+    }
+
+    #[test]
+    fn unknown_tests_and_levels_are_named() {
+        let e = parse(&["--tests", "g9"]).unwrap_err();
+        assert!(e.starts_with("unknown test `g9`; the tests are: "), "{e}");
+        let e = parse(&["--levels", "snapshot"]).unwrap_err();
+        assert!(e.starts_with("unknown level `snapshot`"), "{e}");
     }
 }

@@ -76,6 +76,11 @@ async fn connections(args: &MultiArgs) -> Result<Vec<NamedConnection>, (u8, Stri
 
 /// Runs the tool and returns its exit code.
 pub async fn run(args: MultiArgs) -> u8 {
+    if let Err(code) =
+        report_output::check_junit_path("simple_multi_connection", args.junit.as_deref())
+    {
+        return code;
+    }
     let list = match connections(&args).await {
         Ok(list) => list,
         Err((code, message)) => {

@@ -70,6 +70,9 @@ pub async fn run(args: PythonArgs) -> u8 {
         eprintln!("python_demo: error: --connections 0: nothing to run; give at least 1");
         return exit_code::USAGE;
     }
+    if let Err(code) = report_output::check_junit_path("python_demo", args.junit.as_deref()) {
+        return code;
+    }
     let target = match args.conn.resolve_for("python_demo").await {
         Ok(t) => t,
         Err(code) => return code,

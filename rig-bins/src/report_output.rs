@@ -24,6 +24,27 @@ pub fn emit(tool: &str, report: &RunReport, format: OutputFormat, junit: Option<
     exit_for(report)
 }
 
+/// Checks before a run that the JUnit file can be written, so that a bad
+/// path is a usage error at once rather than after the whole run. Opens it
+/// for appending, which creates it if missing and changes nothing else.
+pub fn check_junit_path(tool: &str, junit: Option<&Path>) -> Result<(), u8> {
+    let Some(path) = junit else {
+        return Ok(());
+    };
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map(drop)
+        .map_err(|e| {
+            eprintln!(
+                "{tool}: error: cannot write JUnit report `{}`: {e}",
+                path.display()
+            );
+            exit_code::USAGE
+        })
+}
+
 /// The exit code a run earns: interrupted, all passed, or the worst class
 /// of failure (configuration over unreachable over failed; "unreachable"
 /// only when no participant got through at all).

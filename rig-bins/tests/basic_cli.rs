@@ -98,6 +98,23 @@ fn malformed_url_is_a_usage_error_without_the_password() {
 }
 
 #[test]
+fn empty_database_and_empty_url_user_are_usage_errors_before_connecting() {
+    let out = basic(&["-D", ""], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "basic: error: the database name is empty: name one, or leave it out for `test`"
+    );
+    let out = basic(&["--url", "mysql://@127.0.0.1:1/test"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the user name before `@` is empty"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn port_out_of_range_is_a_usage_error() {
     let out = basic(&["-P", "70000"], &[]);
     assert_eq!(out.status.code(), Some(2));

@@ -169,6 +169,24 @@ fn bad_config_files_are_named() {
 }
 
 #[test]
+fn an_unwritable_junit_path_is_refused_before_anything_runs() {
+    let started = std::time::Instant::now();
+    // Nothing listens on port 1: had the run started, it would say so.
+    let out = run(&[
+        "--url",
+        "mysql://root@127.0.0.1:1/test",
+        "--junit",
+        "/nonexistent-dir/report.xml",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out).trim(),
+        "simple_multi_connection: error: cannot write JUnit report `/nonexistent-dir/report.xml`: No such file or directory (os error 2)"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
 fn an_endless_config_file_is_refused_at_the_size_limit() {
     let started = std::time::Instant::now();
     let out = run(&["--config", "/dev/zero"]);

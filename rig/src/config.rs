@@ -175,7 +175,7 @@ impl Default for ConnectionConfig {
             user: "root".into(),
             password: None,
             database: None,
-            connect_timeout: Duration::from_secs(10),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             statement_timeout: None,
             tls: TlsConfig::default(),
         }
@@ -276,6 +276,31 @@ fn password_cut_short(raw: &str) -> bool {
     };
     let before = &rest[..cut];
     before.contains(':') && !before.contains('@') && rest[cut..].contains('@')
+}
+
+/// The connect timeout when nothing sets one.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whether a URL's query sets `key` (`connect-timeout`, `ssl-mode`...), in
+/// any of the spellings `from_url` accepts, so that a caller can let what
+/// the URL says win over its own default.
+pub fn url_sets(raw: &str, key: &str) -> bool {
+    let wanted = key.replace('_', "-");
+    let Ok(url) = url::Url::parse(raw) else {
+        return false;
+    };
+    let found = url.query_pairs().any(|(k, _)| {
+        let k = k.replace('_', "-");
+        k == wanted || (wanted == "ssl-mode" && k == "sslmode")
+    });
+    found
+}
+
+/// The authority part of a URL that parsed: between `://` and the first
+/// `/`, `?` or `#`.
+fn authority(raw: &str) -> &str {
+    let rest = &raw[scheme_prefix(raw).len()..];
+    rest.split(['/', '?', '#']).next().unwrap_or("")
 }
 
 /// Parses a duration such as `500ms`, `10s`, `2m` or a bare number of seconds.
@@ -387,6 +412,10 @@ impl ConnectionConfig {
         };
         if !url.username().is_empty() {
             config.user = decode(url.username())?;
+        } else if authority(raw).contains('@') {
+            // `mysql://@host` or `mysql://:pw@host`: a user was meant to be
+            // given; defaulting to root would connect as someone else.
+            return Err(invalid("the user name before `@` is empty"));
         }
         if let Some(p) = url.password() {
             config.password = Some(Password(decode(p)?));
@@ -447,6 +476,15 @@ impl ConnectionConfig {
         if self.user.is_empty() {
             return Err(ConfigError::Invalid("the user name is empty".into()));
         }
+        if self
+            .database
+            .as_deref()
+            .is_some_and(|d| d.trim().is_empty())
+        {
+            return Err(ConfigError::Invalid(
+                "the database name is empty: name one, or leave it out for `test`".into(),
+            ));
+        }
         if let Some(ca) = &self.tls.ca {
             if !matches!(self.tls.mode, SslMode::VerifyCa | SslMode::VerifyIdentity) {
                 return Err(ConfigError::CaWithoutVerify(self.tls.mode));
@@ -468,6 +506,38 @@ pub fn password_from_env() -> Option<Password> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_sets_names_the_parameters_a_url_gives() {
+        let url = "mysql://h/d?connect_timeout=2s&sslmode=required";
+        assert!(url_sets(url, "connect-timeout"));
+        assert!(url_sets(url, "ssl-mode"));
+        assert!(!url_sets(url, "ssl-ca"));
+        assert!(!url_sets("mysql://h/d", "connect-timeout"));
+    }
+
+    #[test]
+    fn an_empty_user_before_the_at_sign_is_refused_not_read_as_root() {
+        for url in ["mysql://@h/d", "mysql://:secret-pw@h/d"] {
+            let e = ConnectionConfig::from_url(url).unwrap_err().to_string();
+            assert!(e.contains("the user name before `@` is empty"), "{e}");
+            assert!(!e.contains("secret-pw"), "{e}");
+        }
+        assert_eq!(
+            ConnectionConfig::from_url("mysql://h/d").unwrap().user,
+            "root"
+        );
+    }
+
+    #[test]
+    fn an_empty_database_name_is_refused() {
+        let config = ConnectionConfig {
+            database: Some(String::new()),
+            ..ConnectionConfig::default()
+        };
+        let e = config.validate().unwrap_err().to_string();
+        assert!(e.contains("the database name is empty"), "{e}");
+    }
 
     #[test]
     fn parses_full_url() {
