@@ -19,14 +19,37 @@ pub fn copies(config: &ConnectionConfig, n: usize) -> Vec<NamedConnection> {
         .collect()
 }
 
+/// Where a run's connections came from, which says how to ask for fewer.
+#[derive(Debug, Clone, Copy)]
+pub enum Listed {
+    /// `--connections N` copies of one target.
+    Copies,
+    /// The entries of a `--config` file.
+    ConfigFile,
+}
+
+impl Listed {
+    fn how_to_ask_for_fewer(self) -> &'static str {
+        match self {
+            Listed::Copies => "lower --connections",
+            Listed::ConfigFile => "list fewer connections to it in the --config file",
+        }
+    }
+}
+
 /// Runs `workflow()` on every connection of `list` at once and returns the
 /// report; on a refused run, prints why (as `tool`) and gives the exit code.
-pub async fn run<W, F>(tool: &str, list: &[NamedConnection], workflow: F) -> Result<RunReport, u8>
+pub async fn run<W, F>(
+    tool: &str,
+    list: &[NamedConnection],
+    listed: Listed,
+    workflow: F,
+) -> Result<RunReport, u8>
 where
     W: Workflow + 'static,
     F: Fn() -> W,
 {
-    if let Err(message) = check_capacity(list).await {
+    if let Err(message) = check_capacity(list, listed).await {
         eprintln!("{tool}: error: {message}");
         return Err(exit_code::USAGE);
     }
@@ -46,7 +69,7 @@ where
 
 /// Refuses a run that asks a server for more connections than it allows.
 /// A server that cannot be reached is left to the run, which reports it.
-async fn check_capacity(list: &[NamedConnection]) -> Result<(), String> {
+async fn check_capacity(list: &[NamedConnection], listed: Listed) -> Result<(), String> {
     let mut per_server: BTreeMap<String, (usize, &ConnectionConfig)> = BTreeMap::new();
     for c in list {
         per_server
@@ -76,7 +99,8 @@ async fn check_capacity(list: &[NamedConnection]) -> Result<(), String> {
         let free = max.saturating_sub(in_use);
         if wanted as u64 > free {
             return Err(format!(
-                "{wanted} connections to {address} asked for, but the server allows {max} (max_connections) and {in_use} are in use: at most {free} more; lower --connections or raise max_connections"
+                "{wanted} connections to {address} asked for, but the server allows {max} (max_connections) and {in_use} are in use: at most {free} more; {} or raise max_connections",
+                listed.how_to_ask_for_fewer()
             ));
         }
     }

@@ -91,7 +91,11 @@ pub async fn run(args: MultiArgs) -> u8 {
             return code;
         }
     };
-    let report = match fan_out::run("simple_multi_connection", &list, || {
+    let listed = match args.config {
+        Some(_) => fan_out::Listed::ConfigFile,
+        None => fan_out::Listed::Copies,
+    };
+    let report = match fan_out::run("simple_multi_connection", &list, listed, || {
         (&common_states::WORKFLOW).repeat(args.iterations)
     })
     .await

@@ -78,7 +78,7 @@ pub async fn run(args: PythonArgs) -> u8 {
         Err(code) => return code,
     };
     let list = fan_out::copies(&target.config, args.connections);
-    let report = match fan_out::run("python_demo", &list, || {
+    let report = match fan_out::run("python_demo", &list, fan_out::Listed::Copies, || {
         (&common_states::WORKFLOW).then(plugin.clone())
     })
     .await

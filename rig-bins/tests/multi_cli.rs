@@ -168,6 +168,43 @@ fn bad_config_files_are_named() {
     }
 }
 
+#[tokio::test]
+async fn more_connections_than_the_server_allows_are_refused_with_the_right_remedy() {
+    use mysql_async::prelude::Queryable;
+    let max: u64 = admin()
+        .await
+        .query_first("SELECT @@max_connections")
+        .await
+        .unwrap()
+        .unwrap();
+    let too_many = (max + 5).to_string();
+    let out = run(&["--url", &server_url(), "-n", &too_many]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("lower --connections or raise max_connections"),
+        "{}",
+        stderr(&out)
+    );
+
+    let entries: String = (0..max + 5)
+        .map(|i| {
+            format!(
+                "[[connection]]\nid = \"c{i}\"\nurl = \"{}\"\n",
+                server_url()
+            )
+        })
+        .collect();
+    let file = config_file(&entries);
+    let out = run(&["--config", file.path()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out)
+            .contains("list fewer connections to it in the --config file or raise max_connections"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn an_unwritable_junit_path_is_refused_before_anything_runs() {
     let started = std::time::Instant::now();
