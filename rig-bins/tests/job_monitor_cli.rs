@@ -122,3 +122,23 @@ fn sources_mariadb_does_not_have_are_refused_plainly() {
         );
     }
 }
+
+#[test]
+fn a_duration_shorter_than_the_interval_ends_at_the_duration() {
+    let started = std::time::Instant::now();
+    let out = run(&[
+        "--source",
+        "processlist",
+        "--duration",
+        "300ms",
+        "--interval",
+        "30s",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Waiting out the interval would take 30 s; this bounds a hang, not speed.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -181,8 +181,13 @@ pub async fn watch(
         if (watch.until_done && all_done) || timed_out || cancel.is_cancelled() || last_round {
             return Ok(summaries.into_values().collect());
         }
+        // Never past the end of --duration: a last look is taken then.
+        let pause = match watch.duration {
+            Some(d) => watch.interval.min(d.saturating_sub(started.elapsed())),
+            None => watch.interval,
+        };
         tokio::select! {
-            _ = tokio::time::sleep(watch.interval) => {}
+            _ = tokio::time::sleep(pause) => {}
             _ = cancel.cancelled() => {}
             _ = finish.cancelled() => {}
         }
