@@ -86,7 +86,7 @@ pub enum StateError {
         source: mysql_async::Error,
     },
     /// The connection broke or the driver failed.
-    #[error("connection error: {0}")]
+    #[error("{}", describe_driver(.0))]
     Driver(#[source] mysql_async::Error),
     /// A statement did not finish within the session's statement timeout.
     /// The session is closed afterwards: its state on the server is unknown.
@@ -180,6 +180,24 @@ pub enum ErrorClass {
     Cancelled,
     /// Anything else: a check, a statement or the connection failed.
     Failed,
+}
+
+/// A driver error in words: a broken connection says so once, with the
+/// operating system's reason, rather than the driver's nested
+/// "Input/output error: Input/output error: ...".
+fn describe_driver(error: &mysql_async::Error) -> String {
+    match error {
+        mysql_async::Error::Io(mysql_async::IoError::Io(io)) => {
+            let reason = match io.kind() {
+                std::io::ErrorKind::UnexpectedEof => "the server closed it".to_string(),
+                _ => io.to_string(),
+            };
+            format!(
+                "the connection was lost ({reason}): the server killed it, restarted or became unreachable"
+            )
+        }
+        other => format!("connection error: {other}"),
+    }
 }
 
 /// Codes that mean "the transaction lost a race; running it again may succeed".
@@ -291,6 +309,26 @@ impl From<mysql_async::Error> for StateError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lost_connection_is_said_once_with_its_reason() {
+        let lost = |kind, text: &str| {
+            StateError::from_driver(mysql_async::Error::Io(mysql_async::IoError::Io(
+                std::io::Error::new(kind, text.to_string()),
+            )))
+            .to_string()
+        };
+        assert_eq!(
+            lost(std::io::ErrorKind::UnexpectedEof, "connection closed"),
+            "the connection was lost (the server closed it): the server killed it, restarted or became unreachable"
+        );
+        let broken = lost(std::io::ErrorKind::BrokenPipe, "Broken pipe");
+        assert!(
+            broken.starts_with("the connection was lost (Broken pipe)"),
+            "{broken}"
+        );
+        assert!(!broken.contains("Input/output error"), "{broken}");
+    }
 
     fn server(code: u16) -> StateError {
         StateError::from_driver(mysql_async::Error::Server(mysql_async::ServerError {
