@@ -43,6 +43,7 @@ mod tests {
         let denied = StateError::AccessDenied {
             user: "u".into(),
             address: "h:1".into(),
+            without_tls: false,
         };
         assert_eq!(for_error(&denied), USAGE);
         assert_eq!(for_error(&StateError::step("wrong row count")), FAILED);

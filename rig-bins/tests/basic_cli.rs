@@ -193,6 +193,26 @@ async fn wrong_password_is_a_usage_error_and_never_echoed() {
 }
 
 #[tokio::test]
+async fn an_account_refused_without_tls_is_told_it_may_require_tls() {
+    let user = TempUser::create("needtls", "tls-only-pw", &[]).await;
+    let mut c = admin().await;
+    c.query_drop(format!("ALTER USER '{}'@'%' REQUIRE SSL", user.name))
+        .await
+        .unwrap();
+    let url = url_for(&user.name, Some("tls-only-pw"), "test");
+    let out = basic(&["--url", &url, "--ssl-mode", "disabled"], &[]);
+    user.drop_now().await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(
+            "wrong user name or password, or the account requires TLS (REQUIRE SSL) and --ssl-mode is disabled"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test]
 async fn password_from_mysql_pwd_is_used() {
     let user = TempUser::create("env", "from-env", &["SELECT ON `test`.*"]).await;
     let s = server();

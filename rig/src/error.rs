@@ -44,13 +44,19 @@ pub enum StateError {
         /// The mode asked for.
         mode: crate::config::SslMode,
     },
-    /// The server rejected the user name or password (error 1045).
-    #[error("access denied for user `{user}` at {address}: wrong user name or password")]
+    /// The server rejected the user name or password (error 1045). The
+    /// server gives the same error to an account that requires TLS
+    /// (`REQUIRE SSL`) when the connection has none, so with TLS disabled the
+    /// message says that too.
+    #[error("access denied for user `{user}` at {address}: wrong user name or password{}",
+        if *.without_tls { ", or the account requires TLS (REQUIRE SSL) and --ssl-mode is disabled" } else { "" })]
     AccessDenied {
         /// The user name.
         user: String,
         /// `host:port`.
         address: String,
+        /// The connection was made with TLS disabled.
+        without_tls: bool,
     },
     /// The database does not exist, or the user cannot see it (error 1049).
     #[error("database `{database}` does not exist on {address}{}", visible_list(.visible))]

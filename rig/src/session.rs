@@ -71,6 +71,7 @@ fn classify_connect_error(error: mysql_async::Error, config: &ConnectionConfig) 
         mysql_async::Error::Server(s) if s.code == 1045 => StateError::AccessDenied {
             user: config.user.clone(),
             address,
+            without_tls: config.tls.mode == crate::config::SslMode::Disabled,
         },
         mysql_async::Error::Io(mysql_async::IoError::Io(io)) => StateError::Unreachable {
             address,
