@@ -316,6 +316,126 @@ impl From<mysql_async::Error> for StateError {
 mod tests {
     use super::*;
 
+    /// Every error a user can meet, with the class (and so the exit code)
+    /// the README's table gives it.
+    #[test]
+    fn each_error_falls_in_its_documented_class() {
+        let address = || "h:1".to_string();
+        let cases = [
+            (
+                StateError::UnknownHost {
+                    host: "h".into(),
+                    reason: "r".into(),
+                },
+                ErrorClass::Unreachable,
+            ),
+            (
+                StateError::Unreachable {
+                    address: address(),
+                    reason: "refused".into(),
+                },
+                ErrorClass::Unreachable,
+            ),
+            (
+                StateError::ConnectTimeout {
+                    address: address(),
+                    after: Duration::from_secs(1),
+                },
+                ErrorClass::Unreachable,
+            ),
+            (
+                StateError::Config(ConfigError::InvalidPort("0".into())),
+                ErrorClass::Configuration,
+            ),
+            (
+                StateError::TlsUnavailable {
+                    address: address(),
+                    mode: crate::config::SslMode::Required,
+                },
+                ErrorClass::Configuration,
+            ),
+            (
+                StateError::AccessDenied {
+                    user: "u".into(),
+                    address: address(),
+                    without_tls: false,
+                },
+                ErrorClass::Configuration,
+            ),
+            (
+                StateError::UnknownDatabase {
+                    database: "d".into(),
+                    address: address(),
+                    visible: vec![],
+                },
+                ErrorClass::Configuration,
+            ),
+            (
+                StateError::DatabaseAccessDenied {
+                    user: "u".into(),
+                    database: "d".into(),
+                    visible: vec![],
+                },
+                ErrorClass::Configuration,
+            ),
+            (server(1213), ErrorClass::Failed),
+            (StateError::step("wrong row count"), ErrorClass::Failed),
+            (StateError::Cancelled, ErrorClass::Cancelled),
+        ];
+        for (error, class) in cases {
+            assert_eq!(error.class(), class, "{error}");
+            assert_eq!(
+                error.is_unreachable(),
+                class == ErrorClass::Unreachable,
+                "{error}"
+            );
+            assert_eq!(
+                error.is_configuration(),
+                class == ErrorClass::Configuration,
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn connect_errors_keep_their_server_codes() {
+        let denied = StateError::AccessDenied {
+            user: "u".into(),
+            address: "h:1".into(),
+            without_tls: false,
+        };
+        let unknown = StateError::UnknownDatabase {
+            database: "d".into(),
+            address: "h:1".into(),
+            visible: vec![],
+        };
+        let no_rights = StateError::DatabaseAccessDenied {
+            user: "u".into(),
+            database: "d".into(),
+            visible: vec![],
+        };
+        assert_eq!(denied.server_code(), Some(1045));
+        assert_eq!(unknown.server_code(), Some(1049));
+        assert_eq!(no_rights.server_code(), Some(1044));
+        assert_eq!(StateError::step("x").server_code(), None);
+    }
+
+    #[test]
+    fn each_retry_predicate_matches_its_code_only() {
+        let predicates: [(fn(&StateError) -> bool, u16); 3] = [
+            (StateError::is_deadlock, 1213),
+            (StateError::is_lock_wait_timeout, 1205),
+            (StateError::is_write_conflict, 9007),
+        ];
+        for (predicate, code) in predicates {
+            assert!(predicate(&server(code)), "{code}");
+            for other in [1213, 1205, 9007, 1062].into_iter().filter(|c| *c != code) {
+                assert!(!predicate(&server(other)), "{code} matched {other}");
+            }
+            assert!(!predicate(&StateError::step("x")));
+        }
+    }
+
     #[test]
     fn a_lost_connection_is_said_once_with_its_reason() {
         let lost = |kind, text: &str| {

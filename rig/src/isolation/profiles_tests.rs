@@ -215,3 +215,19 @@ fn allowed_accepts_both_outcomes_and_the_others_one() {
     assert_eq!(accepted(Expectation::Allowed), [Anomaly, Prevented]);
     assert_eq!(accepted(Expectation::NotSupported), [NotSupported]);
 }
+
+/// The human report's "(expected …)" and the JSON's `expected` name each
+/// expectation the same way, as the README shows them.
+#[test]
+fn human_and_json_name_each_expectation_alike() {
+    use Expectation::*;
+    for (e, name) in [
+        (Anomaly, "anomaly"),
+        (Prevented, "prevented"),
+        (Allowed, "allowed"),
+        (NotSupported, "not-supported"),
+    ] {
+        assert_eq!(e.as_str(), name);
+        assert_eq!(serde_json::to_value(e).unwrap(), name);
+    }
+}
