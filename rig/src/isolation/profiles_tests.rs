@@ -241,3 +241,25 @@ fn human_and_json_name_each_expectation_alike() {
         assert_eq!(serde_json::to_value(e).unwrap(), name);
     }
 }
+
+/// The report names the regime: from 11.6.2 MariaDB has the variable (and
+/// it is OFF), before it there is no such variable to be ON.
+#[test]
+fn mariadb_profile_name_says_whether_the_variable_exists() {
+    let named = |version| {
+        for_server(
+            &server(Flavor::MariaDB, version),
+            &ServerSettings::default(),
+        )
+        .unwrap()
+        .name
+    };
+    assert_eq!(
+        named(Version::new(11, 6, 2)),
+        "MariaDB, innodb_snapshot_isolation=OFF (InnoDB, Hermitage)"
+    );
+    assert_eq!(
+        named(Version::new(11, 6, 1)),
+        "MariaDB before 11.6.2, innodb_snapshot_isolation OFF (InnoDB, Hermitage)"
+    );
+}

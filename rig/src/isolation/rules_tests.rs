@@ -435,3 +435,21 @@ fn g2_two_edges_needs_t3_between_and_three_commits() {
         .commit(1);
     assert!(!t1_seen.judge(g2_two_edges));
 }
+
+/// What a verdict says it saw, in Hermitage's notation, as the report and
+/// `--explain` show it: every read of the session, in order.
+#[test]
+fn the_why_lists_the_reads_in_hermitage_s_notation() {
+    let e = ev()
+        .read(1, &[(1, 10), (2, 20)])
+        .write(2, 1)
+        .commit(2)
+        .read(1, &[(1, 10), (2, 20), (3, 30)])
+        .commit(1);
+    assert_eq!(
+        pmp(&e.0).why,
+        "T1 read [1 => 10, 2 => 20], then [1 => 10, 2 => 20, 3 => 30]"
+    );
+    assert_eq!(pmp(&ev().0).why, "T1 read nothing");
+    assert_eq!(g0(&ev().0).why, "final state nothing (no successful read)");
+}
