@@ -188,6 +188,14 @@ async fn cancel_import(cx: StateContext, id: &str) -> Result<String, StateError>
 
 /// Runs the tool and returns its exit code.
 pub async fn run(args: JobMonitorArgs) -> u8 {
+    if args
+        .submit
+        .as_deref()
+        .is_some_and(|sql| sql.trim().is_empty())
+    {
+        eprintln!("job_monitor: error: --submit needs a statement to run, e.g. --submit 'ALTER TABLE t ADD INDEX (c)'");
+        return exit_code::USAGE;
+    }
     let target = match args.conn.resolve_for("job_monitor").await {
         Ok(t) => t,
         Err(code) => return code,
@@ -418,6 +426,14 @@ async fn monitor(
 
 fn print_summary(report: &MonitorReport, server: &ServerInfo) {
     println!("job_monitor: {server}, source {}", report.source);
+    // How the submitted statement ended, whether or not the monitor saw it run.
+    if let Some(s) = &report.submitted {
+        match &s.error {
+            None if s.ok => println!("submitted `{}`: finished", s.sql),
+            None => println!("submitted `{}`: failed", s.sql),
+            Some(e) => println!("submitted `{}`: failed: {e}", s.sql),
+        }
+    }
     if report.nothing_running {
         println!("nothing running");
         return;

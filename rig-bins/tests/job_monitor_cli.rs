@@ -98,6 +98,28 @@ fn a_failed_statement_fails_the_run() {
 }
 
 #[test]
+fn a_failed_statement_shows_the_server_s_error_in_the_human_report_too() {
+    let out = run(&["--submit", "SELEC 1", "--interval", "100ms"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stdout.contains("submitted `SELEC 1`: failed: server error 1064"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_empty_submit_is_a_usage_error() {
+    let out = run(&["--submit", ""]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--submit needs a statement"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn sources_mariadb_does_not_have_are_refused_plainly() {
     for (args, needle) in [
         (
