@@ -422,7 +422,8 @@ mod tests {
 
     #[test]
     fn each_retry_predicate_matches_its_code_only() {
-        let predicates: [(fn(&StateError) -> bool, u16); 3] = [
+        type Predicate = fn(&StateError) -> bool;
+        let predicates: [(Predicate, u16); 3] = [
             (StateError::is_deadlock, 1213),
             (StateError::is_lock_wait_timeout, 1205),
             (StateError::is_write_conflict, 9007),
