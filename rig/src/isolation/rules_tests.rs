@@ -453,3 +453,30 @@ fn the_why_lists_the_reads_in_hermitage_s_notation() {
     assert_eq!(pmp(&ev().0).why, "T1 read nothing");
     assert_eq!(g0(&ev().0).why, "final state nothing (no successful read)");
 }
+
+/// The edges of the pmp-write rule: a first read that already shows T1's
+/// work (either of its two traces) commits T2 to the T1-first outcome, and
+/// a first read that shows neither order accepts either serial outcome.
+#[test]
+fn pmp_write_judges_the_first_read_by_either_trace_of_t1() {
+    for first in [&[(1, 20)][..], &[(2, 30)][..]] {
+        let mixed = ev()
+            .write(1, 2)
+            .commit(1)
+            .read(2, first)
+            .write(2, 1)
+            .read(2, &[(1, 10)])
+            .commit(2);
+        assert!(mixed.judge(pmp_write), "{first:?} then [1 => 10]");
+    }
+    for last in [&[(1, 10)][..], &[(2, 30)][..]] {
+        let neither = ev()
+            .write(1, 2)
+            .commit(1)
+            .read(2, &[])
+            .write(2, 0)
+            .read(2, last)
+            .commit(2);
+        assert!(!neither.judge(pmp_write), "[] then {last:?}");
+    }
+}
