@@ -105,6 +105,8 @@ pub struct TargetJson {
     pub note: Option<String>,
     /// Whether the session uses TLS.
     pub tls: Option<bool>,
+    /// The negotiated TLS version (`TLSv1.3`), when TLS is used.
+    pub tls_version: Option<String>,
 }
 
 /// The server in the JSON report.
@@ -193,8 +195,11 @@ pub async fn run(args: BasicArgs) -> u8 {
         _ = tokio::signal::ctrl_c() => Ending::Interrupted,
     };
     let transitions = recorder.seen.lock().map(|s| s.clone()).unwrap_or_default();
-    let (report, cx) = build_report(&target, ending, &transitions, started.elapsed());
+    let (mut report, cx) = build_report(&target, ending, &transitions, started.elapsed());
     if let Some(mut cx) = cx {
+        if let Ok(session) = cx.session() {
+            report.target.tls_version = session.tls_version().await;
+        }
         if let Some(session) = cx.take_session() {
             // A failed polite close changes nothing about the verdict.
             let _ = session.close().await;
@@ -229,6 +234,7 @@ fn build_report(
             address: target.config.address(),
             note: target.note.clone(),
             tls: None,
+            tls_version: None,
         },
         server: None,
         database: None,
@@ -288,10 +294,11 @@ fn build_report(
 fn print_summary(report: &Report) {
     println!();
     println!("  outcome     {}", report.outcome);
-    let tls = match report.target.tls {
-        Some(true) => " (TLS)",
-        Some(false) => " (no TLS)",
-        None => "",
+    let tls = match (report.target.tls, &report.target.tls_version) {
+        (Some(true), Some(version)) => format!(" (TLS, {version})"),
+        (Some(true), None) => " (TLS)".to_string(),
+        (Some(false), _) => " (no TLS)".to_string(),
+        (None, _) => String::new(),
     };
     println!("  address     {}{tls}", report.target.address);
     if let Some(s) = &report.server {

@@ -3,7 +3,7 @@
 //! `--password=`, `MYSQL_PWD`, `TEST_RIG_URL`, a TOML `password`,
 //! `password_env` and `url`) and the run ends in every way a tool can end or
 //! report (success, malformed input, unreachable server, wrong password,
-//! refused TLS, missing database, JSON, JUnit, `RUST_LOG=trace`,
+//! refused TLS (on the TLS server of `scripts/tls-db`), missing database, JSON, JUnit, `RUST_LOG=trace`,
 //! `--explain`). No output may hold the password in any encoding, and each
 //! run must end the way its path says, so that a path that never used the
 //! password cannot pass for one that kept it secret.
@@ -267,6 +267,11 @@ fn runs(secret: &Secret, user: &str, scratch: &Scratch) -> Vec<Run> {
     let not_pem = scratch.write("not-a-ca.pem", "not a certificate\n");
     let not_pem = not_pem.display().to_string();
     let junit = scratch.path("report.xml");
+    let tls_refused = format!("mysql://{user}:{enc}@localhost:3310/test");
+    let other_ca = std::env::temp_dir()
+        .join("test-rig-tls-db/certs/other-ca.pem")
+        .display()
+        .to_string();
 
     let good_toml = format!(
         "[[connection]]\nid = \"inline\"\nhost = \"{host}\"\nport = {port}\nuser = \"{user}\"\npassword = {pw_toml}\n\n\
@@ -374,6 +379,35 @@ fn runs(secret: &Secret, user: &str, scratch: &Scratch) -> Vec<Run> {
             BASIC,
             &["--url", &good, "--ssl-mode", "required"],
             Ends::Either,
+        ),
+        // The TLS server of scripts/tls-db: a certificate from another CA.
+        Run::new(
+            "TLS refused",
+            BASIC,
+            &[
+                "--url",
+                &tls_refused,
+                "--ssl-mode",
+                "verify-ca",
+                "--ssl-ca",
+                &other_ca,
+            ],
+            Ends::Code(2),
+        ),
+        Run::new(
+            "TLS refused, json",
+            BASIC,
+            &[
+                "--url",
+                &tls_refused,
+                "--ssl-mode",
+                "verify-ca",
+                "--ssl-ca",
+                &other_ca,
+                "--format",
+                "json",
+            ],
+            Ends::Code(2),
         ),
         Run::new(
             "misspelt flag",

@@ -35,12 +35,12 @@ pub enum ConfigError {
     /// The TLS mode is not one of the known ones.
     #[error("invalid ssl mode `{0}`: expected one of disabled, preferred, required, verify-ca, verify-identity")]
     InvalidSslMode(String),
-    /// A CA file was given but cannot be read.
-    #[error("cannot read CA file `{path}`: {reason}")]
+    /// A CA file was given but cannot be read, or holds no certificate.
+    #[error("cannot use CA file `{path}`: {reason}")]
     CaFile {
         /// The path as given.
         path: String,
-        /// The I/O error.
+        /// The I/O error, or what the file lacks.
         reason: String,
     },
     /// A CA file was given with a mode that does not verify certificates.
@@ -489,10 +489,16 @@ impl ConnectionConfig {
             if !matches!(self.tls.mode, SslMode::VerifyCa | SslMode::VerifyIdentity) {
                 return Err(ConfigError::CaWithoutVerify(self.tls.mode));
             }
-            std::fs::metadata(ca).map_err(|e| ConfigError::CaFile {
+            let ca_error = |reason: String| ConfigError::CaFile {
                 path: ca.display().to_string(),
-                reason: e.to_string(),
-            })?;
+                reason,
+            };
+            let text = crate::input_file::read_limited(ca).map_err(|e| ca_error(e.to_string()))?;
+            if !text.contains("-----BEGIN CERTIFICATE-----") {
+                return Err(ca_error(
+                    "it holds no PEM certificate (a `-----BEGIN CERTIFICATE-----` block)".into(),
+                ));
+            }
         }
         Ok(())
     }

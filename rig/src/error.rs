@@ -44,6 +44,16 @@ pub enum StateError {
         /// The mode asked for.
         mode: crate::config::SslMode,
     },
+    /// The client refused the server's TLS certificate (unknown issuer, a
+    /// name it is not for, expired): a configuration to change, not a
+    /// server that cannot be reached.
+    #[error("TLS to {address} refused: {reason}")]
+    TlsRefused {
+        /// `host:port`.
+        address: String,
+        /// What was wrong and what to change.
+        reason: String,
+    },
     /// The server rejected the user name or password (error 1045). The
     /// server gives the same error to an account that requires TLS
     /// (`REQUIRE SSL`) when the connection has none, so with TLS disabled the
@@ -298,6 +308,7 @@ impl StateError {
             self,
             StateError::Config(_)
                 | StateError::TlsUnavailable { .. }
+                | StateError::TlsRefused { .. }
                 | StateError::AccessDenied { .. }
                 | StateError::UnknownDatabase { .. }
                 | StateError::DatabaseAccessDenied { .. }

@@ -80,6 +80,7 @@ pub mod jobs;
 pub mod python;
 pub mod report;
 pub mod session;
+mod tls;
 pub mod workflow;
 
 pub use config::{ConfigError, ConnectionConfig, Password, SslMode, TlsConfig};

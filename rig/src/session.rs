@@ -6,7 +6,7 @@ use crate::config::{ConnectionConfig, SslMode};
 use crate::error::StateError;
 use crate::flavor::{Flavor, ServerInfo, TidbBuild};
 use mysql_async::prelude::{FromRow, Queryable};
-use mysql_async::{Conn, OptsBuilder, Params, SslOpts};
+use mysql_async::{Conn, OptsBuilder, Params};
 use std::time::{Duration, Instant};
 use tokio::time::timeout;
 
@@ -28,31 +28,14 @@ impl std::fmt::Debug for Session {
     }
 }
 
-fn ssl_opts(mode: SslMode, config: &ConnectionConfig) -> Option<SslOpts> {
-    let base = SslOpts::default();
-    let with_ca = |opts: SslOpts| match &config.tls.ca {
-        Some(ca) => opts.with_root_certs(vec![ca.clone().into()]),
-        None => opts,
-    };
-    match mode {
-        SslMode::Disabled => None,
-        SslMode::Preferred | SslMode::Required => Some(
-            base.with_danger_accept_invalid_certs(true)
-                .with_danger_skip_domain_validation(true),
-        ),
-        SslMode::VerifyCa => Some(with_ca(base).with_danger_skip_domain_validation(true)),
-        SslMode::VerifyIdentity => Some(with_ca(base)),
-    }
-}
-
-fn opts(config: &ConnectionConfig, mode: SslMode) -> OptsBuilder {
+fn opts(config: &ConnectionConfig, mode: SslMode, name: Option<&str>) -> OptsBuilder {
     OptsBuilder::default()
         .ip_or_hostname(config.host.clone())
         .tcp_port(config.port)
         .user(Some(config.user.clone()))
         .pass(config.password.as_ref().map(|p| p.expose().to_string()))
         .prefer_socket(false)
-        .ssl_opts(ssl_opts(mode, config))
+        .ssl_opts(crate::tls::ssl_opts(mode, config, name))
 }
 
 fn io_reason(error: &std::io::Error) -> String {
@@ -66,6 +49,9 @@ fn io_reason(error: &std::io::Error) -> String {
 
 /// Turns a connect-time driver error into the specific `StateError`.
 fn classify_connect_error(error: mysql_async::Error, config: &ConnectionConfig) -> StateError {
+    if let Some(refused) = crate::tls::refusal(&error, config) {
+        return refused;
+    }
     let address = config.address();
     match &error {
         mysql_async::Error::Server(s) if s.code == 1045 => StateError::AccessDenied {
@@ -172,22 +158,34 @@ impl Session {
                 })
             }
         }
-        let attempt = |mode: SslMode| {
+        let attempt = |mode: SslMode, name: Option<String>| {
             let remaining = limit.saturating_sub(started.elapsed());
             async move {
-                timeout(remaining, Conn::new(opts(config, mode)))
+                timeout(remaining, Conn::new(opts(config, mode, name.as_deref())))
                     .await
                     .map_err(|_| None)?
                     .map_err(Some)
             }
         };
-        let conn = match attempt(config.tls.mode).await {
+        let mut first = attempt(config.tls.mode, None).await;
+        // verify-ca checks the chain only: a certificate for another name,
+        // signed by the CA, is checked again under a name it holds.
+        if config.tls.mode == SslMode::VerifyCa {
+            if let Err(Some(e)) = &first {
+                if let Some(name) = crate::tls::chain_only_name(e) {
+                    first = attempt(SslMode::VerifyCa, Some(name)).await;
+                }
+            }
+        }
+        let conn = match first {
             Ok(conn) => conn,
             Err(Some(e)) if config.tls.mode == SslMode::Preferred && is_no_tls_support(&e) => {
-                attempt(SslMode::Disabled).await.map_err(|e| match e {
-                    Some(e) => classify_connect_error(e, config),
-                    None => too_slow(),
-                })?
+                attempt(SslMode::Disabled, None)
+                    .await
+                    .map_err(|e| match e {
+                        Some(e) => classify_connect_error(e, config),
+                        None => too_slow(),
+                    })?
             }
             Err(Some(e)) if is_no_tls_support(&e) => {
                 return Err(StateError::TlsUnavailable {
@@ -231,6 +229,19 @@ impl Session {
         self.conn
             .as_ref()
             .is_some_and(|c| c.opts().ssl_opts().is_some())
+    }
+
+    /// The TLS protocol version the session negotiated (`TLSv1.3`), as the
+    /// server reports it in `Ssl_version`; `None` without TLS.
+    pub async fn tls_version(&mut self) -> Option<String> {
+        if !self.is_tls() {
+            return None;
+        }
+        let row: Option<(String, String)> = self
+            .query_first("SHOW SESSION STATUS LIKE 'Ssl_version'")
+            .await
+            .ok()?;
+        row.map(|(_, v)| v).filter(|v| !v.is_empty())
     }
 
     /// Runs a text query and maps every row to `T`.
