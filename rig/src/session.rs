@@ -167,7 +167,16 @@ impl Session {
                     .map_err(Some)
             }
         };
-        let mut first = attempt(config.tls.mode, None).await;
+        // Preferred mode against a server already seen without TLS goes
+        // straight to a plain connection: probing again would open two
+        // connections per session, which a tight max_connections refuses.
+        let mode = match config.tls.mode {
+            SslMode::Preferred if crate::tls::known_without_tls(&config.address()) => {
+                SslMode::Disabled
+            }
+            mode => mode,
+        };
+        let mut first = attempt(mode, None).await;
         // verify-ca checks the chain only: a certificate for another name,
         // signed by the CA, is checked again under a name it holds.
         if config.tls.mode == SslMode::VerifyCa {
@@ -180,6 +189,7 @@ impl Session {
         let conn = match first {
             Ok(conn) => conn,
             Err(Some(e)) if config.tls.mode == SslMode::Preferred && is_no_tls_support(&e) => {
+                crate::tls::remember_without_tls(&config.address());
                 attempt(SslMode::Disabled, None)
                     .await
                     .map_err(|e| match e {

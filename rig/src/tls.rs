@@ -1,5 +1,6 @@
 //! TLS for each `--ssl-mode`, and what a refused handshake means: the
-//! driver's options per mode, verify-ca's "chain only" check, and the
+//! driver's options per mode, verify-ca's "chain only" check, the servers
+//! seen without TLS (so preferred mode probes each once), and the
 //! certificate errors a user can act on (unknown issuer, name mismatch).
 
 use crate::config::{ConnectionConfig, SslMode};
@@ -34,6 +35,24 @@ pub(crate) fn ssl_opts(
         SslMode::VerifyCa => Some(with_name(with_ca(base))),
         SslMode::VerifyIdentity => Some(with_ca(base)),
     }
+}
+
+/// Addresses whose server answered without offering TLS, in this process.
+static WITHOUT_TLS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Records that the server at `address` offers no TLS.
+pub(crate) fn remember_without_tls(address: &str) {
+    if let Ok(mut known) = WITHOUT_TLS.lock() {
+        known.insert(address.to_string());
+    }
+}
+
+/// Whether the server at `address` was seen not to offer TLS.
+pub(crate) fn known_without_tls(address: &str) -> bool {
+    WITHOUT_TLS
+        .lock()
+        .is_ok_and(|known| known.contains(address))
 }
 
 /// The rustls error behind a failed handshake, if that is what it was.
