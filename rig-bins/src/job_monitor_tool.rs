@@ -165,6 +165,34 @@ impl Display {
     }
 }
 
+/// Stops the submitted statement on the server after an interrupt, from a
+/// fresh connection (the submitter's is mid-statement), and says how that
+/// went, for the report.
+async fn stop_on_server(
+    config: ConnectionConfig,
+    flavor: test_rig::Flavor,
+    connection_id: Option<u32>,
+) -> String {
+    let Some(id) = connection_id else {
+        return "interrupted before the statement was sent".into();
+    };
+    let kill = test_rig::session::kill_query_sql(flavor, id);
+    let stopped = match Session::connect_server(&config).await {
+        Ok(mut control) => {
+            let r = control.execute(&kill).await;
+            let _ = control.close().await;
+            r
+        }
+        Err(e) => Err(e),
+    };
+    match stopped {
+        Ok(_) => format!("interrupted: the statement was stopped on the server ({kill})"),
+        Err(e) => {
+            format!("interrupted, and `{kill}` failed: {e}; the statement may still be running")
+        }
+    }
+}
+
 async fn cancel_import(cx: StateContext, id: &str) -> Result<String, StateError> {
     let mut cx = common_states::WORKFLOW
         .run(cx)
@@ -219,7 +247,7 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
     let mut coordinator = Coordinator::new();
     coordinator
         .cancel_on_ctrl_c()
-        .grace_period(Duration::from_secs(5));
+        .grace_period(Duration::from_millis(500));
     let cancel = coordinator.cancel_token();
     let watch = Watch {
         job: args.job.clone(),
@@ -272,12 +300,33 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
                 cx.send("monitor", "connection-id", connection_id)?;
                 // Give the monitor its first snapshot before the job exists.
                 cx.barrier("monitor-ready", Duration::from_secs(30)).await?;
-                let result = cx.session()?.query::<mysql_async::Row>(&sql).await;
-                let record = Submitted {
-                    sql,
-                    connection_id,
-                    ok: result.is_ok(),
-                    error: result.as_ref().err().map(|e| e.to_string()),
+                // Ctrl-C stops the statement on the server too, at once:
+                // dropping the query would leave it running there.
+                let cancel = cx.cancellation().cloned().unwrap_or_default();
+                let result = tokio::select! {
+                    r = cx.session()?.query::<mysql_async::Row>(&sql) => Some(r),
+                    _ = cancel.cancelled() => None,
+                };
+                let record = match result {
+                    Some(result) => Submitted {
+                        sql,
+                        connection_id,
+                        ok: result.is_ok(),
+                        error: result.as_ref().err().map(|e| e.to_string()),
+                    },
+                    None => Submitted {
+                        error: Some(
+                            stop_on_server(
+                                cx.config().clone(),
+                                cx.server().map_or(test_rig::Flavor::MySQL, |s| s.flavor),
+                                connection_id,
+                            )
+                            .await,
+                        ),
+                        sql,
+                        connection_id,
+                        ok: false,
+                    },
                 };
                 cx.publish("submitted", &record)?;
                 *submitted.lock().unwrap_or_else(|p| p.into_inner()) = Some(record);

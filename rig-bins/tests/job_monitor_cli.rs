@@ -164,3 +164,51 @@ fn a_duration_shorter_than_the_interval_ends_at_the_duration() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn ctrl_c_stops_the_submitted_statement_on_the_server_and_reports_it() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let marker = format!("rig_interrupt_{}", std::process::id());
+    let sql = format!("SELECT SLEEP(30) AS {marker}");
+    let child = tool(env!("CARGO_BIN_EXE_job_monitor"))
+        .args(["--url", &server_url(), "--submit", &sql, "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    // Bounds a hang (the grace period was 5 s); the figure is in the note.
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["submitted"]["sql"], sql);
+    assert_eq!(doc["submitted"]["ok"], false);
+    let error = doc["submitted"]["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("interrupted: the statement was stopped on the server (KILL QUERY "),
+        "{error}"
+    );
+    let running: Vec<u64> = admin()
+        .await
+        .query(format!(
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%{marker}%' AND INFO NOT LIKE '%PROCESSLIST%'"
+        ))
+        .await
+        .unwrap();
+    assert!(
+        running.is_empty(),
+        "still running on the server: {running:?}"
+    );
+}

@@ -82,6 +82,15 @@ fn is_no_tls_support(error: &mysql_async::Error) -> bool {
     )
 }
 
+/// The statement that stops the statement running on connection `id`
+/// without closing the connection: TiDB spells it `KILL TIDB QUERY`.
+pub fn kill_query_sql(flavor: Flavor, id: u32) -> String {
+    match flavor {
+        Flavor::TiDB => format!("KILL TIDB QUERY {id}"),
+        _ => format!("KILL QUERY {id}"),
+    }
+}
+
 /// Quotes an identifier with backticks, doubling any backtick inside.
 pub fn quote_identifier(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))

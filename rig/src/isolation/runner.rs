@@ -530,10 +530,7 @@ impl Runner {
 
     /// Cancels session `s`'s blocked statement and rolls its transaction back.
     async fn cancel(&mut self, s: usize, evidence: &mut Evidence) -> Result<(), StateError> {
-        let kill = match self.flavor {
-            Flavor::TiDB => format!("KILL TIDB QUERY {}", self.ids[s]),
-            _ => format!("KILL QUERY {}", self.ids[s]),
-        };
+        let kill = crate::session::kill_query_sql(self.flavor, self.ids[s]);
         self.control.execute(&kill).await?;
         self.harvest(s, evidence, true).await?;
         if self.aborted[s] {
