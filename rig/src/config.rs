@@ -513,6 +513,31 @@ pub fn password_from_env() -> Option<Password> {
 mod tests {
     use super::*;
 
+    /// A password shows as a mask, so that a report or log still says one
+    /// was given.
+    #[test]
+    fn a_password_shows_as_a_mask() {
+        let p = Password::new("s3cret-pw");
+        assert_eq!(format!("{p}"), "***");
+        assert_eq!(format!("{p:?}"), "\"***\"");
+        assert_eq!(p.expose(), "s3cret-pw");
+    }
+
+    /// Each mode prints as the name the command line takes back.
+    #[test]
+    fn ssl_modes_print_as_they_are_parsed() {
+        for (mode, name) in [
+            (SslMode::Disabled, "disabled"),
+            (SslMode::Preferred, "preferred"),
+            (SslMode::Required, "required"),
+            (SslMode::VerifyCa, "verify-ca"),
+            (SslMode::VerifyIdentity, "verify-identity"),
+        ] {
+            assert_eq!(mode.to_string(), name);
+            assert_eq!(name.parse::<SslMode>().unwrap(), mode);
+        }
+    }
+
     #[test]
     fn url_sets_names_the_parameters_a_url_gives() {
         let url = "mysql://h/d?connect_timeout=2s&sslmode=required";
