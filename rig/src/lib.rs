@@ -65,6 +65,7 @@
 
 extern crate self as test_rig;
 
+mod abandoned;
 pub mod common_states;
 pub mod config;
 pub mod context;

@@ -16,6 +16,9 @@ pub struct Session {
     address: String,
     user: String,
     statement_timeout: Option<Duration>,
+    /// How to reach the server again, to stop a statement this session
+    /// abandons.
+    config: std::sync::Arc<ConnectionConfig>,
 }
 
 impl std::fmt::Debug for Session {
@@ -99,13 +102,15 @@ pub fn quote_identifier(name: &str) -> String {
 /// Runs `$body` (a future using the connection bound to `$c`) under the
 /// statement timeout. The connection is taken out while the statement runs
 /// and put back only when it finishes: a timed-out (or cancelled) statement
-/// leaves it in an unknown state, so it is dropped, closing the session.
+/// leaves it in an unknown state, so it is dropped, closing the session,
+/// and the statement is stopped on the server (see `abandoned`).
 macro_rules! guarded {
     ($self:ident, $sql:expr, |$c:ident| $body:expr) => {{
         let limit = $self.statement_timeout;
         let mut conn = $self.conn.take().ok_or(StateError::NoSession(
             "the session was closed after a statement timeout",
         ))?;
+        let in_flight = crate::abandoned::InFlight::new(conn.id(), $self.config.clone());
         let finished = {
             let $c = &mut conn;
             match limit {
@@ -115,13 +120,17 @@ macro_rules! guarded {
         };
         match finished {
             Ok(result) => {
+                in_flight.finish();
                 $self.conn = Some(conn);
                 result.map_err(StateError::from_driver)
             }
-            Err(after) => Err(StateError::StatementTimeout {
-                sql: short($sql),
-                after,
-            }),
+            Err(after) => {
+                in_flight.stop().await;
+                Err(StateError::StatementTimeout {
+                    sql: short($sql),
+                    after,
+                })
+            }
         }
     }};
 }
@@ -220,6 +229,7 @@ impl Session {
             address: config.address(),
             user: config.user.clone(),
             statement_timeout: config.statement_timeout,
+            config: std::sync::Arc::new(config.clone()),
         })
     }
 

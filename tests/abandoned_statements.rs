@@ -1,0 +1,73 @@
+//! A statement the session gives up on does not outlive it on the server:
+//! a statement timeout, and a statement whose future is dropped (a step
+//! timeout, Ctrl-C), both stop it with `KILL QUERY` from a fresh connection.
+
+use std::time::{Duration, Instant};
+use test_rig::prelude::*;
+
+fn server() -> ConnectionConfig {
+    ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL")
+}
+
+/// Ids of connections whose current statement holds `marker`.
+async fn running(marker: &str) -> Vec<u64> {
+    let mut control = Session::connect(&server()).await.unwrap();
+    control
+        .query(&format!(
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%{marker}%' AND INFO NOT LIKE '%PROCESSLIST%'"
+        ))
+        .await
+        .unwrap()
+}
+
+/// Waits up to `limit` for no statement holding `marker` to be running.
+async fn gone_within(marker: &str, limit: Duration) -> Result<Duration, Vec<u64>> {
+    let started = Instant::now();
+    loop {
+        let ids = running(marker).await;
+        if ids.is_empty() {
+            return Ok(started.elapsed());
+        }
+        if started.elapsed() > limit {
+            return Err(ids);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_statement_timeout_stops_the_statement_on_the_server() {
+    let marker = format!("rig_timeout_{}", std::process::id());
+    let mut config = server();
+    config.statement_timeout = Some(Duration::from_millis(300));
+    let mut s = Session::connect(&config).await.unwrap();
+    let e = s
+        .execute(&format!("SELECT SLEEP(20) AS {marker}"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StateError::StatementTimeout { .. }), "{e}");
+    // Stopped before the error came back, not eventually.
+    assert_eq!(running(&marker).await, Vec::<u64>::new());
+}
+
+#[tokio::test]
+async fn a_dropped_statement_is_stopped_on_the_server() {
+    let marker = format!("rig_dropped_{}", std::process::id());
+    // BENCHMARK, not SLEEP: the server ends a SLEEP when its client goes
+    // away, but runs a computation (or an ALTER) to its end.
+    let sql = format!("SELECT BENCHMARK(2000000000, MD5('x')) AS {marker}");
+    let task = tokio::spawn(async move {
+        let mut s = Session::connect(&server()).await.unwrap();
+        s.execute(&sql).await
+    });
+    // Until the statement runs, then drop it mid-flight, as a step timeout does.
+    let started = Instant::now();
+    while running(&marker).await.is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(10), "never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    task.abort();
+    let _ = task.await;
+    let gone = gone_within(&marker, Duration::from_secs(5)).await;
+    assert!(gone.is_ok(), "still running: {gone:?}");
+}
