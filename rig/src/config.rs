@@ -539,12 +539,45 @@ mod tests {
     }
 
     #[test]
+    fn durations_in_every_unit_and_at_the_bounds() {
+        for (text, secs) in [
+            ("2m", 120.0),
+            ("1.5m", 90.0),
+            ("1h", 3600.0),
+            ("0.5h", 1800.0),
+            ("5 s", 5.0),
+            ("999999999", 999_999_999.0),
+        ] {
+            assert_eq!(
+                parse_duration("t", text).unwrap().as_secs_f64(),
+                secs,
+                "{text}"
+            );
+        }
+        for too_long in ["1000000000", "99999999999s", "300000h"] {
+            assert!(parse_duration("t", too_long).is_err(), "{too_long}");
+        }
+    }
+
+    /// `Debug` shows every setting for diagnosis, the password masked.
+    #[test]
+    fn debug_shows_the_settings_and_masks_the_password() {
+        let config = ConnectionConfig::from_url("mysql://app:s3cret-pw@db1:4000/shop").unwrap();
+        let shown = format!("{config:?}");
+        for part in ["db1", "4000", "app", "shop", "\"***\""] {
+            assert!(shown.contains(part), "{part} in {shown}");
+        }
+        assert!(!shown.contains("s3cret-pw"), "{shown}");
+    }
+
+    #[test]
     fn url_sets_names_the_parameters_a_url_gives() {
         let url = "mysql://h/d?connect_timeout=2s&sslmode=required";
         assert!(url_sets(url, "connect-timeout"));
         assert!(url_sets(url, "ssl-mode"));
         assert!(!url_sets(url, "ssl-ca"));
         assert!(!url_sets("mysql://h/d", "connect-timeout"));
+        assert!(!url_sets("mysql://h/d?connect-timeout=1s", "ssl-mode"));
     }
 
     #[test]
