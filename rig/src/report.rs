@@ -356,6 +356,11 @@ mod tests {
     #[test]
     fn durations_pick_their_units() {
         assert_eq!(human_duration(Duration::from_micros(420)), "0.42 ms");
+        // Each precision takes over exactly at its bound.
+        assert_eq!(human_duration(Duration::from_micros(9_990)), "9.99 ms");
+        assert_eq!(human_duration(Duration::from_millis(10)), "10.0 ms");
+        assert_eq!(human_duration(Duration::from_micros(999_900)), "999.9 ms");
+        assert_eq!(human_duration(Duration::from_millis(1000)), "1.00 s");
         assert_eq!(human_duration(Duration::from_micros(12_340)), "12.3 ms");
         assert_eq!(human_duration(Duration::from_millis(1250)), "1.25 s");
         assert_eq!(millis(Duration::from_micros(1234)), 1.234);
