@@ -168,28 +168,15 @@ impl Display {
 /// Stops the submitted statement on the server after an interrupt, from a
 /// fresh connection (the submitter's is mid-statement), and says how that
 /// went, for the report.
-async fn stop_on_server(
-    config: ConnectionConfig,
-    flavor: test_rig::Flavor,
-    connection_id: Option<u32>,
-) -> String {
+async fn stop_on_server(config: ConnectionConfig, connection_id: Option<u32>) -> String {
     let Some(id) = connection_id else {
         return "interrupted before the statement was sent".into();
     };
-    let kill = test_rig::session::kill_query_sql(flavor, id);
-    let stopped = match Session::connect_server(&config).await {
-        Ok(mut control) => {
-            let r = control.execute(&kill).await;
-            let _ = control.close().await;
-            r
-        }
-        Err(e) => Err(e),
-    };
-    match stopped {
-        Ok(_) => format!("interrupted: the statement was stopped on the server ({kill})"),
-        Err(e) => {
-            format!("interrupted, and `{kill}` failed: {e}; the statement may still be running")
-        }
+    match test_rig::session::stop_statement(&config, id).await {
+        Ok(kill) => format!("interrupted: the statement was stopped on the server ({kill})"),
+        Err(e) => format!(
+            "interrupted, and `KILL QUERY {id}` failed: {e}; the statement may still be running"
+        ),
     }
 }
 
@@ -315,14 +302,7 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
                         error: result.as_ref().err().map(|e| e.to_string()),
                     },
                     None => Submitted {
-                        error: Some(
-                            stop_on_server(
-                                cx.config().clone(),
-                                cx.server().map_or(test_rig::Flavor::MySQL, |s| s.flavor),
-                                connection_id,
-                            )
-                            .await,
-                        ),
+                        error: Some(stop_on_server(cx.config().clone(), connection_id).await),
                         sql,
                         connection_id,
                         ok: false,

@@ -252,8 +252,7 @@ pub fn redact_url(raw: &str) -> String {
             }
         }
         None => {
-            let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            let authority = &rest[..authority_end];
+            let authority = authority(raw);
             match authority.find(':') {
                 // Errors only come here: a `host:port` is shown as `host:***`,
                 // since `user:password` with the host forgotten looks the same.
@@ -281,23 +280,34 @@ fn password_cut_short(raw: &str) -> bool {
 /// The connect timeout when nothing sets one.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Whether a URL's query sets `key` (`connect-timeout`, `ssl-mode`...), in
-/// any of the spellings `from_url` accepts, so that a caller can let what
-/// the URL says win over its own default.
-pub fn url_sets(raw: &str, key: &str) -> bool {
-    let wanted = key.replace('_', "-");
-    let Ok(url) = url::Url::parse(raw) else {
-        return false;
-    };
-    let found = url.query_pairs().any(|(k, _)| {
-        let k = k.replace('_', "-");
-        k == wanted || (wanted == "ssl-mode" && k == "sslmode")
-    });
-    found
+const SSL_MODE: &str = "ssl-mode";
+const SSL_CA: &str = "ssl-ca";
+const CONNECT_TIMEOUT: &str = "connect-timeout";
+const STATEMENT_TIMEOUT: &str = "statement-timeout";
+/// The query parameters a URL may give, by their canonical names.
+const URL_PARAMETERS: [&str; 4] = [SSL_MODE, SSL_CA, CONNECT_TIMEOUT, STATEMENT_TIMEOUT];
+
+/// The canonical name of a URL query parameter, in any spelling accepted
+/// (`ssl_mode`, `sslmode`, `connect_timeout`...), or `None` if unknown.
+fn url_parameter(key: &str) -> Option<&'static str> {
+    let key = key.replace('_', "-");
+    let key = if key == "sslmode" { SSL_MODE } else { &key };
+    URL_PARAMETERS.into_iter().find(|p| *p == key)
 }
 
-/// The authority part of a URL that parsed: between `://` and the first
-/// `/`, `?` or `#`.
+/// Whether a URL's query sets the parameter `key` (its canonical name:
+/// `connect-timeout`, `ssl-mode`...), so that a caller can let what the URL
+/// says win over its own default.
+pub fn url_sets(raw: &str, key: &str) -> bool {
+    url::Url::parse(raw.trim()).is_ok_and(|url| {
+        url.query_pairs()
+            .any(|(k, _)| url_parameter(&k) == Some(key))
+    })
+}
+
+/// The authority part of a URL: between `://` and the first `/`, `?` or
+/// `#` (a password holding one of those ends it early: see
+/// `password_cut_short`).
 fn authority(raw: &str) -> &str {
     let rest = &raw[scheme_prefix(raw).len()..];
     rest.split(['/', '?', '#']).next().unwrap_or("")
@@ -412,7 +422,7 @@ impl ConnectionConfig {
         };
         if !url.username().is_empty() {
             config.user = decode(url.username())?;
-        } else if authority(raw).contains('@') {
+        } else if authority(raw.trim()).contains('@') {
             // `mysql://@host` or `mysql://:pw@host`: a user was meant to be
             // given; defaulting to root would connect as someone else.
             return Err(invalid("the user name before `@` is empty"));
@@ -428,18 +438,20 @@ impl ConnectionConfig {
             config.database = Some(decode(db)?);
         }
         for (key, value) in url.query_pairs() {
-            match key.as_ref() {
-                "ssl-mode" | "ssl_mode" | "sslmode" => config.tls.mode = value.parse()?,
-                "ssl-ca" | "ssl_ca" => config.tls.ca = Some(PathBuf::from(value.as_ref())),
-                "connect-timeout" | "connect_timeout" => {
+            match url_parameter(&key) {
+                Some(SSL_MODE) => config.tls.mode = value.parse()?,
+                Some(SSL_CA) => config.tls.ca = Some(PathBuf::from(value.as_ref())),
+                Some(CONNECT_TIMEOUT) => {
                     config.connect_timeout = parse_duration("connect timeout", &value)?
                 }
-                "statement-timeout" | "statement_timeout" => {
+                // STATEMENT_TIMEOUT, the one name left.
+                Some(_) => {
                     config.statement_timeout = Some(parse_duration("statement timeout", &value)?)
                 }
-                other => {
+                None => {
                     return Err(invalid(&format!(
-                        "unknown parameter `{other}` (known: ssl-mode, ssl-ca, connect-timeout, statement-timeout)"
+                        "unknown parameter `{key}` (known: {})",
+                        URL_PARAMETERS.join(", ")
                     )))
                 }
             }

@@ -14,18 +14,19 @@ use tokio::time::timeout;
 pub struct Session {
     conn: Option<Conn>,
     address: String,
-    user: String,
-    statement_timeout: Option<Duration>,
-    /// How to reach the server again, to stop a statement this session
-    /// abandons.
+    /// What it connected with: the user and statement timeout, and how to
+    /// reach the server again to stop a statement this session abandons.
     config: std::sync::Arc<ConnectionConfig>,
+    /// Whether abandoned statements are stopped; off for the control
+    /// session that does the stopping, which must not start a chain of its own.
+    stops_abandoned: bool,
 }
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
             .field("address", &self.address)
-            .field("user", &self.user)
+            .field("user", &self.config.user)
             .field("connection_id", &self.conn.as_ref().map(|c| c.id()))
             .finish()
     }
@@ -85,6 +86,8 @@ fn is_no_tls_support(error: &mysql_async::Error) -> bool {
     )
 }
 
+pub use crate::abandoned::stop_statement;
+
 /// The statement that stops the statement running on connection `id`
 /// without closing the connection: TiDB spells it `KILL TIDB QUERY`.
 pub fn kill_query_sql(flavor: Flavor, id: u32) -> String {
@@ -106,11 +109,12 @@ pub fn quote_identifier(name: &str) -> String {
 /// and the statement is stopped on the server (see `abandoned`).
 macro_rules! guarded {
     ($self:ident, $sql:expr, |$c:ident| $body:expr) => {{
-        let limit = $self.statement_timeout;
+        let limit = $self.config.statement_timeout;
         let mut conn = $self.conn.take().ok_or(StateError::NoSession(
             "the session was closed after a statement timeout",
         ))?;
-        let in_flight = crate::abandoned::InFlight::new(conn.id(), $self.config.clone());
+        let in_flight =
+            crate::abandoned::InFlight::new(conn.id(), $self.config.clone(), $self.stops_abandoned);
         let finished = {
             let $c = &mut conn;
             match limit {
@@ -227,9 +231,8 @@ impl Session {
         Ok(Session {
             conn: Some(conn),
             address: config.address(),
-            user: config.user.clone(),
-            statement_timeout: config.statement_timeout,
             config: std::sync::Arc::new(config.clone()),
+            stops_abandoned: true,
         })
     }
 
@@ -241,6 +244,13 @@ impl Session {
             session.use_database(db).await?;
         }
         Ok(session)
+    }
+
+    /// This session, for stopping another session's statement: its own
+    /// abandoned statements are not stopped in turn.
+    pub(crate) fn for_control(mut self) -> Self {
+        self.stops_abandoned = false;
+        self
     }
 
     /// `host:port` of the server.
@@ -345,7 +355,7 @@ impl Session {
                     }
                 } else {
                     StateError::DatabaseAccessDenied {
-                        user: self.user.clone(),
+                        user: self.config.user.clone(),
                         database: database.to_string(),
                         visible,
                     }

@@ -93,37 +93,53 @@ fn name_of(presented: &str) -> Option<&str> {
 pub(crate) fn chain_only_name(error: &mysql_async::Error) -> Option<String> {
     presented_names(error)?
         .iter()
-        .find_map(|p| name_of(p))
-        .filter(|n| !n.starts_with('*'))
+        .filter_map(|p| name_of(p))
+        .find(|n| !n.starts_with('*'))
         .map(str::to_string)
+}
+
+/// The certificate's names for a message: `` `a`, `b` ``, or "no host name".
+fn shown_names(presented: &[String]) -> String {
+    let names: Vec<String> = presented
+        .iter()
+        .filter_map(|p| name_of(p))
+        .map(|n| format!("`{n}`"))
+        .collect();
+    if names.is_empty() {
+        "no host name".into()
+    } else {
+        names.join(", ")
+    }
 }
 
 /// A certificate the client refused, in words that say what to change.
 pub(crate) fn refusal(error: &mysql_async::Error, config: &ConnectionConfig) -> Option<StateError> {
-    let address = config.address();
-    let ca = config.tls.ca.as_ref().map(|p| format!("`{}`", p.display()));
+    use rustls::CertificateError as Cert;
     let reason = match rustls_error(error)? {
-        rustls::Error::InvalidCertificate(cert) => match cert {
-            rustls::CertificateError::UnknownIssuer => match &ca {
-                Some(ca) => format!("its certificate is not signed by the CA in {ca} (unknown issuer)"),
-                None => "its certificate is not signed by a CA this system trusts (unknown issuer): give the CA with --ssl-ca".to_string(),
-            },
-            rustls::CertificateError::NotValidForNameContext { presented, .. } => {
-                let names: Vec<&str> = presented.iter().filter_map(|p| name_of(p)).collect();
-                format!(
-                    "its certificate is for {}, not `{}`: connect by one of those names, or use --ssl-mode verify-ca to check the CA only",
-                    if names.is_empty() { "no host name".to_string() } else { names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ") },
-                    config.host
-                )
-            }
-            rustls::CertificateError::Expired | rustls::CertificateError::ExpiredContext { .. } => {
-                "its certificate has expired".to_string()
-            }
-            other => format!("its certificate was refused: {other}"),
+        rustls::Error::InvalidCertificate(Cert::UnknownIssuer) => match &config.tls.ca {
+            Some(ca) => format!(
+                "its certificate is not signed by the CA in `{}` (unknown issuer)",
+                ca.display()
+            ),
+            None => "its certificate is not signed by a CA this system trusts (unknown issuer): give the CA with --ssl-ca".into(),
         },
+        rustls::Error::InvalidCertificate(Cert::NotValidForNameContext { presented, .. }) => format!(
+            "its certificate is for {}, not `{}`: connect by one of those names, or use --ssl-mode verify-ca to check the CA only",
+            shown_names(presented),
+            config.host
+        ),
+        rustls::Error::InvalidCertificate(Cert::Expired | Cert::ExpiredContext { .. }) => {
+            "its certificate has expired".into()
+        }
+        rustls::Error::InvalidCertificate(other) => {
+            format!("its certificate was refused: {other}")
+        }
         other => format!("the TLS handshake failed: {other}"),
     };
-    Some(StateError::TlsRefused { address, reason })
+    Some(StateError::TlsRefused {
+        address: config.address(),
+        reason,
+    })
 }
 
 #[cfg(test)]
@@ -135,5 +151,8 @@ mod tests {
         assert_eq!(name_of("DnsName(\"localhost\")"), Some("localhost"));
         assert_eq!(name_of("IpAddress(10.0.0.1)"), Some("10.0.0.1"));
         assert_eq!(name_of("DirectoryName"), None);
+        let presented = ["DirectoryName".to_string(), "DnsName(\"db\")".to_string()];
+        assert_eq!(shown_names(&presented), "`db`");
+        assert_eq!(shown_names(&[]), "no host name");
     }
 }
