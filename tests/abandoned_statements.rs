@@ -2,6 +2,8 @@
 //! a statement timeout, and a statement whose future is dropped (a step
 //! timeout, Ctrl-C), both stop it with `KILL QUERY` from a fresh connection.
 
+#[path = "../testing/processlist.rs"]
+mod processlist;
 use std::time::{Duration, Instant};
 use test_rig::prelude::*;
 
@@ -13,9 +15,7 @@ fn server() -> ConnectionConfig {
 async fn running(marker: &str) -> Vec<u64> {
     let mut control = Session::connect(&server()).await.unwrap();
     control
-        .query(&format!(
-            "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%{marker}%' AND INFO NOT LIKE '%PROCESSLIST%'"
-        ))
+        .query(&processlist::statements_holding(marker))
         .await
         .unwrap()
 }

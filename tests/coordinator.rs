@@ -349,6 +349,7 @@ async fn cancel_interrupts_every_participant_and_runs_cleanups() {
     for p in &report.participants {
         assert_eq!(p.last_state.as_deref(), Some("Napping"), "{}", p.name);
         assert_eq!(p.error.as_ref().unwrap().message, "cancelled");
+        assert_eq!(p.error.as_ref().unwrap().cleanup_error, None, "{}", p.name);
     }
     // The cleanup dropped each participant's table although the session was gone.
     let mut s = Session::connect(&server()).await.unwrap();
@@ -396,9 +397,10 @@ mod sleepy {
 
     #[cleanup]
     async fn drop_table(cx: &mut StateContext) -> Result<(), StateError> {
+        // The nap's connection went with its statement; the cleanup is
+        // given a new one.
         if let Some(TableName(table)) = cx.remove::<TableName>() {
-            cx.reconnect()
-                .await?
+            cx.session()?
                 .execute(&format!("DROP TABLE IF EXISTS {table}"))
                 .await?;
         }

@@ -4,6 +4,8 @@
 //! than formatted, and the Python values of each column type.
 #![cfg(feature = "python")]
 
+#[path = "../testing/processlist.rs"]
+mod processlist;
 use std::path::PathBuf;
 use std::sync::Arc;
 use test_rig::common_states;
@@ -404,15 +406,8 @@ async fn the_cleanup_runs_after_a_failed_step_on_the_same_session() {
         ),
     );
     let report = run(PythonPlugin::load(&path).unwrap(), 1).await;
-    let left: Vec<String> = admin()
-        .await
-        .query(&format!(
-            "SELECT table_name FROM information_schema.tables WHERE table_name = '{table}'"
-        ))
-        .await
-        .unwrap();
     assert_eq!(report.participants[0].phase, Phase::Failed);
-    assert!(left.is_empty(), "the cleanup dropped {table}");
+    assert!(!table_exists(&table).await, "the cleanup dropped {table}");
     assert_eq!(logged(&report, "tidied"), Some(""));
 
     let (file, problems) = invalid(
@@ -425,5 +420,78 @@ async fn the_cleanup_runs_after_a_failed_step_on_the_same_session() {
         [format!(
             "{file}:7: a second @cleanup function: a plugin has at most one"
         )]
+    );
+}
+
+/// Ids of connections whose current statement holds `marker`.
+async fn running(marker: &str) -> Vec<u64> {
+    admin()
+        .await
+        .query(&processlist::statements_holding(marker))
+        .await
+        .unwrap()
+}
+
+async fn table_exists(table: &str) -> bool {
+    let found: Vec<String> = admin()
+        .await
+        .query(&format!(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{table}'"
+        ))
+        .await
+        .unwrap();
+    !found.is_empty()
+}
+
+#[tokio::test]
+async fn a_step_timeout_inside_a_statement_still_runs_the_cleanup_and_stops_the_statement() {
+    let tag = format!("rig_py_abandon_{}", std::process::id());
+    // The timed-out step holds a row lock and a metadata lock on the table
+    // (an open transaction) while BENCHMARK runs: the cleanup's DROP TABLE
+    // can only pass once that statement and its connection are gone.
+    let path = plugin_file(
+        "abandons",
+        &format!(
+            "{HEADER}state(\"Made\")\nterminal(\"Done\")\n\
+             @step(READY, \"Made\")\ndef make(cx):\n    cx.execute(\"CREATE TABLE {tag} (id INT)\")\n\
+             @step(\"Made\", \"Done\", timeout=0.5)\ndef slow(cx):\n    cx.execute(\"BEGIN\")\n    cx.execute(\"INSERT INTO {tag} VALUES (1)\")\n    cx.query(\"SELECT BENCHMARK(2000000000, MD5('x')) AS {tag}\")\n\
+             @cleanup\ndef tidy(cx):\n    cx.execute(\"DROP TABLE {tag}\")\n    cx.log('tidied')\n"
+        ),
+    );
+    let report = run(PythonPlugin::load(&path).unwrap(), 1).await;
+    let p = &report.participants[0];
+    let error = p.error.as_ref().expect("the step timed out");
+    assert_eq!(p.phase, Phase::Failed);
+    assert_eq!(error.message, "step `slow` did not finish within 500.0ms");
+    assert_eq!(error.cleanup_error, None);
+    assert_eq!(logged(&report, "tidied"), Some(""));
+    assert!(!table_exists(&tag).await, "the cleanup dropped {tag}");
+    // The run is over only once the statement is stopped, not eventually.
+    assert_eq!(running(&tag).await, Vec::<u64>::new());
+}
+
+#[tokio::test]
+async fn a_failed_cleanup_is_shown_in_the_human_report() {
+    let report = run(
+        PythonPlugin::load(plugin_file(
+            "bad_cleanup",
+            &format!(
+                "{HEADER}terminal(\"Done\")\n@step(READY, \"Done\")\ndef fail(cx):\n    raise RuntimeError('step broke')\n\
+                 @cleanup\ndef tidy(cx):\n    cx.execute(\"DROP TABLE rig_no_such_table_at_all\")\n"
+            ),
+        ))
+        .unwrap(),
+        1,
+    )
+    .await;
+    let human = report.to_human();
+    let row = human.lines().nth(1).unwrap();
+    assert!(
+        row.ends_with("[fail in Ready]; cleanup failed too (details below)"),
+        "{human}"
+    );
+    assert!(
+        human.contains("\nconn-1: cleanup failed: Python step `cleanup` raised test_rig.SqlError: server error 1051 (42S02): Unknown table"),
+        "{human}"
     );
 }

@@ -65,8 +65,13 @@ impl RunObserver for Progress {
                 let line = match error {
                     // The first line; a traceback is printed whole in the report.
                     Some(e) => format!(
-                        "{participant}: {phase} ({})",
-                        e.message.lines().next().unwrap_or("").trim_end_matches(':')
+                        "{participant}: {phase} ({}){}",
+                        e.message.lines().next().unwrap_or("").trim_end_matches(':'),
+                        if e.cleanup_error.is_some() {
+                            "; its cleanup failed too"
+                        } else {
+                            ""
+                        }
                     ),
                     None => format!("{participant}: {phase}"),
                 };

@@ -167,7 +167,7 @@ fn a_duration_shorter_than_the_interval_ends_at_the_duration() {
 
 #[tokio::test]
 async fn ctrl_c_stops_the_submitted_statement_on_the_server_and_reports_it() {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     use std::time::{Duration, Instant};
     let marker = format!("rig_interrupt_{}", std::process::id());
     let sql = format!("SELECT SLEEP(30) AS {marker}");
@@ -178,11 +178,7 @@ async fn ctrl_c_stops_the_submitted_statement_on_the_server_and_reports_it() {
         .spawn()
         .unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    interrupt(&child);
     let started = Instant::now();
     let out = child.wait_with_output().unwrap();
     // Bounds a hang (the grace period was 5 s); the figure is in the note.
@@ -202,9 +198,7 @@ async fn ctrl_c_stops_the_submitted_statement_on_the_server_and_reports_it() {
     );
     let running: Vec<u64> = admin()
         .await
-        .query(format!(
-            "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%{marker}%' AND INFO NOT LIKE '%PROCESSLIST%'"
-        ))
+        .query(processlist::statements_holding(&marker))
         .await
         .unwrap();
     assert!(

@@ -163,3 +163,99 @@ fn prints_go_to_stderr_and_helpers_next_to_the_plugin_import() {
     assert_eq!(json(&out)["participants"][0]["outcome"], "passed");
     assert!(stderr.contains("hello from a helper"), "{stderr}");
 }
+
+/// Runs the plugin `source` on one connection, sends Ctrl-C once a
+/// statement holding `tag` runs on the server, and returns the tool's output.
+async fn interrupted_mid_statement(source: &str, tag: &str) -> Output {
+    use mysql_async::prelude::Queryable;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let dir = std::env::temp_dir().join(format!("test-rig-python-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{tag}.py"));
+    std::fs::write(&path, source).unwrap();
+    let child = tool(env!("CARGO_BIN_EXE_python_demo"))
+        .args(["--url", &server_url(), "--plugin", path.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut admin = admin().await;
+    let started = Instant::now();
+    loop {
+        let ids: Vec<u64> = admin
+            .query(processlist::statements_holding(tag))
+            .await
+            .unwrap();
+        if !ids.is_empty() {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    interrupt(&child);
+    child.wait_with_output().unwrap()
+}
+
+/// The ids of connections still running a statement that holds `tag`.
+async fn still_running(tag: &str) -> Vec<u64> {
+    use mysql_async::prelude::Queryable;
+    admin()
+        .await
+        .query(processlist::statements_holding(tag))
+        .await
+        .unwrap()
+}
+
+/// A step that computes for minutes (BENCHMARK, not SLEEP: the server ends
+/// a SLEEP by itself once its client is gone, a computation it runs to its end).
+fn endless_step(tag: &str) -> String {
+    format!("@step(\"Made\", \"Done\")\ndef slow(cx):\n    cx.query(\"SELECT BENCHMARK(2000000000, MD5('x')) AS {tag}\")\n")
+}
+
+#[tokio::test]
+async fn ctrl_c_inside_a_statement_stops_it_before_the_tool_exits() {
+    let tag = format!("rig_py_ctrl_c_plain_{}", std::process::id());
+    let source = format!(
+        "from test_rig import READY, state, step, terminal\nstate(\"Made\")\nterminal(\"Done\")\n\
+         @step(READY, \"Made\")\ndef make(cx): pass\n{}",
+        endless_step(&tag)
+    );
+    let out = interrupted_mid_statement(&source, &tag).await;
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert_eq!(still_running(&tag).await, Vec::<u64>::new());
+}
+
+#[tokio::test]
+async fn ctrl_c_inside_a_statement_stops_it_runs_the_cleanup_and_says_so() {
+    use mysql_async::prelude::Queryable;
+    let tag = format!("rig_py_ctrl_c_{}", std::process::id());
+    let source = format!(
+        "from test_rig import READY, cleanup, state, step, terminal\nstate(\"Made\")\nterminal(\"Done\")\n\
+         @step(READY, \"Made\")\ndef make(cx):\n    cx.execute(\"CREATE TABLE {tag} (id INT)\")\n{}\
+         @cleanup\ndef tidy(cx):\n    cx.execute(\"DROP TABLE {tag}\")\n",
+        endless_step(&tag)
+    );
+    let out = interrupted_mid_statement(&source, &tag).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stdout.contains("interrupted  Made        7      ")
+            && stdout.contains("cancelled [slow in Made]\n"),
+        "{stdout}"
+    );
+    // Nothing left behind once the tool has exited: not the statement, not the table.
+    assert_eq!(still_running(&tag).await, Vec::<u64>::new());
+    let tables: Vec<String> = admin()
+        .await
+        .query(format!(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{tag}'"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        tables,
+        Vec::<String>::new(),
+        "the cleanup dropped the table"
+    );
+}

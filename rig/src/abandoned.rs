@@ -1,11 +1,56 @@
 //! Statements a session gives up on (a statement timeout, or its future
 //! dropped by a step timeout or Ctrl-C) are stopped on the server, from a
 //! fresh connection: closing the client side alone leaves them running.
+//! Stops made in the background are counted, so that a process about to
+//! exit can wait for them.
 
 use crate::config::ConnectionConfig;
 use crate::error::StateError;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// Background stops started and not yet ended, in the whole process.
+static OUTSTANDING: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts one background stop for as long as it lives, however it ends
+/// (done, or dropped with its runtime).
+struct Outstanding;
+
+impl Outstanding {
+    fn start() -> Self {
+        OUTSTANDING.fetch_add(1, Ordering::SeqCst);
+        Outstanding
+    }
+}
+
+impl Drop for Outstanding {
+    fn drop(&mut self) {
+        OUTSTANDING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Waits, at most `limit`, until every statement abandoned by a dropped
+/// future (a step timeout, a cancel) has been stopped on the server; gives
+/// whether they all were. A process that exits without it may leave such a
+/// statement running. [`Coordinator::run`](crate::Coordinator::run) calls it
+/// before it returns.
+pub async fn settle_abandoned(limit: Duration) -> bool {
+    let started = Instant::now();
+    loop {
+        if OUTSTANDING.load(Ordering::SeqCst) == 0 {
+            return true;
+        }
+        if started.elapsed() >= limit {
+            tracing::warn!(
+                "{} abandoned statement(s) not yet stopped on the server",
+                OUTSTANDING.load(Ordering::SeqCst)
+            );
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
 
 /// A statement in flight on connection `id`. Dropped before [`finish`]
 /// (the statement's future was dropped), it stops the statement from a
@@ -52,7 +97,11 @@ impl Drop for InFlight {
         // No runtime (the process is ending): nothing can be sent.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let (config, id) = (self.config.clone(), self.id);
-            runtime.spawn(async move { stop_abandoned(&config, id).await });
+            let counted = Outstanding::start();
+            runtime.spawn(async move {
+                let _counted = counted;
+                stop_abandoned(&config, id).await;
+            });
         }
     }
 }

@@ -92,11 +92,21 @@ impl StepFailed {
         self.into_parts().0
     }
 
-    /// Runs the workflow's `#[cleanup]` function, once; a second call does nothing.
+    /// Runs the workflow's `#[cleanup]` function, once; a second call does
+    /// nothing. A session that lost its connection with the failed step's
+    /// statement (a timeout, a cancel) is replaced by a new one first (see
+    /// [`StateContext::reconnect`]), so that the cleanup can still undo what
+    /// the workflow made; if that fails and the cleanup fails too, the
+    /// reconnect's error is the one kept.
     pub async fn cleanup(mut self) -> Self {
         if let Some(cleanup) = self.0.cleanup.take() {
+            let lost = matches!(self.0.cx.session(), Ok(s) if !s.is_open());
+            let reopened = match lost {
+                true => self.0.cx.reconnect().await.map(|_| ()),
+                false => Ok(()),
+            };
             if let Err(e) = cleanup(&mut self.0.cx).await {
-                self.0.cleanup_error = Some(e);
+                self.0.cleanup_error = Some(reopened.err().unwrap_or(e));
             }
         }
         self

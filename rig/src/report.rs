@@ -200,12 +200,13 @@ impl RunReport {
                         (None, Some(state)) => format!(" [in {state}]"),
                         _ => String::new(),
                     };
-                    // A long message (a Python traceback) goes below the table.
+                    // A long message (a Python traceback) and a failed
+                    // cleanup go below the table.
                     let first = e.message.lines().next().unwrap_or("");
-                    let more = if e.message.contains('\n') {
-                        " (details below)"
-                    } else {
-                        ""
+                    let more = match (e.message.contains('\n'), &e.cleanup_error) {
+                        (_, Some(_)) => "; cleanup failed too (details below)",
+                        (true, None) => " (details below)",
+                        (false, None) => "",
                     };
                     format!("{first}{at}{more}")
                 });
@@ -256,8 +257,12 @@ impl RunReport {
             if self.cancelled { " (cancelled)" } else { "" }
         );
         for p in &self.participants {
-            if let Some(e) = p.error.as_ref().filter(|e| e.message.contains('\n')) {
+            let Some(e) = &p.error else { continue };
+            if e.message.contains('\n') {
                 let _ = writeln!(out, "\n{}: {}", p.name, e.message);
+            }
+            if let Some(cleanup) = &e.cleanup_error {
+                let _ = writeln!(out, "\n{}: cleanup failed: {cleanup}", p.name);
             }
         }
         out

@@ -86,7 +86,7 @@ fn is_no_tls_support(error: &mysql_async::Error) -> bool {
     )
 }
 
-pub use crate::abandoned::stop_statement;
+pub use crate::abandoned::{settle_abandoned, stop_statement};
 
 /// The statement that stops the statement running on connection `id`
 /// without closing the connection: TiDB spells it `KILL TIDB QUERY`.
@@ -110,9 +110,7 @@ pub fn quote_identifier(name: &str) -> String {
 macro_rules! guarded {
     ($self:ident, $sql:expr, |$c:ident| $body:expr) => {{
         let limit = $self.config.statement_timeout;
-        let mut conn = $self.conn.take().ok_or(StateError::NoSession(
-            "the session was closed after a statement timeout",
-        ))?;
+        let mut conn = $self.conn.take().ok_or(StateError::NoSession(LOST))?;
         let in_flight =
             crate::abandoned::InFlight::new(conn.id(), $self.config.clone(), $self.stops_abandoned);
         let finished = {
@@ -138,6 +136,9 @@ macro_rules! guarded {
         }
     }};
 }
+
+/// Why a session has no connection: it went with an abandoned statement.
+const LOST: &str = "its connection was closed when a statement on it was abandoned (a statement or step timeout, or a cancel)";
 
 fn short(sql: &str) -> String {
     let mut s: String = sql.chars().take(200).collect();
@@ -251,6 +252,12 @@ impl Session {
     pub(crate) fn for_control(mut self) -> Self {
         self.stops_abandoned = false;
         self
+    }
+
+    /// Whether the session still has its connection: it loses it with a
+    /// statement it abandons (a timeout, a cancel).
+    pub fn is_open(&self) -> bool {
+        self.conn.is_some()
     }
 
     /// `host:port` of the server.

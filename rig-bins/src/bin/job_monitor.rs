@@ -1,11 +1,10 @@
 //! `job_monitor`: follow import and DDL jobs, or long-running statements.
 
 use clap::Parser;
-use std::process::ExitCode;
 use test_rig_bins::job_monitor_tool::{run, JobMonitorArgs};
 
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn main() -> std::process::ExitCode {
     test_rig_bins::logging::init();
-    ExitCode::from(run(JobMonitorArgs::parse()).await)
+    test_rig_bins::exit_code::finish(run(JobMonitorArgs::parse()).await).await
 }

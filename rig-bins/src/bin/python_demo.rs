@@ -15,7 +15,11 @@ fn main() -> ExitCode {
             return ExitCode::from(test_rig_bins::exit_code::FAILED);
         }
     };
-    let code = runtime.block_on(run(args));
+    let code = runtime.block_on(async {
+        let code = run(args).await;
+        test_rig_bins::exit_code::finish(code).await;
+        code
+    });
     // A Python step still running after a cancel (e.g. in time.sleep) cannot
     // be interrupted; the report is out, so do not wait for it.
     runtime.shutdown_background();

@@ -4,6 +4,9 @@
 // Each test binary uses its own subset.
 #![allow(dead_code)]
 
+#[path = "../../../testing/processlist.rs"]
+pub mod processlist;
+
 use mysql_async::prelude::Queryable;
 use std::process::{Command, Output, Stdio};
 use test_rig::ConnectionConfig;
@@ -112,6 +115,15 @@ pub fn tool(path: &str) -> Command {
         .env_remove("MYSQL_PWD")
         .stdin(Stdio::null());
     cmd
+}
+
+/// Sends SIGINT (what Ctrl-C sends) to a running tool.
+pub fn interrupt(child: &std::process::Child) {
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success(), "SIGINT was delivered");
 }
 
 /// Standard output and standard error, as text.

@@ -218,6 +218,9 @@ impl Coordinator {
         if let Some(listener) = ctrl_c {
             listener.abort();
         }
+        // A cancelled or timed-out step's statement is being stopped in the
+        // background: the run is not over while it may still be running.
+        crate::session::settle_abandoned(Duration::from_secs(4)).await;
         RunReport::new(
             wall_start,
             started.elapsed(),

@@ -7,7 +7,9 @@
 //!
 //! A step that times out or is cancelled is abandoned, not killed: Python
 //! cannot be interrupted from outside (in `time.sleep`, say), so its thread
-//! runs on until its next `cx` call, which raises `RuntimeError`.
+//! runs on until its next `cx` call, which raises `RuntimeError`. A SQL
+//! statement it had running is stopped on the server (`KILL QUERY`), and
+//! `@cleanup` runs on a new session when the old one went with it.
 //!
 //! ```python
 //! from test_rig import READY, step, state, terminal
@@ -127,9 +129,9 @@ fn release(cx: &mut StateContext) -> BoxFuture<'_, Result<(), StateError>> {
     Box::pin(async move {
         let cleanup = cx.remove::<PluginCleanup>();
         let mut outcome = match cx.session() {
-            Ok(session) => session.execute("ROLLBACK").await.map(|_| ()),
-            // Gone with a statement timeout: nothing left to roll back.
-            Err(_) => Ok(()),
+            Ok(session) if session.is_open() => session.execute("ROLLBACK").await.map(|_| ()),
+            // No session, or one whose reopening failed: nothing to roll back.
+            _ => Ok(()),
         };
         if let Some(PluginCleanup { func, run }) = cleanup {
             let ran = bridge::call(cx, "cleanup", func, run).await.map(|_| ());
