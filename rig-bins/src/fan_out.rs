@@ -1,13 +1,20 @@
 //! One workflow on every connection of a list, through the coordinator:
 //! what `simple_multi_connection` and `python_demo` share. Refuses a run the
-//! server has no room for, shows live progress, cancels on Ctrl-C.
+//! server has no room for, shows live progress, cancels on Ctrl-C. A server
+//! that does not answer that check within the connect timeout is not waited
+//! for a second time: its participants fail at once with the check's error.
 
 use crate::config_file::NamedConnection;
 use crate::exit_code;
 use crate::progress::Progress;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use test_rig::{ConnectionConfig, Coordinator, RunReport, Session, Workflow};
+use std::time::Duration;
+use test_rig::workflow::BoxFuture;
+use test_rig::{
+    ConnectionConfig, Coordinator, RunReport, Session, StateContext, StateError, StepFailed,
+    Workflow,
+};
 
 /// `n` copies of one target, named `conn-1` ... `conn-n`.
 pub fn copies(config: &ConnectionConfig, n: usize) -> Vec<NamedConnection> {
@@ -49,15 +56,34 @@ where
     W: Workflow + 'static,
     F: Fn() -> W,
 {
-    if let Err(message) = check_capacity(list, listed).await {
-        eprintln!("{tool}: error: {message}");
-        return Err(exit_code::USAGE);
+    let silent = match check_capacity(list, listed).await {
+        Ok(silent) => silent,
+        Err(message) => {
+            eprintln!("{tool}: error: {message}");
+            return Err(exit_code::USAGE);
+        }
+    };
+    for (address, after) in &silent {
+        eprintln!(
+            "{tool}: {address} did not answer the capacity check within {after:.1?}: its connections fail without a second wait"
+        );
     }
     let progress = Arc::new(Progress::new(list.len()));
     let mut coord = Coordinator::new();
     coord.cancel_on_ctrl_c().observe(progress.clone());
     for c in list {
-        if let Err(e) = coord.add_workflow(&c.id, c.config.clone(), workflow()) {
+        let added = match silent.get(&c.config.address()) {
+            Some(after) => {
+                let unanswered = Unanswered {
+                    name: workflow().name(),
+                    address: c.config.address(),
+                    after: *after,
+                };
+                coord.add_workflow(&c.id, c.config.clone(), unanswered)
+            }
+            None => coord.add_workflow(&c.id, c.config.clone(), workflow()),
+        };
+        if let Err(e) = added {
             eprintln!("{tool}: error: {e}");
             return Err(exit_code::USAGE);
         }
@@ -67,9 +93,39 @@ where
     Ok(report)
 }
 
+/// A participant whose server did not answer the capacity check within the
+/// connect timeout: it fails in `Connecting` with that timeout at once,
+/// rather than waiting as long again for the same silence.
+struct Unanswered {
+    name: String,
+    address: String,
+    after: Duration,
+}
+
+impl Workflow for Unanswered {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn run<'a>(&'a self, cx: StateContext) -> BoxFuture<'a, Result<StateContext, StepFailed>> {
+        let error = StateError::ConnectTimeout {
+            address: self.address.clone(),
+            after: self.after,
+        };
+        let failed = StepFailed::from_parts("common", "connect", "Connecting", error, cx, None);
+        Box::pin(async move { Err(failed) })
+    }
+}
+
 /// Refuses a run that asks a server for more connections than it allows.
-/// A server that cannot be reached is left to the run, which reports it.
-async fn check_capacity(list: &[NamedConnection], listed: Listed) -> Result<(), String> {
+/// A server that cannot be reached is left to the run, which reports it;
+/// one that did not answer within the connect timeout is given back, with
+/// that timeout, so that the run does not wait for it again.
+async fn check_capacity(
+    list: &[NamedConnection],
+    listed: Listed,
+) -> Result<BTreeMap<String, Duration>, String> {
+    let mut silent = BTreeMap::new();
     let mut per_server: BTreeMap<String, (usize, &ConnectionConfig)> = BTreeMap::new();
     for c in list {
         per_server
@@ -78,8 +134,13 @@ async fn check_capacity(list: &[NamedConnection], listed: Listed) -> Result<(), 
             .0 += 1;
     }
     for (address, (wanted, config)) in per_server {
-        let Ok(mut probe) = Session::connect_server(config).await else {
-            continue;
+        let mut probe = match Session::connect_server(config).await {
+            Ok(probe) => probe,
+            Err(StateError::ConnectTimeout { after, .. }) => {
+                silent.insert(address, after);
+                continue;
+            }
+            Err(_) => continue,
         };
         let max: Option<u64> = probe
             .query_first("SELECT @@max_connections")
@@ -104,5 +165,5 @@ async fn check_capacity(list: &[NamedConnection], listed: Listed) -> Result<(), 
             ));
         }
     }
-    Ok(())
+    Ok(silent)
 }

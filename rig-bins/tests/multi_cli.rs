@@ -313,3 +313,44 @@ fn ctrl_c_mid_run_writes_a_partial_report_and_exits_130() {
         assert_eq!(p["error"]["class"], "cancelled");
     }
 }
+
+#[test]
+fn a_silent_server_costs_one_connect_timeout_not_two() {
+    // Accepts TCP connections (the kernel does, into the backlog) but never
+    // sends the greeting.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let started = Instant::now();
+    let out = run(&[
+        "-P",
+        &port,
+        "-n",
+        "3",
+        "--connect-timeout",
+        "1500ms",
+        "--format",
+        "json",
+    ]);
+    let elapsed = started.elapsed();
+    let stderr = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    // The capacity check's wait and then the participants' would be 3 s.
+    assert!(elapsed < Duration::from_millis(2800), "took {elapsed:?}");
+    assert!(
+        stderr.contains(&format!(
+            "127.0.0.1:{port} did not answer the capacity check within 1.5s: its connections fail without a second wait"
+        )),
+        "{stderr}"
+    );
+    let doc = json(&out);
+    for p in doc["participants"].as_array().unwrap() {
+        assert_eq!(p["outcome"], "failed");
+        assert_eq!(p["last_state"], "Connecting");
+        assert_eq!(p["error"]["class"], "unreachable");
+        assert_eq!(
+            p["error"]["message"],
+            format!("127.0.0.1:{port} did not answer within 1.5s (connect timeout)")
+        );
+    }
+    drop(listener);
+}

@@ -101,6 +101,11 @@ impl Dispatcher {
                     if e.state.is_none() {
                         e.state = record.last_state.clone();
                     }
+                    // Failed before any step ran (e.g. a server found silent
+                    // before the run): the state it failed in is its last.
+                    if record.last_state.is_none() {
+                        record.last_state = e.state.clone();
+                    }
                 }
                 record.error = error.clone();
                 let reason = error.map(|e| e.message);
