@@ -197,9 +197,7 @@ pub async fn run(args: BasicArgs) -> u8 {
     let transitions = recorder.seen.lock().map(|s| s.clone()).unwrap_or_default();
     let (mut report, cx) = build_report(&target, ending, &transitions, started.elapsed());
     if let Some(mut cx) = cx {
-        if let Ok(session) = cx.session() {
-            report.target.tls_version = session.tls_version().await;
-        }
+        report.target.tls_version = cx.tls_version().map(str::to_string);
         if let Some(session) = cx.take_session() {
             // A failed polite close changes nothing about the verdict.
             let _ = session.close().await;

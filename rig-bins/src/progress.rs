@@ -56,6 +56,7 @@ impl RunObserver for Progress {
                     participant,
                     phase,
                     error,
+                    ..
                 },
                 bar,
             ) => {

@@ -123,3 +123,50 @@ fn the_json_report_gives_the_negotiated_tls_version() {
     assert_eq!(doc["target"]["tls"], false);
     assert!(doc["target"]["tls_version"].is_null());
 }
+
+/// Each participant's `tls_version` in a fan-out tool's JSON report, with
+/// TLS required and then disabled.
+fn participants_tls_versions(tool_path: &str, extra: &[&str]) -> [Vec<serde_json::Value>; 2] {
+    ["required", "disabled"].map(|mode| {
+        let out = tool(tool_path)
+            .args(["--url", "mysql://root@127.0.0.1:3310/test", "-n", "2"])
+            .args(["--ssl-mode", mode, "--format", "json"])
+            .args(extra)
+            .output()
+            .expect("the tool runs");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        json(&out)["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["tls_version"].clone())
+            .collect()
+    })
+}
+
+fn assert_tls_then_none([with_tls, without]: [Vec<serde_json::Value>; 2]) {
+    assert_eq!(with_tls.len(), 2);
+    for version in with_tls {
+        let version = version.as_str().unwrap_or_default().to_string();
+        assert!(version.starts_with("TLSv1."), "{version:?}");
+    }
+    assert_eq!(without, [serde_json::Value::Null, serde_json::Value::Null]);
+}
+
+#[test]
+fn simple_multi_connection_reports_each_participants_tls_version() {
+    assert_tls_then_none(participants_tls_versions(
+        env!("CARGO_BIN_EXE_simple_multi_connection"),
+        &[],
+    ));
+}
+
+#[cfg(feature = "python")]
+#[test]
+fn python_demo_reports_each_participants_tls_version() {
+    let plugin = format!("{}/../examples/plugins/demo.py", env!("CARGO_MANIFEST_DIR"));
+    assert_tls_then_none(participants_tls_versions(
+        env!("CARGO_BIN_EXE_python_demo"),
+        &["--plugin", &plugin],
+    ));
+}

@@ -20,6 +20,8 @@ pub struct StateContext {
     participant: Arc<str>,
     config: ConnectionConfig,
     session: Option<Session>,
+    /// The TLS version of the last session installed, kept after it is gone.
+    tls_version: Option<String>,
     server: Option<ServerInfo>,
     locals: HashMap<TypeId, Box<dyn Any + Send>>,
     observer: Option<Arc<dyn TransitionObserver>>,
@@ -46,6 +48,7 @@ impl StateContext {
             participant: Arc::from(participant.into()),
             config,
             session: None,
+            tls_version: None,
             server: None,
             locals: HashMap::new(),
             observer: None,
@@ -88,7 +91,14 @@ impl StateContext {
 
     /// Installs the session (replacing and returning any earlier one).
     pub fn set_session(&mut self, session: Session) -> Option<Session> {
+        self.tls_version = session.tls_version().map(str::to_string);
         self.session.replace(session)
+    }
+
+    /// The TLS protocol version (`TLSv1.3`) of the last session installed,
+    /// even once it is closed; `None` if it had no TLS or there was none.
+    pub fn tls_version(&self) -> Option<&str> {
+        self.tls_version.as_deref()
     }
 
     /// Takes the session out, e.g. to close it.
@@ -152,7 +162,8 @@ impl StateContext {
             let _ = old.close().await;
         }
         let session = Session::connect(&self.config).await?;
-        Ok(self.session.insert(session))
+        self.set_session(session);
+        self.session()
     }
 
     /// Joins this context to a run's shared state (the coordinator does this).

@@ -68,6 +68,9 @@ pub struct ParticipantReport {
     pub phase: Phase,
     /// The last state it reached (or was in when it failed).
     pub last_state: Option<String>,
+    /// The TLS protocol version its session negotiated (`TLSv1.3`); `None`
+    /// without TLS, or before it connected.
+    pub tls_version: Option<String>,
     /// Why it did not pass.
     pub error: Option<ErrorRecord>,
     /// Every step attempt, in order.
@@ -88,6 +91,7 @@ impl ParticipantReport {
             target,
             phase: Phase::Running,
             last_state: None,
+            tls_version: None,
             error: None,
             transitions: Vec::new(),
             started: None,

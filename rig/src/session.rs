@@ -20,6 +20,8 @@ pub struct Session {
     /// Whether abandoned statements are stopped; off for the control
     /// session that does the stopping, which must not start a chain of its own.
     stops_abandoned: bool,
+    /// The TLS protocol version negotiated (`TLSv1.3`); `None` without TLS.
+    tls_version: Option<String>,
 }
 
 impl std::fmt::Debug for Session {
@@ -229,12 +231,23 @@ impl Session {
             Err(Some(e)) => return Err(classify_connect_error(e, config)),
             Err(None) => return Err(too_slow()),
         };
-        Ok(Session {
+        let mut session = Session {
             conn: Some(conn),
             address: config.address(),
             config: std::sync::Arc::new(config.clone()),
             stops_abandoned: true,
-        })
+            tls_version: None,
+        };
+        if session.is_tls() {
+            // Read once, so that a report can show it whatever becomes of
+            // the session later; the server's `Ssl_version` is what it agreed to.
+            let row: Option<(String, String)> = session
+                .query_first("SHOW SESSION STATUS LIKE 'Ssl_version'")
+                .await
+                .unwrap_or(None);
+            session.tls_version = row.map(|(_, v)| v).filter(|v| !v.is_empty());
+        }
+        Ok(session)
     }
 
     /// Connects and, when the configuration names a database, selects it
@@ -278,16 +291,10 @@ impl Session {
     }
 
     /// The TLS protocol version the session negotiated (`TLSv1.3`), as the
-    /// server reports it in `Ssl_version`; `None` without TLS.
-    pub async fn tls_version(&mut self) -> Option<String> {
-        if !self.is_tls() {
-            return None;
-        }
-        let row: Option<(String, String)> = self
-            .query_first("SHOW SESSION STATUS LIKE 'Ssl_version'")
-            .await
-            .ok()?;
-        row.map(|(_, v)| v).filter(|v| !v.is_empty())
+    /// server reported it in `Ssl_version` right after connecting; `None`
+    /// without TLS.
+    pub fn tls_version(&self) -> Option<&str> {
+        self.tls_version.as_deref()
     }
 
     /// Runs a text query and maps every row to `T`.

@@ -93,8 +93,10 @@ impl Dispatcher {
                 participant,
                 phase,
                 error,
+                tls_version,
             } => {
                 record.phase = *phase;
+                record.tls_version = tls_version.clone();
                 record.elapsed = now.saturating_sub(record.started.unwrap_or_default());
                 let mut error = error.clone();
                 if let Some(e) = error.as_mut() {

@@ -55,6 +55,8 @@ pub enum RunEvent {
         phase: Phase,
         /// Why, when it did not pass.
         error: Option<ErrorRecord>,
+        /// The TLS version its session negotiated, if it had TLS.
+        tls_version: Option<String>,
     },
 }
 

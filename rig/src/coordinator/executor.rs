@@ -149,9 +149,20 @@ pub(crate) async fn execute(
     // every participant would make them all contend for its lock.
     let cancel = cancel.child_token();
     cx.set_cancellation(cancel.clone());
+    // Filled from the context when the workflow ends, whichever way.
+    let tls = Arc::new(std::sync::OnceLock::<String>::new());
+    let tls_seen = tls.clone();
     let body = match participant.body {
         Body::Workflow(workflow) => Box::pin(async move {
-            let mut cx = workflow.run(cx).await.map_err(ParticipantError::Step)?;
+            let ran = workflow.run(cx).await;
+            let cx = match &ran {
+                Ok(cx) => cx,
+                Err(failed) => failed.context(),
+            };
+            if let Some(version) = cx.tls_version() {
+                let _ = tls_seen.set(version.to_string());
+            }
+            let mut cx = ran.map_err(ParticipantError::Step)?;
             if let Some(session) = cx.take_session() {
                 // The verdict is in; a failed polite close changes nothing.
                 let _ = session.close().await;
@@ -197,5 +208,6 @@ pub(crate) async fn execute(
         participant: name,
         phase,
         error,
+        tls_version: tls.get().cloned(),
     }));
 }
