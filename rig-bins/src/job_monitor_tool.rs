@@ -16,7 +16,7 @@ use test_rig::common_states;
 use test_rig::config::parse_duration;
 use test_rig::jobs::{self, JobEvent, JobStatus, JobSummary, Source, SourceKind, Watch};
 use test_rig::prelude::*;
-use test_rig::{Phase, ServerInfo};
+use test_rig::{Flavor, Phase, ServerInfo};
 
 /// Which jobs to follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -92,8 +92,8 @@ type Monitored = Result<(ServerInfo, SourceKind, Vec<JobSummary>), StateError>;
 pub struct Submitted {
     /// The statement.
     pub sql: String,
-    /// Its connection id.
-    pub connection_id: Option<u32>,
+    /// Its connection id (on TiDB the session's `CONNECTION_ID()`, up to 64 bits).
+    pub connection_id: Option<u64>,
     /// Whether it succeeded.
     pub ok: bool,
     /// Its error, if it failed.
@@ -168,14 +168,18 @@ impl Display {
 /// Stops the submitted statement on the server after an interrupt, from a
 /// fresh connection (the submitter's is mid-statement), and says how that
 /// went, for the report.
-async fn stop_on_server(config: ConnectionConfig, connection_id: Option<u32>) -> String {
+async fn stop_on_server(
+    config: ConnectionConfig,
+    flavor: Option<Flavor>,
+    connection_id: Option<u64>,
+) -> String {
     let Some(id) = connection_id else {
         return "interrupted before the statement was sent".into();
     };
-    match test_rig::session::stop_statement(&config, id).await {
+    match test_rig::session::stop_statement(&config, flavor, id).await {
         Ok(kill) => format!("interrupted: the statement was stopped on the server ({kill})"),
         Err(e) => format!(
-            "interrupted, and `KILL QUERY {id}` failed: {e}; the statement may still be running"
+            "interrupted, and stopping it on the server (connection {id}) failed: {e}; the statement may still be running"
         ),
     }
 }
@@ -302,7 +306,14 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
                         error: result.as_ref().err().map(|e| e.to_string()),
                     },
                     None => Submitted {
-                        error: Some(stop_on_server(cx.config().clone(), connection_id).await),
+                        error: Some(
+                            stop_on_server(
+                                cx.config().clone(),
+                                cx.server().map(|s| s.flavor),
+                                connection_id,
+                            )
+                            .await,
+                        ),
                         sql,
                         connection_id,
                         ok: false,

@@ -6,6 +6,8 @@
 
 use crate::config::ConnectionConfig;
 use crate::error::StateError;
+use crate::flavor::Flavor;
+use crate::session::Session;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -59,15 +61,22 @@ pub async fn settle_abandoned(limit: Duration) -> bool {
 ///
 /// [`finish`]: InFlight::finish
 pub(crate) struct InFlight {
-    id: u32,
+    id: u64,
+    flavor: Option<Flavor>,
     config: Arc<ConnectionConfig>,
     finished: bool,
 }
 
 impl InFlight {
-    pub(crate) fn new(id: u32, config: Arc<ConnectionConfig>, armed: bool) -> Self {
+    pub(crate) fn new(
+        id: u64,
+        flavor: Option<Flavor>,
+        config: Arc<ConnectionConfig>,
+        armed: bool,
+    ) -> Self {
         InFlight {
             id,
+            flavor,
             config,
             finished: !armed,
         }
@@ -85,7 +94,7 @@ impl InFlight {
         }
         // Boxed: the stop runs statements, so its future's type contains
         // this one's (the control session's guards are unarmed at run time).
-        Box::pin(stop_abandoned(&self.config, self.id)).await;
+        Box::pin(stop_abandoned(&self.config, self.flavor, self.id)).await;
     }
 }
 
@@ -96,42 +105,79 @@ impl Drop for InFlight {
         }
         // No runtime (the process is ending): nothing can be sent.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let (config, id) = (self.config.clone(), self.id);
+            let (config, flavor, id) = (self.config.clone(), self.flavor, self.id);
             let counted = Outstanding::start();
             runtime.spawn(async move {
                 let _counted = counted;
-                stop_abandoned(&config, id).await;
+                stop_abandoned(&config, flavor, id).await;
             });
         }
     }
 }
 
-/// Stops the statement running on connection `id`: `KILL QUERY id` from a
-/// fresh connection (TiDB before global kill wants `KILL TIDB QUERY id`),
-/// within 3 s. Gives the statement that did it; a connection already gone
+/// Stops the statement running on connection `id` from `control` and gives
+/// the statement that did it. TiDB gets `KILL TIDB QUERY`, which every
+/// version takes (`KILL QUERY` only with Global Kill, v6.1 on); a server of
+/// unknown flavor gets `KILL QUERY`, and the TiDB form if it cannot parse
+/// that. A KILL that answers with a warning stopped nothing: TiDB v6.1 to
+/// v7.2, given the 32-bit id of the handshake instead of its 64-bit
+/// connection id, warns "32bits truncated ConnectionID"
+/// (docs.pingcap.com/tidb/stable/sql-statement-kill).
+pub(crate) async fn kill_query(
+    control: &mut Session,
+    flavor: Option<Flavor>,
+    id: u64,
+) -> Result<String, StateError> {
+    let tidb = format!("KILL TIDB QUERY {id}");
+    let kill = match flavor {
+        Some(Flavor::TiDB) => {
+            control.execute(&tidb).await?;
+            tidb
+        }
+        _ => {
+            let plain = format!("KILL QUERY {id}");
+            match control.execute(&plain).await {
+                Ok(_) => plain,
+                Err(StateError::Server { code: 1064, .. }) => {
+                    control.execute(&tidb).await?;
+                    tidb
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    let warnings: Vec<(String, u32, String)> = control.query("SHOW WARNINGS").await?;
+    match warnings.first() {
+        None => Ok(kill),
+        Some((_, code, message)) => Err(StateError::step(format!(
+            "`{kill}` stopped nothing: the server warned {code}: {message}"
+        ))),
+    }
+}
+
+/// Stops the statement running on connection `id` (the id [`Session::connection_id`]
+/// gives) from a fresh connection, within 3 s (see [`kill_query`] for the
+/// statement). Gives the statement that did it; a connection already gone
 /// counts as stopped.
-pub async fn stop_statement(config: &ConnectionConfig, id: u32) -> Result<String, StateError> {
+pub async fn stop_statement(
+    config: &ConnectionConfig,
+    flavor: Option<Flavor>,
+    id: u64,
+) -> Result<String, StateError> {
     let mut config = config.clone();
     config.connect_timeout = config.connect_timeout.min(Duration::from_secs(2));
     // The whole attempt is bounded below, not each statement.
     config.statement_timeout = None;
     let stopped = async {
-        let mut control = crate::session::Session::connect_server(&config)
-            .await?
-            .for_control();
-        let mut kill = format!("KILL QUERY {id}");
-        let mut result = control.execute(&kill).await;
-        if let Err(StateError::Server { code: 1064, .. }) = result {
-            kill = format!("KILL TIDB QUERY {id}");
-            result = control.execute(&kill).await;
-        }
+        let mut control = Session::connect_server(&config).await?.for_control();
+        let result = kill_query(&mut control, flavor, id).await;
         let _ = control.close().await;
         match result {
             // 1094, unknown thread: the statement and its connection have
             // already ended (the server noticed the client go), which is
             // what stopping it is for.
-            Ok(_) | Err(StateError::Server { code: 1094, .. }) => Ok(kill),
-            Err(e) => Err(e),
+            Err(StateError::Server { code: 1094, .. }) => Ok(format!("KILL QUERY {id}")),
+            other => other,
         }
     };
     tokio::time::timeout(Duration::from_secs(3), Box::pin(stopped))
@@ -141,8 +187,8 @@ pub async fn stop_statement(config: &ConnectionConfig, id: u32) -> Result<String
 
 /// [`stop_statement`] for a statement given up on: a failure is logged,
 /// since the caller is already reporting why the statement was abandoned.
-async fn stop_abandoned(config: &ConnectionConfig, id: u32) {
-    match stop_statement(config, id).await {
+async fn stop_abandoned(config: &ConnectionConfig, flavor: Option<Flavor>, id: u64) {
+    match stop_statement(config, flavor, id).await {
         Ok(_) => tracing::debug!(connection = id, "abandoned statement stopped on the server"),
         Err(e) => tracing::warn!(
             connection = id,

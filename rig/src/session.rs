@@ -22,6 +22,12 @@ pub struct Session {
     stops_abandoned: bool,
     /// The TLS protocol version negotiated (`TLSv1.3`); `None` without TLS.
     tls_version: Option<String>,
+    /// The server's flavor, once [`Session::server_info`] has read it.
+    flavor: Option<Flavor>,
+    /// The id `KILL` must name when it is not the handshake's: TiDB's
+    /// `CONNECTION_ID()`, 64 bits wide from v6.1 to v7.2 (Global Kill),
+    /// of which the handshake carries only the low 32.
+    kill_id: Option<u64>,
 }
 
 impl std::fmt::Debug for Session {
@@ -90,15 +96,6 @@ fn is_no_tls_support(error: &mysql_async::Error) -> bool {
 
 pub use crate::abandoned::{settle_abandoned, stop_statement};
 
-/// The statement that stops the statement running on connection `id`
-/// without closing the connection: TiDB spells it `KILL TIDB QUERY`.
-pub fn kill_query_sql(flavor: Flavor, id: u32) -> String {
-    match flavor {
-        Flavor::TiDB => format!("KILL TIDB QUERY {id}"),
-        _ => format!("KILL QUERY {id}"),
-    }
-}
-
 /// Quotes an identifier with backticks, doubling any backtick inside.
 pub fn quote_identifier(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
@@ -113,8 +110,12 @@ macro_rules! guarded {
     ($self:ident, $sql:expr, |$c:ident| $body:expr) => {{
         let limit = $self.config.statement_timeout;
         let mut conn = $self.conn.take().ok_or(StateError::NoSession(LOST))?;
-        let in_flight =
-            crate::abandoned::InFlight::new(conn.id(), $self.config.clone(), $self.stops_abandoned);
+        let in_flight = crate::abandoned::InFlight::new(
+            $self.kill_id.unwrap_or(u64::from(conn.id())),
+            $self.flavor,
+            $self.config.clone(),
+            $self.stops_abandoned,
+        );
         let finished = {
             let $c = &mut conn;
             match limit {
@@ -237,6 +238,8 @@ impl Session {
             config: std::sync::Arc::new(config.clone()),
             stops_abandoned: true,
             tls_version: None,
+            flavor: None,
+            kill_id: None,
         };
         if session.is_tls() {
             // Read once, so that a report can show it whatever becomes of
@@ -278,9 +281,19 @@ impl Session {
         &self.address
     }
 
-    /// The server's id for this connection (what `KILL` takes).
-    pub fn connection_id(&self) -> Option<u32> {
-        self.conn.as_ref().map(|c| c.id())
+    /// The server's id for this connection, the one `KILL` takes: the
+    /// handshake's, or on TiDB the session's `CONNECTION_ID()` once
+    /// [`Session::server_info`] has found the server to be TiDB (see
+    /// `kill_id`). `None` once the connection is gone.
+    pub fn connection_id(&self) -> Option<u64> {
+        self.conn
+            .as_ref()
+            .map(|c| self.kill_id.unwrap_or(u64::from(c.id())))
+    }
+
+    /// The server's flavor, once [`Session::server_info`] has read it.
+    pub fn flavor(&self) -> Option<Flavor> {
+        self.flavor
     }
 
     /// Whether the TLS handshake was made on this connection.
@@ -391,7 +404,9 @@ impl Session {
                     "cannot read a version from VERSION() = `{version}`"
                 ))
             })?;
+        self.flavor = Some(info.flavor);
         if info.flavor == Flavor::TiDB {
+            self.kill_id = self.query_first("SELECT CONNECTION_ID()").await?;
             let text: Option<String> = self.query_first("SELECT tidb_version()").await?;
             return Ok(info.with_tidb_build(TidbBuild::parse(text.as_deref().unwrap_or(""))));
         }

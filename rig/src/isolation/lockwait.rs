@@ -6,12 +6,25 @@
 //! stale answer. `SHOW ENGINE INNODB STATUS` is built on demand; its
 //! transaction list marks a waiting transaction with a `LOCK WAIT` line and
 //! names its connection as `MySQL thread id N` (`MariaDB thread id N`).
-//! TiDB: `information_schema.CLUSTER_TIDB_TRX` with `STATE = 'LockWaiting'`.
+//!
+//! TiDB: `information_schema.DATA_LOCK_WAITS`, whose `TRX_ID` is the waiting
+//! transaction's id (its `start_ts`), joined to `CLUSTER_TIDB_TRX` for the
+//! session. `CLUSTER_TIDB_TRX.STATE = 'LockWaiting'` alone is not a wait:
+//! a transaction enters that state "at the beginning of the pessimistic
+//! locking operation, no matter whether it is blocked by other transactions
+//! or not" (information-schema-tidb-trx.md), so in pessimistic mode every
+//! locking statement would look blocked. Reading `DATA_LOCK_WAITS` needs the
+//! PROCESS privilege (information-schema-data-lock-waits.md).
 
 use std::collections::HashSet;
 
+/// The sessions of TiDB transactions that wait for a lock held by another.
+pub(crate) const TIDB_WAITERS: &str = "SELECT DISTINCT t.SESSION_ID \
+     FROM information_schema.DATA_LOCK_WAITS w \
+     JOIN information_schema.CLUSTER_TIDB_TRX t ON t.ID = w.TRX_ID";
+
 /// Connection ids of the transactions the InnoDB status shows waiting.
-pub(crate) fn innodb_waiters(status: &str) -> HashSet<u32> {
+pub(crate) fn innodb_waiters(status: &str) -> HashSet<u64> {
     status
         .split("---TRANSACTION ")
         .skip(1)

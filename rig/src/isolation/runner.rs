@@ -62,7 +62,7 @@ enum Slot {
 /// The sessions of one run, reused cell after cell.
 pub(crate) struct Runner {
     slots: Vec<Slot>,
-    ids: Vec<u32>,
+    ids: Vec<u64>,
     aborted: Vec<bool>,
     /// Sessions whose connection failed: reopened before the next cell.
     broken: Vec<bool>,
@@ -90,11 +90,14 @@ fn connection_lost(e: &StateError) -> bool {
 async fn open_session(
     config: &crate::config::ConnectionConfig,
     init: &[String],
-) -> Result<(Session, u32), StateError> {
+) -> Result<(Session, u64), StateError> {
     let mut session = Session::connect(config).await?;
     for sql in init {
         session.execute(sql).await?;
     }
+    // On TiDB this learns the session's own CONNECTION_ID(), which the lock
+    // views show and KILL takes (the handshake's may be truncated).
+    session.server_info().await?;
     let id = session.connection_id().unwrap_or_default();
     Ok((session, id))
 }
@@ -123,12 +126,10 @@ impl Runner {
         detection: Detection,
     ) -> Result<(Runner, usize), StateError> {
         let control = Session::connect(config).await?;
-        // A safety net only: blocked statements are detected and cancelled long before.
-        let init = if server.flavor == Flavor::TiDB {
-            Vec::new()
-        } else {
-            vec!["SET SESSION innodb_lock_wait_timeout = 10".to_string()]
-        };
+        // A safety net only: blocked statements are detected and cancelled
+        // long before. TiDB honours it too, for pessimistic lock waits
+        // (docs.pingcap.com/tidb/stable/system-variables#innodb_lock_wait_timeout).
+        let init = vec!["SET SESSION innodb_lock_wait_timeout = 10".to_string()];
         let mut runner = Runner {
             slots: Vec::new(),
             ids: Vec::new(),
@@ -411,14 +412,11 @@ impl Runner {
     }
 
     /// Connection ids of the sessions that wait for a lock now.
-    async fn lock_waiters(&mut self) -> Result<HashSet<u32>, StateError> {
+    async fn lock_waiters(&mut self) -> Result<HashSet<u64>, StateError> {
         match self.flavor {
             Flavor::TiDB => {
-                let ids: Vec<u64> = self
-                    .control
-                    .query("SELECT SESSION_ID FROM information_schema.CLUSTER_TIDB_TRX WHERE STATE = 'LockWaiting'")
-                    .await?;
-                Ok(ids.into_iter().map(|i| i as u32).collect())
+                let ids: Vec<u64> = self.control.query(lockwait::TIDB_WAITERS).await?;
+                Ok(ids.into_iter().collect())
             }
             Flavor::MySQL | Flavor::MariaDB => {
                 let status: Option<(String, String, String)> = self
@@ -530,8 +528,7 @@ impl Runner {
 
     /// Cancels session `s`'s blocked statement and rolls its transaction back.
     async fn cancel(&mut self, s: usize, evidence: &mut Evidence) -> Result<(), StateError> {
-        let kill = crate::session::kill_query_sql(self.flavor, self.ids[s]);
-        self.control.execute(&kill).await?;
+        crate::abandoned::kill_query(&mut self.control, Some(self.flavor), self.ids[s]).await?;
         self.harvest(s, evidence, true).await?;
         if self.aborted[s] {
             self.ready(s)?.execute("ROLLBACK").await?;
