@@ -216,13 +216,17 @@ fn describe_driver(error: &mysql_async::Error) -> String {
     }
 }
 
-/// Codes that mean "the transaction lost a race; running it again may succeed".
+/// Codes that mean "the transaction lost a race; running it again may
+/// succeed". TiDB's are as its error reference (docs.pingcap.com/tidb/stable/error-codes)
+/// describes them.
 const TRANSIENT_CODES: &[u16] = &[
     1205, // lock wait timeout
     1213, // deadlock
-    8022, // TiDB: transaction retry failed
-    8028, // TiDB: information schema changed
-    9007, // TiDB: write conflict
+    8002, // TiDB: a SELECT FOR UPDATE transaction met a commit conflict and was rolled back; "the application can safely retry the whole transaction"
+    8005, // TiDB: "Write Conflict, txnStartTS is stale"; "retry the write operation"
+    8022, // TiDB: "the transaction commit fails and has been rolled back"; "the application can safely retry the whole transaction"
+    8028, // TiDB: the table schema changed during the transaction
+    9007, // TiDB: write conflict (optimistic transactions)
 ];
 
 impl StateError {
@@ -270,8 +274,14 @@ impl StateError {
         self.server_code() == Some(9007)
     }
 
-    /// The default retry predicate: deadlock, lock wait timeout, TiDB write
-    /// conflict, TiDB retry failure or schema change.
+    /// The default retry predicate: deadlock, lock wait timeout, and TiDB's
+    /// write conflicts (8005, 9007), rolled-back commits (8002, 8022) and
+    /// schema changes (8028).
+    ///
+    /// These errors end the whole transaction, and TiDB's documentation says
+    /// to retry *the whole transaction*. A step's `retry` re-runs that step
+    /// only: it is the right tool when the step holds the whole transaction
+    /// (`BEGIN` to `COMMIT`), not when the transaction spans several steps.
     pub fn is_transient(&self) -> bool {
         self.server_code()
             .is_some_and(|code| TRANSIENT_CODES.contains(&code))
@@ -481,6 +491,10 @@ mod tests {
         assert!(server(1213).is_deadlock() && server(1213).is_transient());
         assert!(server(1205).is_lock_wait_timeout() && server(1205).is_transient());
         assert!(server(9007).is_write_conflict() && server(9007).is_transient());
+        // TiDB's "retry the whole transaction" (8002, 8022) and write-conflict (8005) codes.
+        for code in [8002, 8005, 8022, 8028] {
+            assert!(server(code).is_transient(), "{code}");
+        }
         assert!(!server(1062).is_transient());
         assert!(!StateError::step("x").is_transient());
     }

@@ -217,12 +217,40 @@ impl MatrixReport {
     }
 }
 
-async fn read_settings(
-    session: &mut Session,
-    server: &ServerInfo,
-) -> (ServerSettings, Vec<String>) {
+/// TiDB's automatic retry of optimistic transactions, as the server is set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct AutoRetry {
+    /// `tidb_disable_txn_auto_retry` (1 or 0).
+    disabled: Option<i64>,
+    /// `tidb_retry_limit`.
+    limit: Option<i64>,
+}
+
+impl AutoRetry {
+    /// Why TiDB itself may re-run a conflicting transaction in this run, if
+    /// it can: optimistic-transaction.md has the retry apply to optimistic
+    /// transactions only, when `tidb_disable_txn_auto_retry` is OFF, up to
+    /// `tidb_retry_limit` times (0: none), and no longer from v8.0.0, which
+    /// deprecates the variable and retries nothing.
+    fn warning(self, server: &ServerInfo, txn_mode: Option<&str>) -> Option<String> {
+        let optimistic = matches!(txn_mode, Some("optimistic") | Some(""));
+        let retries = self.disabled == Some(0) && self.limit.is_some_and(|n| n > 0);
+        (server.flavor == Flavor::TiDB
+            && server.version < crate::flavor::Version::new(8, 0, 0)
+            && optimistic
+            && retries)
+            .then(|| {
+                format!(
+                    "tidb_disable_txn_auto_retry is OFF and tidb_retry_limit is {}: TiDB retries conflicting optimistic transactions itself, which can hide lost updates",
+                    self.limit.unwrap_or_default()
+                )
+            })
+    }
+}
+
+async fn read_settings(session: &mut Session, server: &ServerInfo) -> (ServerSettings, AutoRetry) {
     let mut settings = ServerSettings::default();
-    let mut warnings = Vec::new();
+    let mut retry = AutoRetry::default();
     match server.flavor {
         Flavor::MariaDB => {
             // Unknown before 10.6.18 / 10.11.8 / 11.x: treated as OFF.
@@ -239,20 +267,21 @@ async fn read_settings(
                 .await
                 .ok()
                 .flatten();
-            let retry_disabled: Option<i64> = session
+            // Absent on later versions: then there is no retry to warn of.
+            retry.disabled = session
                 .query_first("SELECT @@tidb_disable_txn_auto_retry")
                 .await
                 .ok()
                 .flatten();
-            if retry_disabled == Some(0) {
-                warnings.push(
-                    "tidb_disable_txn_auto_retry is OFF: TiDB retries conflicting optimistic transactions itself, which can hide lost updates".into(),
-                );
-            }
+            retry.limit = session
+                .query_first("SELECT @@tidb_retry_limit")
+                .await
+                .ok()
+                .flatten();
         }
         Flavor::MySQL => {}
     }
-    (settings, warnings)
+    (settings, retry)
 }
 
 fn unique_table() -> String {
@@ -273,7 +302,8 @@ pub async fn run_matrix(
     let started = Instant::now();
     let mut probe = Session::connect(config).await?;
     let server = probe.server_info().await?;
-    let (mut settings, mut warnings) = read_settings(&mut probe, &server).await;
+    let (mut settings, retry) = read_settings(&mut probe, &server).await;
+    let mut warnings = Vec::new();
     let _ = probe.close().await;
     let table = unique_table();
     let (mut runner, swept) =
@@ -314,6 +344,7 @@ pub async fn run_matrix(
         }
         settings.snapshot_isolation = Some(on);
     }
+    warnings.extend(retry.warning(&server, settings.txn_mode.as_deref()));
     let profile = profiles::for_server(&server, &settings);
     let outcome = run_cells(&mut runner, options, profile, cancel).await;
     let dropped = runner.close().await;
@@ -387,4 +418,47 @@ async fn run_cells(
         }
     }
     Ok((results, false))
+}
+
+#[cfg(test)]
+mod auto_retry_tests {
+    use super::*;
+
+    fn tidb(version: &str) -> ServerInfo {
+        ServerInfo::from_version(&format!("8.0.11-TiDB-{version}"), "").unwrap()
+    }
+
+    const ON: AutoRetry = AutoRetry {
+        disabled: Some(0),
+        limit: Some(10),
+    };
+
+    #[test]
+    fn auto_retry_is_warned_of_only_where_tidb_can_retry() {
+        let v7 = tidb("v7.5.0");
+        assert_eq!(v7.flavor, Flavor::TiDB);
+        let warned = ON.warning(&v7, Some("optimistic")).unwrap();
+        assert!(warned.contains("tidb_retry_limit is 10"), "{warned}");
+        // The docs read an empty tidb_txn_mode as optimistic.
+        assert!(ON.warning(&v7, Some("")).is_some());
+        // Pessimistic transactions are not retried by TiDB.
+        assert_eq!(ON.warning(&v7, Some("pessimistic")), None);
+        // A limit of 0 retries nothing; the retry is off by default.
+        let no_limit = AutoRetry {
+            limit: Some(0),
+            ..ON
+        };
+        assert_eq!(no_limit.warning(&v7, Some("optimistic")), None);
+        let off = AutoRetry {
+            disabled: Some(1),
+            ..ON
+        };
+        assert_eq!(off.warning(&v7, Some("optimistic")), None);
+        // v8.0.0 removed the automatic retry altogether.
+        assert_eq!(ON.warning(&tidb("v8.0.0"), Some("optimistic")), None);
+        assert!(ON.warning(&tidb("v7.6.0"), Some("optimistic")).is_some());
+        // Not TiDB: nothing to warn of.
+        let mariadb = ServerInfo::from_version("10.11.6-MariaDB", "").unwrap();
+        assert_eq!(ON.warning(&mariadb, Some("optimistic")), None);
+    }
 }

@@ -43,8 +43,11 @@ pub enum Detection {
 /// by it forever.
 const LONGEST_UNSEEN_WAIT: Duration = Duration::from_secs(2);
 
-/// Errors after which the server has rolled back the whole transaction.
-const ABORTS_TRANSACTION: &[u16] = &[1213, 1020, 9007, 8002];
+/// Errors after which the server has rolled back the whole transaction:
+/// deadlock, MariaDB's "record has changed" (snapshot isolation), and
+/// TiDB's write conflicts and rolled-back commits (9007, 8005, 8002, 8022;
+/// docs.pingcap.com/tidb/stable/error-codes).
+const ABORTS_TRANSACTION: &[u16] = &[1213, 1020, 9007, 8005, 8002, 8022];
 
 enum Output {
     Rows(Vec<(i64, i64)>),
