@@ -32,8 +32,8 @@ pub enum SourceArg {
 /// Follows TiDB import and DDL jobs, or long-running statements on MySQL
 /// and MariaDB: progress, phase changes, failures, and a summary at the end.
 ///
-/// Exit codes: 0 done (or nothing running), 1 a watched job failed or was
-/// cancelled, 2 bad usage or a source the server does not have, 3 server
+/// Exit codes: 0 done (or nothing running), 1 a watched job failed, was
+/// cancelled, is rolling back or is paused, 2 bad usage or a source the server does not have, 3 server
 /// unreachable, 130 interrupted.
 #[derive(Debug, Parser)]
 #[command(name = "job_monitor", version)]
@@ -403,10 +403,7 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
     if report.cancelled {
         return exit_code::INTERRUPTED;
     }
-    let bad = out
-        .jobs
-        .iter()
-        .any(|j| matches!(j.job.status, JobStatus::Failed | JobStatus::Cancelled))
+    let bad = out.jobs.iter().any(|j| j.job.status.is_bad())
         || out.submitted.as_ref().is_some_and(|s| !s.ok);
     if bad {
         exit_code::FAILED

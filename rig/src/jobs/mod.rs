@@ -3,6 +3,8 @@
 //! that reports every change and summarises each job.
 
 pub mod ddl;
+#[cfg(test)]
+mod fixture;
 pub mod import;
 pub mod model;
 pub mod monitor;

@@ -55,6 +55,13 @@ pub enum JobStatus {
     Pending,
     /// Running.
     Running,
+    /// Paused by an operator (TiDB's `ADMIN PAUSE DDL JOBS`): it goes on
+    /// only when resumed, so waiting for it to end would wait forever.
+    Paused,
+    /// Failed and undoing what it did (TiDB's `rollingback`); it will end
+    /// failed.
+    #[serde(rename = "rolling_back")]
+    RollingBack,
     /// Finished successfully.
     Finished,
     /// Failed.
@@ -74,11 +81,28 @@ impl JobStatus {
         )
     }
 
+    /// Whether waiting will not change it: final, or paused until an
+    /// operator resumes it.
+    pub fn is_at_rest(&self) -> bool {
+        self.is_final() || *self == JobStatus::Paused
+    }
+
+    /// Whether it ended, or is ending, without succeeding (failed,
+    /// cancelled, rolling back) or is paused: what a monitor reports as bad.
+    pub fn is_bad(&self) -> bool {
+        matches!(
+            self,
+            JobStatus::Failed | JobStatus::Cancelled | JobStatus::RollingBack | JobStatus::Paused
+        )
+    }
+
     /// The status as a word.
     pub fn as_str(&self) -> &str {
         match self {
             JobStatus::Pending => "pending",
             JobStatus::Running => "running",
+            JobStatus::Paused => "paused",
+            JobStatus::RollingBack => "rolling back",
             JobStatus::Finished => "finished",
             JobStatus::Failed => "failed",
             JobStatus::Cancelled => "cancelled",

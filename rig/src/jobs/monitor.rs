@@ -89,9 +89,10 @@ impl JobSummary {
         self.progress.windows(2).any(|w| w[1].1 > w[0].1)
     }
 
-    /// Whether it ended (final status, or vanished).
+    /// Whether waiting for it is over: it ended (final status, or
+    /// vanished), or it is paused until an operator resumes it.
     pub fn ended(&self) -> bool {
-        self.vanished || self.job.status.is_final()
+        self.vanished || self.job.status.is_at_rest()
     }
 }
 
