@@ -1,7 +1,12 @@
 //! TiDB import jobs: `SHOW IMPORT JOBS` / `SHOW IMPORT JOB <id>`, read by
-//! column name so that both the 13-column form (Job_ID .. Created_By) and
-//! the 21-column form (with Group_Key, Last_Update_Time and the Cur_Step_*
-//! progress columns) parse; unknown statuses are kept verbatim.
+//! column name, so that every layout parses and the layout is known by its
+//! columns alone, never by a version. Known layouts: 13 columns, Job_ID to
+//! Created_By (the page `sql-statement-show-import-job.md`, 2023 examples);
+//! 20, adding Last_Update_Time and the Cur_Step_* progress columns (the
+//! page's 2025 revision); 21, with Group_Key too (TiDB's own list of the
+//! columns, `importIntoSchemaNames`). Sizes are written with units
+//! (`11GB`, `1.194TB`, `277.5GiB`, `16B`) and read as bytes; unknown
+//! statuses are kept verbatim.
 
 use crate::jobs::model::{field, Job, JobKind, JobStatus, RowMap};
 
@@ -17,11 +22,38 @@ pub fn status(text: &str) -> JobStatus {
     }
 }
 
-fn number(row: &RowMap, key: &str) -> Option<u64> {
-    field(row, key).and_then(|v| v.replace(',', "").parse().ok())
+/// A size as TiDB writes it, in bytes: a number and a unit, decimal
+/// (`B`, `kB`/`KB`, `MB`, `GB`, `TB`, `PB`) or binary (`KiB` .. `PiB`).
+/// A bare number is taken as it is.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let scale: f64 = match unit.trim() {
+        "" | "B" => 1.0,
+        "kB" | "KB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        "TB" => 1e12,
+        "PB" => 1e15,
+        "KiB" => 1024.0,
+        "MiB" => 1024f64.powi(2),
+        "GiB" => 1024f64.powi(3),
+        "TiB" => 1024f64.powi(4),
+        "PiB" => 1024f64.powi(5),
+        _ => return None,
+    };
+    let bytes = (number * scale).round();
+    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
 }
 
 /// Parses the rows of `SHOW IMPORT JOBS`. Rows without a Job_ID are skipped.
+/// Progress is the current step's bytes where the layout has them; else
+/// the rows imported so far, with no total (the source size is in bytes,
+/// not rows).
 pub fn parse(rows: &[RowMap]) -> Vec<Job> {
     rows.iter()
         .filter_map(|row| {
@@ -38,10 +70,16 @@ pub fn parse(rows: &[RowMap]) -> Vec<Job> {
                 .map(str::to_string);
             job.percent = field(row, "cur_step_progress_pct")
                 .and_then(|p| p.trim_end_matches('%').trim().parse().ok());
-            job.done =
-                number(row, "cur_step_processed_size").or_else(|| number(row, "imported_rows"));
-            job.total =
-                number(row, "cur_step_total_size").or_else(|| number(row, "source_file_size"));
+            match field(row, "cur_step_processed_size").and_then(parse_size) {
+                Some(done) => {
+                    job.done = Some(done);
+                    job.total = field(row, "cur_step_total_size").and_then(parse_size);
+                }
+                None => {
+                    job.done =
+                        field(row, "imported_rows").and_then(|v| v.replace(',', "").parse().ok());
+                }
+            }
             job.speed = field(row, "cur_step_speed").map(str::to_string);
             job.eta = field(row, "cur_step_eta").map(str::to_string);
             job.message = field(row, "result_message").map(str::to_string);
@@ -57,72 +95,66 @@ mod tests {
     use super::*;
     use crate::jobs::model::test_row as row;
 
+    use crate::jobs::fixture;
+
+    const THIRTEEN: &str = include_str!("fixtures/show_import_jobs_13_columns.txt");
+    const TWENTY: &str = include_str!("fixtures/show_import_job_20_columns.txt");
+
     #[test]
-    fn thirteen_column_form() {
-        // The layout TiDB v7.2 to v8.0 documents for SHOW IMPORT JOBS.
-        let r = row(&[
-            ("Job_ID", Some("1")),
-            ("Data_Source", Some("s3://bucket/*.csv")),
-            ("Target_Table", Some("`test`.`t`")),
-            ("Table_ID", Some("100")),
-            ("Phase", Some("importing")),
-            ("Status", Some("running")),
-            ("Source_File_Size", Some("2.612GiB")),
-            ("Imported_Rows", Some("123456")),
-            ("Result_Message", Some("")),
-            ("Create_Time", Some("2024-01-01 10:00:00.000000")),
-            ("Start_Time", Some("2024-01-01 10:00:01.000000")),
-            ("End_Time", None),
-            ("Created_By", Some("root@%")),
-        ]);
-        let jobs = parse(&[r]);
-        assert_eq!(jobs.len(), 1);
-        let j = &jobs[0];
-        assert_eq!((j.id.as_str(), j.target.as_str()), ("1", "`test`.`t`"));
-        assert_eq!(j.status, JobStatus::Running);
-        assert_eq!(j.phase.as_deref(), Some("importing"));
-        assert_eq!(j.done, Some(123456));
-        assert_eq!(j.total, None, "a size with a unit is not a count");
-        assert_eq!(j.message, None, "an empty message is no message");
-        assert_eq!(j.ended, None);
+    fn reads_the_documented_13_column_layout() {
+        let jobs = parse(&fixture::rows(THIRTEEN));
+        let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
+        assert_eq!(ids, ["1", "2", "60001"]);
+        let first = &jobs[0];
+        assert_eq!(first.target, "`test`.`foo`");
+        assert_eq!(first.status, JobStatus::Finished);
+        // No step columns: the rows imported, and no total in rows.
+        assert_eq!((first.done, first.total), (Some(950000), None));
+        assert_eq!(first.phase, None, "an empty phase is no phase");
+        assert_eq!(first.message, None, "an empty message is no message");
+        let pending = &jobs[2];
+        assert_eq!(pending.status, JobStatus::Pending);
+        assert_eq!((pending.done, pending.started.as_deref()), (None, None));
     }
 
     #[test]
-    fn twenty_one_column_form_with_step_progress() {
-        // The layout of TiDB v8.1+ (adds Group_Key, Last_Update_Time, Cur_Step*).
-        let r = row(&[
-            ("Job_ID", Some("7")),
-            ("Group_Key", None),
-            ("Data_Source", Some("/data/a.csv")),
-            ("Target_Table", Some("`db`.`orders`")),
-            ("Table_ID", Some("120")),
-            ("Phase", Some("")),
-            ("Status", Some("running")),
-            ("Source_File_Size", Some("1.000GiB")),
-            ("Imported_Rows", Some("0")),
-            ("Result_Message", Some("")),
-            ("Create_Time", Some("2025-01-01 10:00:00")),
-            ("Start_Time", Some("2025-01-01 10:00:01")),
-            ("End_Time", None),
-            ("Created_By", Some("root@%")),
-            ("Last_Update_Time", Some("2025-01-01 10:00:30")),
-            ("Cur_Step", Some("encode")),
-            ("Cur_Step_Processed_Size", Some("104857600")),
-            ("Cur_Step_Total_Size", Some("1073741824")),
-            ("Cur_Step_Progress_Pct", Some("9.77%")),
-            ("Cur_Step_Speed", Some("10MiB/s")),
-            ("Cur_Step_ETA", Some("00:01:32")),
-        ]);
-        let j = &parse(&[r])[0];
+    fn reads_the_documented_20_column_layout_with_step_progress() {
+        let jobs = parse(&fixture::rows(TWENTY));
+        assert_eq!(jobs.len(), 2);
+        // A finished job has NULL step columns: back to rows imported.
+        assert_eq!((jobs[0].done, jobs[0].total), (Some(950000), None));
+        let running = &jobs[1];
+        assert_eq!(running.status, JobStatus::Running);
         assert_eq!(
-            j.phase.as_deref(),
+            running.phase.as_deref(),
             Some("encode"),
-            "the current step wins over an empty phase"
+            "the current step, over the phase (global-sorting)"
         );
-        assert_eq!(j.percent, Some(9.77));
-        assert_eq!((j.done, j.total), (Some(104857600), Some(1073741824)));
-        assert_eq!(j.speed.as_deref(), Some("10MiB/s"));
-        assert_eq!(j.eta.as_deref(), Some("00:01:32"));
+        assert_eq!(running.percent, Some(1.0));
+        // "4.55GB" of "298GB": bytes, not the 0 rows imported so far.
+        assert_eq!(
+            (running.done, running.total),
+            (Some(4_550_000_000), Some(298_000_000_000))
+        );
+        assert_eq!(running.speed.as_deref(), Some("10.96MB/s"));
+        assert_eq!(running.eta.as_deref(), Some("07:26:03"));
+        assert_eq!(running.ended, None);
+    }
+
+    #[test]
+    fn sizes_in_the_units_tidb_writes() {
+        // Every size in the documented examples, and the binary units.
+        assert_eq!(parse_size("11GB"), Some(11_000_000_000));
+        assert_eq!(parse_size("1.194TB"), Some(1_194_000_000_000));
+        assert_eq!(parse_size("16B"), Some(16));
+        assert_eq!(parse_size("277.5GiB"), Some(2775 * (1 << 30) / 10));
+        assert_eq!(parse_size("1KiB"), Some(1024));
+        assert_eq!(parse_size("3kB"), Some(3000));
+        assert_eq!(parse_size("2MiB"), Some(2 * 1024 * 1024));
+        assert_eq!(parse_size("104857600"), Some(104857600));
+        for bad in ["", "GB", "1.2.3GB", "12 parsecs", "-1GB", "1e999TB"] {
+            assert_eq!(parse_size(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
