@@ -149,8 +149,15 @@ pub struct ServerInfo {
 }
 
 impl ServerInfo {
-    /// Classifies a `VERSION()` string (and `@@version_comment`, which names
-    /// MariaDB on some builds). Returns `None` when no version can be read.
+    /// Classifies a `VERSION()` string and `@@version_comment`. Returns
+    /// `None` when no version can be read.
+    ///
+    /// TiDB is known by `-TiDB-` in its version, or by its version comment,
+    /// `TiDB Server (Apache License 2.0) … Edition, MySQL 8.0 compatible`,
+    /// which TiDB fixes (scope NONE in its `sysvar.go`): a TiDB whose
+    /// `server-version` setting replaced the version string is still TiDB,
+    /// with the version read later from `tidb_version()`. MariaDB is named
+    /// in one or the other on every build.
     pub fn from_version(version: &str, comment: &str) -> Option<ServerInfo> {
         // MariaDB may prefix the replication-compatibility version "5.5.5-".
         let v = version
@@ -159,6 +166,8 @@ impl ServerInfo {
             .unwrap_or(version.trim());
         let (flavor, parsed) = if let Some(pos) = v.find("-TiDB-") {
             (Flavor::TiDB, Version::parse_prefix(&v[pos + 6..])?)
+        } else if comment.trim_start().starts_with("TiDB Server") {
+            (Flavor::TiDB, Version::parse_prefix(v)?)
         } else if v.to_ascii_lowercase().contains("mariadb")
             || comment.to_ascii_lowercase().contains("mariadb")
         {
@@ -234,6 +243,14 @@ mod tests {
             (y.flavor, y.version),
             (Flavor::MySQL, Version::new(8, 0, 36))
         );
+        // A TiDB with `server-version = "8.0.34"`: its comment still says TiDB
+        // (the comment as TiDB v8.5.3 reports it, seen in a client's banner).
+        let renamed = ServerInfo::from_version(
+            "8.0.34",
+            "TiDB Server (Apache License 2.0) Community Edition, MySQL 8.0 compatible",
+        )
+        .unwrap();
+        assert_eq!(renamed.flavor, Flavor::TiDB);
         let old = ServerInfo::from_version("5.7.19-log", "MySQL Community Server").unwrap();
         assert_eq!(old.isolation_variable(), "tx_isolation");
         assert!(ServerInfo::from_version("garbage", "").is_none());

@@ -267,6 +267,12 @@ async fn read_settings(session: &mut Session, server: &ServerInfo) -> (ServerSet
                 .await
                 .ok()
                 .flatten();
+            settings.skip_isolation_level_check = session
+                .query_first::<i64>("SELECT @@tidb_skip_isolation_level_check")
+                .await
+                .ok()
+                .flatten()
+                .map(|v| v != 0);
             // Absent on later versions: then there is no retry to warn of.
             retry.disabled = session
                 .query_first("SELECT @@tidb_disable_txn_auto_retry")
@@ -323,8 +329,13 @@ pub async fn run_matrix(
             .on_each_session(&format!("SET SESSION tidb_txn_mode = '{mode}'"))
             .await
         {
+            // The run's table goes either way.
             let _ = runner.close().await;
-            return Err(e);
+            let current = settings.txn_mode.as_deref().unwrap_or("unknown");
+            // A setting this server will not take: a configuration error.
+            return Err(StateError::Config(crate::config::ConfigError::Invalid(format!(
+                "--txn-mode {mode}: the server refused to set tidb_txn_mode ({e}). Where the variable is read-only (TiDB Cloud Starter and Essential), run without --txn-mode: the server's own mode, `{current}`, is then used"
+            ))));
         }
         settings.txn_mode = Some(mode.to_string());
     }
@@ -345,6 +356,11 @@ pub async fn run_matrix(
         settings.snapshot_isolation = Some(on);
     }
     warnings.extend(retry.warning(&server, settings.txn_mode.as_deref()));
+    if settings.skip_isolation_level_check == Some(true) {
+        warnings.push(
+            "tidb_skip_isolation_level_check is ON: TiDB accepts READ UNCOMMITTED and SERIALIZABLE without providing them, so their columns show what its other levels do and nothing is expected of them".into(),
+        );
+    }
     let profile = profiles::for_server(&server, &settings);
     let outcome = run_cells(&mut runner, options, profile, cancel).await;
     let dropped = runner.close().await;

@@ -33,6 +33,12 @@
 //!   commit), read against Hermitage's table row for snapshot isolation
 //!   (PostgreSQL "repeatable read": G0 to G-single prevented, G2-item and
 //!   G2 not).
+//! - `TL`: TiDB's "Transaction isolation levels": `SET TRANSACTION
+//!   ISOLATION LEVEL READ UNCOMMITTED` and `SERIALIZABLE` fail with
+//!   "ERROR 8048 (HY000): The isolation level '…' is not supported. Set
+//!   tidb_skip_isolation_level_check=1 to skip this error"; with that
+//!   variable on (default OFF) the SET succeeds with a warning and the
+//!   isolation used does not change, so nothing is expected of those levels.
 
 use crate::flavor::{Flavor, ServerInfo, Version};
 use crate::isolation::{Level, Outcome};
@@ -46,6 +52,9 @@ pub struct ServerSettings {
     /// TiDB's `tidb_txn_mode` (`optimistic` or `pessimistic`; TiDB reads an
     /// empty value as optimistic).
     pub txn_mode: Option<String>,
+    /// TiDB's `tidb_skip_isolation_level_check`: on, READ UNCOMMITTED and
+    /// SERIALIZABLE are accepted without being provided.
+    pub skip_isolation_level_check: Option<bool>,
 }
 
 /// What a profile expects of one cell.
@@ -92,6 +101,9 @@ pub struct Profile {
     /// Shown in the report.
     pub name: &'static str,
     table: &'static [(&'static str, Row)],
+    /// Whether the server refuses READ UNCOMMITTED and SERIALIZABLE (`TL`):
+    /// then those columns expect [`Expectation::NotSupported`].
+    refuses_ru_and_serializable: bool,
 }
 
 const A: Option<Expectation> = Some(Expectation::Anomaly);
@@ -188,6 +200,11 @@ const TIDB_PESSIMISTIC: &[(&str, Row)] = &[
 impl Profile {
     /// The expected outcome of `test` at `level`, if this profile has one.
     pub fn expected(&self, test: &str, level: Level) -> Option<Expectation> {
+        if self.refuses_ru_and_serializable
+            && matches!(level, Level::ReadUncommitted | Level::Serializable)
+        {
+            return Some(Expectation::NotSupported);
+        }
         self.table
             .iter()
             .find(|(id, _)| *id == test)
@@ -197,14 +214,18 @@ impl Profile {
 
 /// The profile for this server, if there is one.
 pub fn for_server(server: &ServerInfo, settings: &ServerSettings) -> Option<Profile> {
+    // Off by default (`TL`): a variable that could not be read counts as off.
+    let refuses = settings.skip_isolation_level_check != Some(true);
     match server.flavor {
         Flavor::MySQL => Some(Profile {
             name: "MySQL/InnoDB (Hermitage)",
             table: INNODB,
+            refuses_ru_and_serializable: false,
         }),
         Flavor::MariaDB if settings.snapshot_isolation == Some(true) => Some(Profile {
             name: "MariaDB, innodb_snapshot_isolation=ON",
             table: MARIADB_SNAPSHOT,
+            refuses_ru_and_serializable: false,
         }),
         Flavor::MariaDB => Some(Profile {
             name: if server.version >= Version::new(11, 6, 2) {
@@ -213,15 +234,18 @@ pub fn for_server(server: &ServerInfo, settings: &ServerSettings) -> Option<Prof
                 "MariaDB before 11.6.2, innodb_snapshot_isolation OFF (InnoDB, Hermitage)"
             },
             table: INNODB,
+            refuses_ru_and_serializable: false,
         }),
         Flavor::TiDB => match settings.txn_mode.as_deref() {
             Some("optimistic") | Some("") => Some(Profile {
                 name: "TiDB, optimistic transactions (snapshot isolation)",
                 table: TIDB_OPTIMISTIC,
+                refuses_ru_and_serializable: refuses,
             }),
             Some("pessimistic") => Some(Profile {
                 name: "TiDB, pessimistic transactions (Hermitage, TiDB 7.5.0)",
                 table: TIDB_PESSIMISTIC,
+                refuses_ru_and_serializable: refuses,
             }),
             _ => None,
         },

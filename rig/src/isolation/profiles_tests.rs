@@ -62,7 +62,12 @@ fn stated(file: &str, test: &str, level: Level) -> Option<bool> {
 /// A cell as the runner reads it, through `Profile::expected`.
 fn cell(table: &'static [(&'static str, Row)], test: &str, level: Level) -> Option<Expectation> {
     assert!(table.iter().any(|(t, _)| *t == test), "no row for {test}");
-    Profile { name: "t", table }.expected(test, level)
+    Profile {
+        name: "t",
+        table,
+        refuses_ru_and_serializable: false,
+    }
+    .expected(test, level)
 }
 
 #[test]
@@ -70,6 +75,7 @@ fn a_test_no_profile_lists_has_no_expectation() {
     let profile = Profile {
         name: "t",
         table: INNODB,
+        refuses_ru_and_serializable: false,
     };
     assert_eq!(profile.expected("no-such-test", Level::Serializable), None);
 }
@@ -181,6 +187,7 @@ fn profiles_are_chosen_by_flavor_and_setting() {
         let settings = ServerSettings {
             snapshot_isolation: si,
             txn_mode: mode.map(str::to_string),
+            ..ServerSettings::default()
         };
         for_server(&server(flavor, Version::new(11, 8, 1)), &settings).map(|p| p.table)
     };
@@ -261,5 +268,53 @@ fn mariadb_profile_name_says_whether_the_variable_exists() {
     assert_eq!(
         named(Version::new(11, 6, 1)),
         "MariaDB before 11.6.2, innodb_snapshot_isolation OFF (InnoDB, Hermitage)"
+    );
+}
+
+/// `TL`: with `tidb_skip_isolation_level_check` off (its default, and what
+/// an unread variable counts as), TiDB refuses READ UNCOMMITTED and
+/// SERIALIZABLE with 8048, and the profile expects that refusal; with it
+/// on, nothing is expected of those levels. The other columns are as the
+/// table says either way.
+#[test]
+fn tidb_expects_refusals_unless_the_isolation_level_check_is_skipped() {
+    let tidb = server(Flavor::TiDB, Version::new(7, 5, 0));
+    for mode in ["optimistic", "pessimistic"] {
+        let expected = |skip: Option<bool>, level| {
+            let settings = ServerSettings {
+                txn_mode: Some(mode.to_string()),
+                skip_isolation_level_check: skip,
+                ..ServerSettings::default()
+            };
+            for_server(&tidb, &settings)
+                .unwrap()
+                .expected("g2-item", level)
+        };
+        for skip in [None, Some(false)] {
+            assert_eq!(
+                expected(skip, Level::ReadUncommitted),
+                Some(Expectation::NotSupported)
+            );
+            assert_eq!(
+                expected(skip, Level::Serializable),
+                Some(Expectation::NotSupported)
+            );
+        }
+        assert_eq!(expected(Some(true), Level::ReadUncommitted), None);
+        assert_eq!(expected(Some(true), Level::Serializable), None);
+        assert_eq!(
+            expected(Some(true), Level::RepeatableRead),
+            expected(None, Level::RepeatableRead)
+        );
+    }
+    // Not TiDB: the levels exist and the table decides.
+    let mysql = for_server(
+        &server(Flavor::MySQL, Version::new(8, 0, 36)),
+        &ServerSettings::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        mysql.expected("g2-item", Level::Serializable),
+        Some(Expectation::Prevented)
     );
 }
