@@ -66,7 +66,9 @@ pub struct JobMonitorArgs {
     #[arg(long, value_name = "SQL")]
     pub submit: Option<String>,
 
-    /// Cancels this import job (TiDB) and exits.
+    /// Cancels this job and exits: an import job (CANCEL IMPORT JOB), a DDL
+    /// job (ADMIN CANCEL DDL JOBS) or a statement (conn-N: KILL QUERY, KILL
+    /// TIDB QUERY on TiDB), from --source or the server's natural source.
     #[arg(long, value_name = "ID", conflicts_with_all = ["submit", "job"])]
     pub cancel: Option<String>,
 
@@ -184,25 +186,22 @@ async fn stop_on_server(
     }
 }
 
-async fn cancel_import(cx: StateContext, id: &str) -> Result<String, StateError> {
+/// `--cancel`: the job of `forced` (else the server's natural source).
+async fn cancel_job(
+    cx: StateContext,
+    forced: Option<SourceKind>,
+    id: &str,
+) -> Result<String, StateError> {
     let mut cx = common_states::WORKFLOW
         .run(cx)
         .await
         .map_err(StepFailed::into_error)?;
-    let server = cx.server().cloned();
-    if let Some(server) = &server {
-        Source::new(SourceKind::Import, server)
-            .map_err(|e| StateError::Config(test_rig::ConfigError::Invalid(e)))?;
-    }
-    let id: u64 = id.parse().map_err(|_| {
-        StateError::Config(test_rig::ConfigError::Invalid(format!(
-            "--cancel takes a numeric import job id, not `{id}`"
-        )))
-    })?;
-    cx.session()?
-        .execute(&format!("CANCEL IMPORT JOB {id}"))
-        .await?;
-    Ok(format!("import job {id} cancelled"))
+    let server = cx
+        .server()
+        .cloned()
+        .ok_or_else(|| StateError::step("the server's version was not read"))?;
+    let kind = forced.unwrap_or_else(|| SourceKind::for_server(&server));
+    jobs::cancel::cancel(cx.session()?, &server, kind, id).await
 }
 
 /// Runs the tool and returns its exit code.
@@ -219,8 +218,14 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
         Ok(t) => t,
         Err(code) => return code,
     };
+    let forced = args.source.map(|s| match s {
+        SourceArg::Import => SourceKind::Import,
+        SourceArg::Ddl => SourceKind::Ddl,
+        SourceArg::Processlist => SourceKind::Processlist,
+    });
     if let Some(id) = &args.cancel {
-        return match cancel_import(StateContext::new("cancel", target.config.clone()), id).await {
+        let cx = StateContext::new("cancel", target.config.clone());
+        return match cancel_job(cx, forced, id).await {
             Ok(done) => {
                 println!("{done}");
                 exit_code::OK
@@ -252,11 +257,6 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
             .then(tokio_util::sync::CancellationToken::new),
     };
     let submitted_done = watch.finish.clone();
-    let forced = args.source.map(|s| match s {
-        SourceArg::Import => SourceKind::Import,
-        SourceArg::Ddl => SourceKind::Ddl,
-        SourceArg::Processlist => SourceKind::Processlist,
-    });
     let submitting = args.submit.is_some();
     let min_ms = if submitting {
         0.0

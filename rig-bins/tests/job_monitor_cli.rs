@@ -206,3 +206,50 @@ async fn ctrl_c_stops_the_submitted_statement_on_the_server_and_reports_it() {
         "still running on the server: {running:?}"
     );
 }
+
+#[tokio::test]
+async fn cancel_stops_a_statement_of_the_processlist_by_connection() {
+    use std::time::{Duration, Instant};
+    let marker = format!("rig_cancel_{}", std::process::id());
+    let mut victim = admin().await;
+    let id = victim.id();
+    let sql = format!("SELECT BENCHMARK(2000000000, MD5('x')) AS {marker}");
+    let running = tokio::spawn(async move { victim.query_drop(sql).await });
+    let mut watcher = admin().await;
+    let started = Instant::now();
+    loop {
+        let ids: Vec<u64> = watcher
+            .query(processlist::statements_holding(&marker))
+            .await
+            .unwrap();
+        if !ids.is_empty() {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let out = run(&["--cancel", &format!("conn-{id}"), "--source", "processlist"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        format!("the statement on connection {id} was stopped (KILL QUERY {id})")
+    );
+    // The statement, minutes of work, is over (MariaDB ends an interrupted
+    // BENCHMARK with a result, not an error) and nothing runs it any more.
+    let ended = tokio::time::timeout(Duration::from_secs(5), running).await;
+    assert!(ended.is_ok(), "still running after the cancel");
+    let ids: Vec<u64> = watcher
+        .query(processlist::statements_holding(&marker))
+        .await
+        .unwrap();
+    assert_eq!(ids, Vec::<u64>::new());
+    // A connection that does not exist is the server's error, exit 1.
+    let out = run(&["--cancel", "conn-4000000000", "--source", "processlist"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_has(&out, "Unknown thread id: 4000000000"));
+}
+
+fn stderr_has(out: &Output, text: &str) -> bool {
+    stderr(out).contains(text)
+}

@@ -2,6 +2,7 @@
 //! statements on MySQL/MariaDB, behind one [`Source`], with a monitor loop
 //! that reports every change and summarises each job.
 
+pub mod cancel;
 pub mod ddl;
 #[cfg(test)]
 mod fixture;
