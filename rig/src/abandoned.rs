@@ -156,9 +156,10 @@ pub(crate) async fn kill_query(
 }
 
 /// Stops the statement running on connection `id` (the id [`Session::connection_id`]
-/// gives) from a fresh connection, within 3 s (see [`kill_query`] for the
-/// statement). Gives the statement that did it; a connection already gone
-/// counts as stopped.
+/// gives) from a fresh connection, within 3 s: `KILL TIDB QUERY` on TiDB,
+/// else `KILL QUERY` (the TiDB form if the server cannot parse that); a KILL
+/// the server answers with a warning stopped nothing and is an error. Gives
+/// the statement that did it; a connection already gone counts as stopped.
 pub async fn stop_statement(
     config: &ConnectionConfig,
     flavor: Option<Flavor>,
