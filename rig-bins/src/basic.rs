@@ -38,7 +38,7 @@ struct Recorder {
 impl TransitionObserver for Recorder {
     fn on_transition(&self, t: &Transition) {
         if self.print {
-            println!("{}", transition_line(t));
+            out!("{}", transition_line(t));
         }
         if let Ok(mut seen) = self.seen.lock() {
             seen.push(t.clone());
@@ -179,7 +179,7 @@ pub async fn run(args: BasicArgs) -> u8 {
         Err(code) => return code,
     };
     if human {
-        println!("basic: checking {}", target.config);
+        out!("basic: checking {}", target.config);
     }
     let recorder = Arc::new(Recorder {
         print: human,
@@ -204,14 +204,14 @@ pub async fn run(args: BasicArgs) -> u8 {
         }
     }
     if let Some(error) = &report.error {
-        eprintln!("basic: error: {}", error.message);
+        err!("basic: error: {}", error.message);
     }
     if human {
         print_summary(&report);
     } else {
         match serde_json::to_string_pretty(&report) {
-            Ok(text) => println!("{text}"),
-            Err(e) => eprintln!("basic: error: cannot render JSON: {e}"),
+            Ok(text) => out!("{text}"),
+            Err(e) => err!("basic: error: cannot render JSON: {e}"),
         }
     }
     report.exit_code
@@ -290,28 +290,30 @@ fn build_report(
 }
 
 fn print_summary(report: &Report) {
-    println!();
-    println!("  outcome     {}", report.outcome);
+    out!();
+    out!("  outcome     {}", report.outcome);
     let tls = match (report.target.tls, &report.target.tls_version) {
         (Some(true), Some(version)) => format!(" (TLS, {version})"),
         (Some(true), None) => " (TLS)".to_string(),
         (Some(false), _) => " (no TLS)".to_string(),
         (None, _) => String::new(),
     };
-    println!("  address     {}{tls}", report.target.address);
+    out!("  address     {}{tls}", report.target.address);
     if let Some(s) = &report.server {
-        println!(
+        out!(
             "  server      {} {} ({})",
-            s.flavor, s.version, s.version_string
+            s.flavor,
+            s.version,
+            s.version_string
         );
     }
     match &report.database {
-        Some(db) => println!("  database    {db} (exists, selected)"),
-        None if report.outcome == "passed" => println!("  database    none configured"),
+        Some(db) => out!("  database    {db} (exists, selected)"),
+        None if report.outcome == "passed" => out!("  database    none configured"),
         None => {}
     }
     if let Some(rt) = report.round_trip_ms {
-        println!("  round trip  {rt:.3} ms (median of 5 x SELECT 1)");
+        out!("  round trip  {rt:.3} ms (median of 5 x SELECT 1)");
     }
-    println!("  total       {:.1} ms", report.elapsed_ms);
+    out!("  total       {:.1} ms", report.elapsed_ms);
 }

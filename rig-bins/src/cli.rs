@@ -128,12 +128,12 @@ impl ConnectionArgs {
         match self.resolve().await {
             Ok(target) => {
                 if let Some(note) = &target.note {
-                    eprintln!("{tool}: {note}");
+                    err!("{tool}: {note}");
                 }
                 Ok(target)
             }
             Err(e) => {
-                eprintln!("{tool}: error: {e}");
+                err!("{tool}: error: {e}");
                 Err(e.exit_code())
             }
         }

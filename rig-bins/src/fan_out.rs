@@ -59,12 +59,12 @@ where
     let silent = match check_capacity(list, listed).await {
         Ok(silent) => silent,
         Err(message) => {
-            eprintln!("{tool}: error: {message}");
+            err!("{tool}: error: {message}");
             return Err(exit_code::USAGE);
         }
     };
     for (address, after) in &silent {
-        eprintln!(
+        err!(
             "{tool}: {address} did not answer the capacity check within {after:.1?}: its connections fail without a second wait"
         );
     }
@@ -84,7 +84,7 @@ where
             None => coord.add_workflow(&c.id, c.config.clone(), workflow()),
         };
         if let Err(e) = added {
-            eprintln!("{tool}: error: {e}");
+            err!("{tool}: error: {e}");
             return Err(exit_code::USAGE);
         }
     }

@@ -164,7 +164,7 @@ pub fn options(args: &IsolationArgs) -> Result<Options, String> {
 
 fn print_list() {
     for t in CATALOGUE {
-        println!("{:<24} {}", t.id, t.title);
+        out!("{:<24} {}", t.id, t.title);
     }
 }
 
@@ -193,23 +193,23 @@ fn print_matrix(report: &MatrixReport, levels: &[Level]) {
     if let Some(mode) = &report.settings.txn_mode {
         header.push_str(&format!(", tidb_txn_mode={mode}"));
     }
-    println!("{header}");
+    out!("{header}");
     match report.profile {
-        Some(p) => println!("expected profile: {p}"),
+        Some(p) => out!("expected profile: {p}"),
         None => {
-            println!("expected profile: none for this server (outcomes shown, nothing compared)")
+            out!("expected profile: none for this server (outcomes shown, nothing compared)")
         }
     }
     for w in &report.warnings {
-        println!("warning: {w}");
+        out!("warning: {w}");
     }
-    println!();
+    out!();
     let width = 20;
     let mut line = format!("{:<24}", "test");
     for l in levels {
         line.push_str(&format!("{:<width$}", l.as_str()));
     }
-    println!("{}", line.trim_end());
+    out!("{}", line.trim_end());
     let mut tests: Vec<&str> = Vec::new();
     for c in &report.results {
         if !tests.contains(&c.test) {
@@ -228,10 +228,10 @@ fn print_matrix(report: &MatrixReport, levels: &[Level]) {
                 cell.map_or("-".to_string(), cell_text)
             ));
         }
-        println!("{}", line.trim_end());
+        out!("{}", line.trim_end());
     }
     let deviations = report.deviations();
-    println!(
+    out!(
         "\n{} cells in {:.2} s; (!) deviates from the profile, (~) varied across --repeat runs;\n\
          where the source only says a level does not prevent an anomaly, either outcome agrees",
         report.results.len(),
@@ -239,12 +239,12 @@ fn print_matrix(report: &MatrixReport, levels: &[Level]) {
     );
     if deviations.is_empty() {
         if report.profile.is_some() {
-            println!("deviations from the profile: none");
+            out!("deviations from the profile: none");
         }
     } else {
-        println!("deviations from the profile: {}", deviations.len());
+        out!("deviations from the profile: {}", deviations.len());
         for c in deviations {
-            println!(
+            out!(
                 "\n{} at {}: {} (expected {})",
                 c.test,
                 c.level.as_str(),
@@ -252,9 +252,9 @@ fn print_matrix(report: &MatrixReport, levels: &[Level]) {
                 c.expected.map_or("-", |e| e.as_str())
             );
             for l in c.evidence.describe() {
-                println!("    {l}");
+                out!("    {l}");
             }
-            println!("    why: {}", c.why);
+            out!("    why: {}", c.why);
         }
     }
     for c in report
@@ -262,7 +262,7 @@ fn print_matrix(report: &MatrixReport, levels: &[Level]) {
         .iter()
         .filter(|c| c.outcome == Outcome::Error)
     {
-        println!("\n{} at {} failed: {}", c.test, c.level.as_str(), c.why);
+        out!("\n{} at {} failed: {}", c.test, c.level.as_str(), c.why);
     }
 }
 
@@ -271,21 +271,21 @@ fn print_explain(report: &MatrixReport, test: &str) {
         return;
     };
     let hermitage = case.hermitage();
-    println!("{}: {}\n", case.id, case.title);
+    out!("{}: {}\n", case.id, case.title);
     for line in &hermitage.source {
-        println!("{line}");
+        out!("{line}");
     }
-    println!("\nHermitage's script:");
+    out!("\nHermitage's script:");
     for line in &hermitage.hermitage {
-        println!("    {}", line.text.trim());
+        out!("    {}", line.text.trim());
     }
     if hermitage.as_run.is_some() {
-        println!("\nadapted for automation:");
+        out!("\nadapted for automation:");
         for line in &hermitage.adaptation {
-            println!("    {line}");
+            out!("    {line}");
         }
     }
-    println!("\nas run (the runner sets each cell's level before BEGIN):");
+    out!("\nas run (the runner sets each cell's level before BEGIN):");
     for step in (case.script)() {
         let op = match step.op {
             isolation::script::Op::Begin => "BEGIN".to_string(),
@@ -294,10 +294,10 @@ fn print_explain(report: &MatrixReport, test: &str) {
             isolation::script::Op::Commit => "COMMIT".to_string(),
             isolation::script::Op::Rollback => "ROLLBACK".to_string(),
         };
-        println!("    T{}: {op}", step.session);
+        out!("    T{}: {op}", step.session);
     }
     for c in &report.results {
-        println!(
+        out!(
             "\nat {}: {}{}",
             c.level.as_str(),
             c.outcome.as_str(),
@@ -305,9 +305,9 @@ fn print_explain(report: &MatrixReport, test: &str) {
                 .map_or(String::new(), |e| format!(" (expected {})", e.as_str()))
         );
         for l in c.evidence.describe() {
-            println!("    {l}");
+            out!("    {l}");
         }
-        println!("    why: {}", c.why);
+        out!("    why: {}", c.why);
     }
 }
 
@@ -320,7 +320,7 @@ pub async fn run(args: IsolationArgs) -> u8 {
     let options = match options(&args) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("isolation: error: {e}");
+            err!("isolation: error: {e}");
             return exit_code::USAGE;
         }
     };
@@ -346,26 +346,26 @@ pub async fn run(args: IsolationArgs) -> u8 {
                 test_rig::StateError::MissingPrivilege { .. } => " (--lock-detection timeout)",
                 _ => "",
             };
-            eprintln!("isolation: error: {e}{hint}");
+            err!("isolation: error: {e}{hint}");
             return exit_code::for_error(&e);
         }
     };
     if args.txn_mode.is_some() && report.server.flavor != test_rig::Flavor::TiDB {
-        eprintln!(
+        err!(
             "isolation: warning: --txn-mode applies to TiDB only; {} ignores it",
             report.server
         );
     }
     match (args.format, &args.explain) {
         (OutputFormat::Json, _) => match serde_json::to_string_pretty(&report) {
-            Ok(text) => println!("{text}"),
-            Err(e) => eprintln!("isolation: error: cannot render JSON: {e}"),
+            Ok(text) => out!("{text}"),
+            Err(e) => err!("isolation: error: cannot render JSON: {e}"),
         },
         (OutputFormat::Human, Some(test)) => print_explain(&report, test),
         (OutputFormat::Human, None) => print_matrix(&report, &options.levels),
     }
     if report.cancelled {
-        eprintln!("isolation: interrupted; the run's table was dropped");
+        err!("isolation: interrupted; the run's table was dropped");
         return exit_code::INTERRUPTED;
     }
     let bad = report

@@ -161,7 +161,7 @@ impl Display {
                     bar.finish();
                 }
             }
-            None if !self.quiet => eprintln!("job {word}: {}", job.line()),
+            None if !self.quiet => err!("job {word}: {}", job.line()),
             None => {}
         }
     }
@@ -211,7 +211,7 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
         .as_deref()
         .is_some_and(|sql| sql.trim().is_empty())
     {
-        eprintln!("job_monitor: error: --submit needs a statement to run, e.g. --submit 'ALTER TABLE t ADD INDEX (c)'");
+        err!("job_monitor: error: --submit needs a statement to run, e.g. --submit 'ALTER TABLE t ADD INDEX (c)'");
         return exit_code::USAGE;
     }
     let target = match args.conn.resolve_for("job_monitor").await {
@@ -227,11 +227,11 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
         let cx = StateContext::new("cancel", target.config.clone());
         return match cancel_job(cx, forced, id).await {
             Ok(done) => {
-                println!("{done}");
+                out!("{done}");
                 exit_code::OK
             }
             Err(e) => {
-                eprintln!("job_monitor: error: {e}");
+                err!("job_monitor: error: {e}");
                 exit_code::for_error(&e)
             }
         };
@@ -278,7 +278,7 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
             })
             .map(|_| ());
         if let Err(e) = added {
-            eprintln!("job_monitor: error: {e}");
+            err!("job_monitor: error: {e}");
             return exit_code::USAGE;
         }
     }
@@ -328,7 +328,7 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
             })
             .map(|_| ());
         if let Err(e) = added {
-            eprintln!("job_monitor: error: {e}");
+            err!("job_monitor: error: {e}");
             return exit_code::USAGE;
         }
     }
@@ -338,7 +338,7 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
     let (server, kind, mut jobs) = match result {
         Some(Ok(found)) => found,
         Some(Err(e)) => {
-            eprintln!("job_monitor: error: {e}");
+            err!("job_monitor: error: {e}");
             return if report.cancelled {
                 exit_code::INTERRUPTED
             } else {
@@ -351,7 +351,7 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
                 .iter()
                 .find_map(|p| p.error.as_ref().map(|e| e.message.clone()))
                 .unwrap_or_else(|| "the monitor did not run".into());
-            eprintln!("job_monitor: error: {why}");
+            err!("job_monitor: error: {why}");
             return if report.cancelled {
                 exit_code::INTERRUPTED
             } else {
@@ -380,7 +380,7 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
         .filter(|p| p.phase == Phase::Failed)
     {
         if let Some(e) = &p.error {
-            eprintln!("job_monitor: submitter: {}", e.message);
+            err!("job_monitor: submitter: {}", e.message);
         }
     }
     let out = MonitorReport {
@@ -396,8 +396,8 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
         print_summary(&out, &server);
     } else {
         match serde_json::to_string_pretty(&out) {
-            Ok(text) => println!("{text}"),
-            Err(e) => eprintln!("job_monitor: error: cannot render JSON: {e}"),
+            Ok(text) => out!("{text}"),
+            Err(e) => err!("job_monitor: error: cannot render JSON: {e}"),
         }
     }
     if report.cancelled {
@@ -462,17 +462,17 @@ async fn monitor(
 }
 
 fn print_summary(report: &MonitorReport, server: &ServerInfo) {
-    println!("job_monitor: {server}, source {}", report.source);
+    out!("job_monitor: {server}, source {}", report.source);
     // How the submitted statement ended, whether or not the monitor saw it run.
     if let Some(s) = &report.submitted {
         match &s.error {
-            None if s.ok => println!("submitted `{}`: finished", s.sql),
-            None => println!("submitted `{}`: failed", s.sql),
-            Some(e) => println!("submitted `{}`: failed: {e}", s.sql),
+            None if s.ok => out!("submitted `{}`: finished", s.sql),
+            None => out!("submitted `{}`: failed", s.sql),
+            Some(e) => out!("submitted `{}`: failed: {e}", s.sql),
         }
     }
     if report.nothing_running {
-        println!("nothing running");
+        out!("nothing running");
         return;
     }
     for j in &report.jobs {
@@ -482,7 +482,7 @@ fn print_summary(report: &MonitorReport, server: &ServerInfo) {
             .map(|(_, p)| *p)
             .fold(None, |m: Option<f64>, p| Some(m.map_or(p, |m| m.max(p))));
         let statuses: Vec<&str> = j.statuses.iter().map(JobStatus::as_str).collect();
-        println!(
+        out!(
             "  {}  {}  {}  (seen {:.1} s; statuses {}{})",
             j.job.id,
             j.job.target,
@@ -493,7 +493,7 @@ fn print_summary(report: &MonitorReport, server: &ServerInfo) {
                 .unwrap_or_default()
         );
         if let Some(m) = &j.job.message {
-            println!("      {m}");
+            out!("      {m}");
         }
     }
 }

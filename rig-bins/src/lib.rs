@@ -4,6 +4,32 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+/// `println!` for a stdout that may be closed early (`| head`): a failed
+/// write is ignored rather than a panic, so the run still reaches its
+/// cleanups and its exit code.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `print!` (no newline) on the same terms as [`out!`].
+macro_rules! out_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` on the same terms as [`out!`], for stderr.
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 pub mod basic;
 pub mod cli;
 pub mod config_file;

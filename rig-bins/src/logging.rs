@@ -12,6 +12,10 @@ pub fn init() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // On a closed stderr (`2>&1 | head`) the subscriber would report
+        // its failed write with `eprint!`, which panics there: a log line
+        // that cannot be written is dropped instead.
+        .log_internal_errors(false)
         .with_ansi(wants_colour(
             std::io::stderr().is_terminal(),
             std::env::var_os("NO_COLOR"),

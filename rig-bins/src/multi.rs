@@ -86,7 +86,7 @@ pub async fn run(args: MultiArgs) -> u8 {
         Err((code, message)) => {
             // An empty message was printed where it arose.
             if !message.is_empty() {
-                eprintln!("simple_multi_connection: error: {message}");
+                err!("simple_multi_connection: error: {message}");
             }
             return code;
         }

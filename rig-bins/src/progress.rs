@@ -83,7 +83,7 @@ impl RunObserver for Progress {
                             bar.println(line);
                         }
                     }
-                    None => eprintln!("{line}"),
+                    None => err!("{line}"),
                 }
             }
             _ => {}

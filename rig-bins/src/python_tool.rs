@@ -52,22 +52,22 @@ pub struct PythonArgs {
 pub async fn run(args: PythonArgs) -> u8 {
     // Standard output is the report's; a plugin's print() goes to stderr.
     if let Err(e) = test_rig::python::print_to_stderr() {
-        eprintln!("python_demo: error: {e}");
+        err!("python_demo: error: {e}");
         return exit_code::FAILED;
     }
     let plugin = match PythonPlugin::load(&args.plugin) {
         Ok(p) => Arc::new(p),
         Err(e) => {
-            eprintln!("python_demo: error: {e}");
+            err!("python_demo: error: {e}");
             return exit_code::USAGE;
         }
     };
     if args.diagram {
-        print!("{}", plugin.meta().mermaid);
+        out_raw!("{}", plugin.meta().mermaid);
         return exit_code::OK;
     }
     if args.connections == 0 {
-        eprintln!("python_demo: error: --connections 0: nothing to run; give at least 1");
+        err!("python_demo: error: --connections 0: nothing to run; give at least 1");
         return exit_code::USAGE;
     }
     if let Err(code) = report_output::check_junit_path("python_demo", args.junit.as_deref()) {

@@ -9,12 +9,12 @@ use test_rig::{ErrorClass, Phase, RunReport};
 /// Prints `report`, writes the JUnit file if asked, and returns the exit code.
 pub fn emit(tool: &str, report: &RunReport, format: OutputFormat, junit: Option<&Path>) -> u8 {
     match format {
-        OutputFormat::Human => print!("{}", report.to_human()),
-        OutputFormat::Json => println!("{}", report.to_json()),
+        OutputFormat::Human => out_raw!("{}", report.to_human()),
+        OutputFormat::Json => out!("{}", report.to_json()),
     }
     if let Some(path) = junit {
         if let Err(e) = std::fs::write(path, report.to_junit(tool)) {
-            eprintln!(
+            err!(
                 "{tool}: error: cannot write JUnit report `{}`: {e}",
                 path.display()
             );
@@ -37,7 +37,7 @@ pub fn check_junit_path(tool: &str, junit: Option<&Path>) -> Result<(), u8> {
         .open(path)
         .map(drop)
         .map_err(|e| {
-            eprintln!(
+            err!(
                 "{tool}: error: cannot write JUnit report `{}`: {e}",
                 path.display()
             );

@@ -131,7 +131,7 @@ fn sources_mariadb_does_not_have_are_refused_plainly() {
             "DDL jobs (ADMIN SHOW DDL JOBS) need TiDB",
         ),
         (
-            vec!["--cancel", "5"],
+            vec!["--cancel", "5", "--source", "import"],
             "import jobs (IMPORT INTO, SHOW IMPORT JOBS) need TiDB 7.2 or later",
         ),
     ] {
@@ -143,6 +143,14 @@ fn sources_mariadb_does_not_have_are_refused_plainly() {
             "{stderr}"
         );
     }
+    // MariaDB's own source is the processlist: a bare number (an import or
+    // DDL job's id elsewhere) must not stop connection 5's statement.
+    let out = run(&["--cancel", "5"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out).trim(),
+        "job_monitor: error: --cancel with the processlist takes a statement as job_monitor names it, `conn-N` (N the connection id), not `5`"
+    );
 }
 
 #[test]

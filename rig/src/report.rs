@@ -131,8 +131,29 @@ pub struct RunReport {
     pub events: Vec<LoggedEvent>,
 }
 
+/// `text` as XML 1.0 character data: markup escaped, and the characters
+/// XML 1.0 forbids even as references (control characters such as the ESC
+/// of a coloured message, lone surrogates cannot occur in a `str`, U+FFFE
+/// and U+FFFF) written out as `\xNN` / `\u{NNNN}` text instead.
 fn xml(text: &str) -> String {
-    quick_xml::escape::escape(text).into_owned()
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r')
+            || ('\u{20}'..='\u{D7FF}').contains(&c)
+            || ('\u{E000}'..='\u{FFFD}').contains(&c)
+            || c >= '\u{10000}'
+    };
+    let clean: String = if text.chars().all(allowed) {
+        text.to_string()
+    } else {
+        text.chars()
+            .map(|c| match c {
+                c if allowed(c) => c.to_string(),
+                c if (c as u32) < 0x100 => format!("\\x{:02x}", c as u32),
+                c => format!("\\u{{{:04x}}}", c as u32),
+            })
+            .collect()
+    };
+    quick_xml::escape::escape(&clean).into_owned()
 }
 
 impl RunReport {
@@ -373,5 +394,26 @@ mod tests {
         assert_eq!(human_duration(Duration::from_micros(12_340)), "12.3 ms");
         assert_eq!(human_duration(Duration::from_millis(1250)), "1.25 s");
         assert_eq!(millis(Duration::from_micros(1234)), 1.234);
+    }
+
+    #[test]
+    fn xml_text_is_well_formed_for_any_message() {
+        // An ANSI-coloured message, a NUL, a form feed and U+FFFF: none is
+        // allowed in XML 1.0, not even as a character reference.
+        let message = "\u{1b}[31mred\u{1b}[0m <&> \u{0}\u{c}\u{ffff} ok\ttab";
+        let escaped = xml(message);
+        assert_eq!(
+            escaped,
+            "\\x1b[31mred\\x1b[0m &lt;&amp;&gt; \\x00\\x0c\\u{ffff} ok\ttab"
+        );
+        let doc = format!("<a m=\"{escaped}\">{escaped}</a>");
+        let mut reader = quick_xml::Reader::from_str(&doc);
+        loop {
+            match reader.read_event() {
+                Ok(quick_xml::events::Event::Eof) => break,
+                Ok(_) => {}
+                Err(e) => panic!("not well-formed: {e}"),
+            }
+        }
     }
 }

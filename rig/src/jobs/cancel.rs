@@ -13,16 +13,18 @@ fn invalid(message: String) -> StateError {
     StateError::Config(ConfigError::Invalid(message))
 }
 
-/// The numeric id a job of `kind` has; statements may be written `conn-N`.
+/// The numeric id a job of `kind` has. A statement must be named
+/// `conn-N`, as the reports name it: a bare number, meant for an import or
+/// DDL job, must never stop someone's statement.
 fn job_number(kind: SourceKind, id: &str) -> Result<u64, StateError> {
     let digits = match kind {
-        SourceKind::Processlist => id.trim().strip_prefix("conn-").unwrap_or(id.trim()),
+        SourceKind::Processlist => id.trim().strip_prefix("conn-").unwrap_or("not a statement"),
         _ => id.trim(),
     };
     digits.parse().map_err(|_| {
         invalid(match kind {
             SourceKind::Processlist => format!(
-                "--cancel with the processlist takes a connection id (`conn-12` or `12`), not `{id}`"
+                "--cancel with the processlist takes a statement as job_monitor names it, `conn-N` (N the connection id), not `{id}`"
             ),
             _ => format!(
                 "--cancel takes a numeric {} job id, not `{id}`",
@@ -94,7 +96,11 @@ mod tests {
     fn ids_are_numbers_and_statements_may_be_conn_n() {
         assert_eq!(job_number(SourceKind::Ddl, "54").unwrap(), 54);
         assert_eq!(job_number(SourceKind::Processlist, "conn-12").unwrap(), 12);
-        assert_eq!(job_number(SourceKind::Processlist, "12").unwrap(), 12);
+        // A bare number is an import or DDL job's id, never a connection's.
+        assert!(matches!(
+            job_number(SourceKind::Processlist, "12"),
+            Err(StateError::Config(_))
+        ));
         let e = job_number(SourceKind::Import, "conn-12").unwrap_err();
         assert_eq!(
             e.to_string(),
