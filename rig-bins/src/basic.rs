@@ -167,7 +167,8 @@ pub struct ErrorJson {
 enum Ending {
     Passed(Box<StateContext>),
     Failed(test_rig::StepFailed),
-    Interrupted,
+    /// Ctrl-C or SIGTERM: the step was cancelled and the cleanup ran.
+    Interrupted(test_rig::StepFailed),
 }
 
 /// Runs the tool and returns its exit code.
@@ -187,12 +188,15 @@ pub async fn run(args: BasicArgs) -> u8 {
     });
     let mut cx = StateContext::new("basic", target.config.clone());
     cx.set_observer(recorder.clone());
-    let ending = tokio::select! {
-        result = common_states::WORKFLOW.run(cx) => match result {
-            Ok(cx) => Ending::Passed(Box::new(cx)),
-            Err(failed) => Ending::Failed(failed),
-        },
-        _ = tokio::signal::ctrl_c() => Ending::Interrupted,
+    // A cancel ends the current step with Cancelled, so the workflow's
+    // cleanup still runs (dropping the workflow would skip it).
+    cx.set_cancellation(crate::signals::interrupted());
+    let ending = match common_states::WORKFLOW.run(cx).await {
+        Ok(cx) => Ending::Passed(Box::new(cx)),
+        Err(failed) if matches!(failed.error(), StateError::Cancelled) => {
+            Ending::Interrupted(failed)
+        }
+        Err(failed) => Ending::Failed(failed),
     };
     let transitions = recorder.seen.lock().map(|s| s.clone()).unwrap_or_default();
     let (mut report, cx) = build_report(&target, ending, &transitions, started.elapsed());
@@ -265,16 +269,16 @@ fn build_report(
             });
             Some(failed.into_parts().1)
         }
-        Ending::Interrupted => {
+        Ending::Interrupted(failed) => {
             report.outcome = "interrupted";
             report.exit_code = exit_code::INTERRUPTED;
             report.error = Some(ErrorJson {
                 kind: test_rig::ErrorClass::Cancelled,
                 message: "interrupted".into(),
-                state: transitions.last().and_then(|t| t.to.or(Some(t.from))),
-                step: None,
+                state: Some(failed.state()),
+                step: Some(failed.step()),
             });
-            None
+            Some(failed.into_parts().1)
         }
     };
     if let Some(cx) = &cx {

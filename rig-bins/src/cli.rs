@@ -125,7 +125,11 @@ impl ConnectionArgs {
     /// on how the target was found, or the error, on stderr; on error gives
     /// the exit code to return.
     pub async fn resolve_for(&self, tool: &str) -> Result<Target, u8> {
-        match self.resolve().await {
+        let Some(resolved) = crate::signals::unless_interrupted(self.resolve()).await else {
+            err!("{tool}: interrupted while finding the server");
+            return Err(crate::exit_code::INTERRUPTED);
+        };
+        match resolved {
             Ok(target) => {
                 if let Some(note) = &target.note {
                     err!("{tool}: {note}");

@@ -10,7 +10,7 @@ pub const FAILED: u8 = 1;
 pub const USAGE: u8 = 2;
 /// The server could not be reached: host unknown, nothing listening, no answer.
 pub const UNREACHABLE: u8 = 3;
-/// Interrupted (Ctrl-C).
+/// Interrupted: SIGINT (Ctrl-C) or SIGTERM.
 pub const INTERRUPTED: u8 = 130;
 
 /// The exit code for an error of class `class`.

@@ -56,9 +56,14 @@ where
     W: Workflow + 'static,
     F: Fn() -> W,
 {
-    let silent = match check_capacity(list, listed).await {
-        Ok(silent) => silent,
-        Err(message) => {
+    let checked = crate::signals::unless_interrupted(check_capacity(list, listed)).await;
+    let silent = match checked {
+        None => {
+            err!("{tool}: interrupted while checking the server's capacity");
+            return Err(exit_code::INTERRUPTED);
+        }
+        Some(Ok(silent)) => silent,
+        Some(Err(message)) => {
             err!("{tool}: error: {message}");
             return Err(exit_code::USAGE);
         }
@@ -70,7 +75,8 @@ where
     }
     let progress = Arc::new(Progress::new(list.len()));
     let mut coord = Coordinator::new();
-    coord.cancel_on_ctrl_c().observe(progress.clone());
+    coord.observe(progress.clone());
+    crate::signals::forward_to(coord.cancel_token());
     for c in list {
         let added = match silent.get(&c.config.address()) {
             Some(after) => {

@@ -11,7 +11,6 @@ use test_rig::config::parse_duration;
 use test_rig::isolation::{
     self, CellResult, Detection, Level, MatrixReport, Options, Outcome, TxnMode, CATALOGUE,
 };
-use tokio_util::sync::CancellationToken;
 
 /// How to tell that a statement waits for a lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -328,17 +327,8 @@ pub async fn run(args: IsolationArgs) -> u8 {
         Ok(t) => t,
         Err(code) => return code,
     };
-    let cancel = CancellationToken::new();
-    let on_ctrl_c = {
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                cancel.cancel();
-            }
-        })
-    };
+    let cancel = crate::signals::interrupted();
     let result = isolation::run_matrix(&target.config, &options, &cancel).await;
-    on_ctrl_c.abort();
     let report = match result {
         Ok(r) => r,
         Err(e) => {

@@ -241,10 +241,9 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
     let outcome: Arc<Mutex<Option<Monitored>>> = Arc::default();
     let submitted: Arc<Mutex<Option<Submitted>>> = Arc::default();
     let mut coordinator = Coordinator::new();
-    coordinator
-        .cancel_on_ctrl_c()
-        .grace_period(Duration::from_millis(500));
+    coordinator.grace_period(Duration::from_millis(500));
     let cancel = coordinator.cancel_token();
+    crate::signals::forward_to(cancel.clone());
     let watch = Watch {
         job: args.job.clone(),
         interval: args.interval,

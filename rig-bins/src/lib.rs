@@ -43,4 +43,5 @@ pub mod progress;
 #[cfg(feature = "python")]
 pub mod python_tool;
 pub mod report_output;
+pub mod signals;
 pub mod target;

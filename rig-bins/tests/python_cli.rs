@@ -164,9 +164,9 @@ fn prints_go_to_stderr_and_helpers_next_to_the_plugin_import() {
     assert!(stderr.contains("hello from a helper"), "{stderr}");
 }
 
-/// Runs the plugin `source` on one connection, sends Ctrl-C once a
+/// Runs the plugin `source` on one connection, sends SIG`signal` once a
 /// statement holding `tag` runs on the server, and returns the tool's output.
-async fn interrupted_mid_statement(source: &str, tag: &str) -> Output {
+async fn interrupted_mid_statement(source: &str, tag: &str, signal: &str) -> Output {
     use mysql_async::prelude::Queryable;
     use std::process::Stdio;
     use std::time::{Duration, Instant};
@@ -193,7 +193,7 @@ async fn interrupted_mid_statement(source: &str, tag: &str) -> Output {
         assert!(started.elapsed() < Duration::from_secs(20), "never started");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    interrupt(&child);
+    send_signal(&child, signal);
     child.wait_with_output().unwrap()
 }
 
@@ -221,22 +221,32 @@ async fn ctrl_c_inside_a_statement_stops_it_before_the_tool_exits() {
          @step(READY, \"Made\")\ndef make(cx): pass\n{}",
         endless_step(&tag)
     );
-    let out = interrupted_mid_statement(&source, &tag).await;
+    let out = interrupted_mid_statement(&source, &tag, "INT").await;
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert_eq!(still_running(&tag).await, Vec::<u64>::new());
 }
 
 #[tokio::test]
 async fn ctrl_c_inside_a_statement_stops_it_runs_the_cleanup_and_says_so() {
+    interrupted_with_cleanup("INT").await;
+}
+
+/// SIGTERM (`timeout`, CI cancellation) is handled as Ctrl-C is.
+#[tokio::test]
+async fn sigterm_inside_a_statement_stops_it_runs_the_cleanup_and_says_so() {
+    interrupted_with_cleanup("TERM").await;
+}
+
+async fn interrupted_with_cleanup(signal: &str) {
     use mysql_async::prelude::Queryable;
-    let tag = format!("rig_py_ctrl_c_{}", std::process::id());
+    let tag = format!("rig_py_sig{}_{}", signal.to_lowercase(), std::process::id());
     let source = format!(
         "from test_rig import READY, cleanup, state, step, terminal\nstate(\"Made\")\nterminal(\"Done\")\n\
          @step(READY, \"Made\")\ndef make(cx):\n    cx.execute(\"CREATE TABLE {tag} (id INT)\")\n{}\
          @cleanup\ndef tidy(cx):\n    cx.execute(\"DROP TABLE {tag}\")\n",
         endless_step(&tag)
     );
-    let out = interrupted_mid_statement(&source, &tag).await;
+    let out = interrupted_mid_statement(&source, &tag, signal).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(

@@ -6,5 +6,6 @@ use test_rig_bins::basic::{run, BasicArgs};
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     test_rig_bins::logging::init();
+    test_rig_bins::signals::listen();
     test_rig_bins::exit_code::finish(run(BasicArgs::parse()).await).await
 }

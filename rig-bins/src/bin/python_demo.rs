@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         }
     };
     let code = runtime.block_on(async {
+        test_rig_bins::signals::listen();
         let code = run(args).await;
         test_rig_bins::exit_code::finish(code).await;
         code

@@ -119,11 +119,16 @@ pub fn tool(path: &str) -> Command {
 
 /// Sends SIGINT (what Ctrl-C sends) to a running tool.
 pub fn interrupt(child: &std::process::Child) {
+    send_signal(child, "INT");
+}
+
+/// Sends the signal `name` (`INT`, `TERM`) to a running tool.
+pub fn send_signal(child: &std::process::Child, name: &str) {
     let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{name}"), &child.id().to_string()])
         .status()
         .expect("kill runs");
-    assert!(sent.success(), "SIGINT was delivered");
+    assert!(sent.success(), "SIG{name} was delivered");
 }
 
 /// Standard output and standard error, as text.

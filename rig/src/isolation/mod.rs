@@ -306,7 +306,13 @@ pub async fn run_matrix(
     cancel: &CancellationToken,
 ) -> Result<MatrixReport, StateError> {
     let started = Instant::now();
-    let mut probe = Session::connect(config).await?;
+    // A cancel while the server has not answered yet ends the run at once
+    // (nothing was made on it); later ones stop between cells.
+    let mut probe = tokio::select! {
+        biased;
+        _ = cancel.cancelled() => return Err(StateError::Cancelled),
+        probe = Session::connect(config) => probe?,
+    };
     let server = probe.server_info().await?;
     let (mut settings, retry) = read_settings(&mut probe, &server).await;
     let mut warnings = Vec::new();
