@@ -6,7 +6,6 @@
 mod common;
 use common::*;
 
-use mysql_async::prelude::Queryable;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -76,6 +75,7 @@ fn job_monitor_ends_normally_with_its_outputs_closed() {
 #[cfg(feature = "python")]
 #[tokio::test]
 async fn python_demo_ends_normally_and_drops_its_tables_with_its_outputs_closed() {
+    use mysql_async::prelude::Queryable;
     let plugin = format!("{}/../examples/plugins/demo.py", env!("CARGO_MANIFEST_DIR"));
     let (code, pid) = run_closed(
         env!("CARGO_BIN_EXE_python_demo"),
