@@ -336,8 +336,7 @@ pub async fn run(args: IsolationArgs) -> u8 {
                 test_rig::StateError::MissingPrivilege { .. } => " (--lock-detection timeout)",
                 _ => "",
             };
-            err!("isolation: error: {e}{hint}");
-            return exit_code::for_error(&e);
+            return crate::report_output::fail("isolation", args.format, &e, hint);
         }
     };
     if args.txn_mode.is_some() && report.server.flavor != test_rig::Flavor::TiDB {

@@ -5,6 +5,7 @@
 
 use crate::cli::{ConnectionArgs, OutputFormat};
 use crate::exit_code;
+use crate::report_output::{fail, fail_with};
 use clap::{Parser, ValueEnum};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -336,26 +337,35 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
     let submitted = submitted.lock().unwrap_or_else(|p| p.into_inner()).take();
     let (server, kind, mut jobs) = match result {
         Some(Ok(found)) => found,
-        Some(Err(e)) => {
-            err!("job_monitor: error: {e}");
-            return if report.cancelled {
-                exit_code::INTERRUPTED
-            } else {
-                exit_code::for_error(&e)
-            };
+        Some(Err(e)) if report.cancelled => {
+            let class = test_rig::ErrorClass::Cancelled;
+            let message = e.to_string();
+            return fail_with(
+                "job_monitor",
+                args.format,
+                class,
+                &message,
+                None,
+                exit_code::INTERRUPTED,
+            );
         }
+        Some(Err(e)) => return fail("job_monitor", args.format, &e, ""),
         None => {
-            let why = report
-                .participants
-                .iter()
-                .find_map(|p| p.error.as_ref().map(|e| e.message.clone()))
-                .unwrap_or_else(|| "the monitor did not run".into());
-            err!("job_monitor: error: {why}");
-            return if report.cancelled {
+            let first = report.participants.iter().find_map(|p| p.error.as_ref());
+            let (class, why, code) = match first {
+                Some(e) => (e.class, e.message.clone(), e.code),
+                None => (
+                    test_rig::ErrorClass::Failed,
+                    "the monitor did not run".into(),
+                    None,
+                ),
+            };
+            let exit = if report.cancelled {
                 exit_code::INTERRUPTED
             } else {
-                exit_code::FAILED
+                exit_code::for_class(class)
             };
+            return fail_with("job_monitor", args.format, class, &why, code, exit);
         }
     };
     // A statement that vanished ended as its submitter saw it end.

@@ -4,7 +4,7 @@
 use crate::cli::OutputFormat;
 use crate::exit_code;
 use std::path::Path;
-use test_rig::{ErrorClass, Phase, RunReport};
+use test_rig::{ErrorClass, Phase, RunReport, StateError};
 
 /// Prints `report`, writes the JUnit file if asked, and returns the exit code.
 pub fn emit(tool: &str, report: &RunReport, format: OutputFormat, junit: Option<&Path>) -> u8 {
@@ -22,6 +22,52 @@ pub fn emit(tool: &str, report: &RunReport, format: OutputFormat, junit: Option<
         }
     }
     exit_for(report)
+}
+
+/// A run that ended in `error` before it had a report: the error on stderr
+/// (with `hint` after it), and with `--format json` a document on stdout as
+/// well, so that a JSON reader always gets one. Gives the exit code.
+pub fn fail(tool: &str, format: OutputFormat, error: &StateError, hint: &str) -> u8 {
+    let message = format!("{error}{hint}");
+    let code = exit_code::for_error(error);
+    fail_with(
+        tool,
+        format,
+        error.class(),
+        &message,
+        error.server_code(),
+        code,
+    )
+}
+
+/// [`fail`] for an error known only by its class and message.
+pub fn fail_with(
+    tool: &str,
+    format: OutputFormat,
+    class: ErrorClass,
+    message: &str,
+    server_code: Option<u16>,
+    exit: u8,
+) -> u8 {
+    err!("{tool}: error: {message}");
+    if format == OutputFormat::Json {
+        let outcome = if exit == exit_code::INTERRUPTED {
+            "interrupted"
+        } else {
+            "failed"
+        };
+        let doc = serde_json::json!({
+            "tool": tool,
+            "outcome": outcome,
+            "exit_code": exit,
+            "error": { "class": class, "message": message, "code": server_code },
+        });
+        match serde_json::to_string_pretty(&doc) {
+            Ok(text) => out!("{text}"),
+            Err(e) => err!("{tool}: error: cannot render JSON: {e}"),
+        }
+    }
+    exit
 }
 
 /// Checks before a run that the JUnit file can be written, so that a bad

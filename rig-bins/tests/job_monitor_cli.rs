@@ -261,3 +261,27 @@ async fn cancel_stops_a_statement_of_the_processlist_by_connection() {
 fn stderr_has(out: &Output, text: &str) -> bool {
     stderr(out).contains(text)
 }
+
+#[test]
+fn json_is_printed_when_the_server_cannot_be_reached_or_refuses_the_user() {
+    let port = closed_port().to_string();
+    let out = tool(env!("CARGO_BIN_EXE_job_monitor"))
+        .args(["-H", "127.0.0.1", "-P", &port, "--format", "json"])
+        .output()
+        .unwrap();
+    let message = failure_document(&out, "job_monitor", 3, "unreachable");
+    assert!(message.contains("connection refused"), "{message}");
+    // An account that does not exist: MariaDB answers 1698, a denial like 1045.
+    let s = server();
+    let nobody = format!("rig_nobody_{}", std::process::id());
+    let out = tool(env!("CARGO_BIN_EXE_job_monitor"))
+        .args(["-H", &s.host, "-P", &s.port.to_string(), "-u", &nobody])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let message = failure_document(&out, "job_monitor", 2, "configuration");
+    assert!(
+        message.starts_with(&format!("access denied for user `{nobody}`")),
+        "{message}"
+    );
+}

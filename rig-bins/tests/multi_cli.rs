@@ -49,14 +49,6 @@ mod temp {
     }
 }
 
-fn closed_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[test]
 fn many_connections_and_iterations_all_pass() {
     let out = run(&[

@@ -231,12 +231,6 @@ impl Drop for Scratch {
     }
 }
 
-/// A port on the test server's machine where nothing listens.
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
 const BASIC: &str = env!("CARGO_BIN_EXE_basic");
 const MULTI: &str = env!("CARGO_BIN_EXE_simple_multi_connection");
 const ISOLATION: &str = env!("CARGO_BIN_EXE_isolation");

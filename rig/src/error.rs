@@ -54,7 +54,8 @@ pub enum StateError {
         /// What was wrong and what to change.
         reason: String,
     },
-    /// The server rejected the user name or password (error 1045). The
+    /// The server rejected the user name or password (error 1045; MariaDB's
+    /// 1698 when no password was given). The
     /// server gives the same error to an account that requires TLS
     /// (`REQUIRE SSL`) when the connection has none, so with TLS disabled the
     /// message says that too.

@@ -66,11 +66,15 @@ fn classify_connect_error(error: mysql_async::Error, config: &ConnectionConfig) 
     }
     let address = config.address();
     match &error {
-        mysql_async::Error::Server(s) if s.code == 1045 => StateError::AccessDenied {
-            user: config.user.clone(),
-            address,
-            without_tls: config.tls.mode == crate::config::SslMode::Disabled,
-        },
+        // 1698 is MariaDB's denial of an account given no password (one that
+        // does not exist, say): the same configuration error as 1045.
+        mysql_async::Error::Server(s) if s.code == 1045 || s.code == 1698 => {
+            StateError::AccessDenied {
+                user: config.user.clone(),
+                address,
+                without_tls: config.tls.mode == crate::config::SslMode::Disabled,
+            }
+        }
         mysql_async::Error::Io(mysql_async::IoError::Io(io)) => StateError::Unreachable {
             address,
             reason: io_reason(io),

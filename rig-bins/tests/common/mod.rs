@@ -131,6 +131,30 @@ pub fn send_signal(child: &std::process::Child, name: &str) {
     assert!(sent.success(), "SIG{name} was delivered");
 }
 
+/// A port on 127.0.0.1 where nothing listens (bound, then released).
+pub fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The JSON document a tool printed for a run that failed before it had a
+/// report: checks it names the tool, the exit code and the error's class,
+/// and gives its message.
+pub fn failure_document(out: &Output, tool: &str, exit: i32, class: &str) -> String {
+    assert_eq!(out.status.code(), Some(exit), "{}", stderr(out));
+    let doc = json(out);
+    assert_eq!(doc["tool"], tool);
+    assert_eq!(doc["outcome"], "failed");
+    assert_eq!(doc["exit_code"], exit);
+    assert_eq!(doc["error"]["class"], class);
+    doc["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// Standard output and standard error, as text.
 pub fn text(o: &Output) -> (String, String) {
     (
