@@ -164,8 +164,15 @@ fn prints_go_to_stderr_and_helpers_next_to_the_plugin_import() {
     assert!(stderr.contains("hello from a helper"), "{stderr}");
 }
 
-/// Runs the plugin `source` on one connection, sends SIG`signal` once a
-/// statement holding `tag` runs on the server, and returns the tool's output.
+/// The marker of the endless step's statement: apart from `tag` itself,
+/// which the plugin's table is named after (its CREATE TABLE must not pass
+/// for the endless statement).
+fn busy(tag: &str) -> String {
+    format!("{tag}_busy")
+}
+
+/// Runs the plugin `source` on one connection, sends SIG`signal` once its
+/// endless statement runs on the server, and returns the tool's output.
 async fn interrupted_mid_statement(source: &str, tag: &str, signal: &str) -> Output {
     use mysql_async::prelude::Queryable;
     use std::process::Stdio;
@@ -184,7 +191,7 @@ async fn interrupted_mid_statement(source: &str, tag: &str, signal: &str) -> Out
     let started = Instant::now();
     loop {
         let ids: Vec<u64> = admin
-            .query(processlist::statements_holding(tag))
+            .query(processlist::statements_holding(&busy(tag)))
             .await
             .unwrap();
         if !ids.is_empty() {
@@ -197,12 +204,12 @@ async fn interrupted_mid_statement(source: &str, tag: &str, signal: &str) -> Out
     child.wait_with_output().unwrap()
 }
 
-/// The ids of connections still running a statement that holds `tag`.
+/// The ids of connections still running the endless statement of `tag`.
 async fn still_running(tag: &str) -> Vec<u64> {
     use mysql_async::prelude::Queryable;
     admin()
         .await
-        .query(processlist::statements_holding(tag))
+        .query(processlist::statements_holding(&busy(tag)))
         .await
         .unwrap()
 }
@@ -210,7 +217,8 @@ async fn still_running(tag: &str) -> Vec<u64> {
 /// A step that computes for minutes (BENCHMARK, not SLEEP: the server ends
 /// a SLEEP by itself once its client is gone, a computation it runs to its end).
 fn endless_step(tag: &str) -> String {
-    format!("@step(\"Made\", \"Done\")\ndef slow(cx):\n    cx.query(\"SELECT BENCHMARK(2000000000, MD5('x')) AS {tag}\")\n")
+    let marker = busy(tag);
+    format!("@step(\"Made\", \"Done\")\ndef slow(cx):\n    cx.query(\"SELECT BENCHMARK(2000000000, MD5('x')) AS {marker}\")\n")
 }
 
 #[tokio::test]
