@@ -82,12 +82,25 @@ fn step_meta(step: &StepDecl) -> TokenStream {
 
 /// The enum a branching step's function returns: one unit variant per target.
 /// Also emitted on error, so that the user's step bodies still resolve.
+/// The step's target states, each once: a target named twice is reported by
+/// the checks, and generating it twice would only add the compiler's own
+/// errors (a variant defined twice) to that one message.
+fn unique_targets(step: &StepDecl) -> Vec<&Ident> {
+    let mut seen = Vec::new();
+    for t in &step.args.to {
+        if !seen.contains(&t) {
+            seen.push(t);
+        }
+    }
+    seen
+}
+
 pub(crate) fn decision_enum(step: &StepDecl) -> TokenStream {
     if !step.is_branching() {
         return TokenStream::new();
     }
     let decision = decision_ident(step.ident());
-    let targets = &step.args.to;
+    let targets = unique_targets(step);
     let doc = format!(
         "Which state step `{}` moved to: what the step function returns.",
         plain(step.ident())
@@ -118,7 +131,7 @@ fn expand_step(wf: &Workflow, index: usize, step: &StepDecl) -> StepCode {
     let name_str = plain(name);
     let from = &step.args.from;
     let from_str = plain(from);
-    let targets = &step.args.to;
+    let targets = unique_targets(step);
     let marker = marker_ident(name);
     let run_fn = format_ident!("__rig_run_{}", name);
     let decide_fn = format_ident!("__rig_decide_{}", name);

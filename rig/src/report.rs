@@ -396,6 +396,78 @@ mod tests {
         assert_eq!(millis(Duration::from_micros(1234)), 1.234);
     }
 
+    use crate::error::ErrorClass;
+
+    fn participant(name: &str, phase: Phase) -> ParticipantReport {
+        let mut p = ParticipantReport::new(name.into(), "w".into(), "mysql://x".into());
+        p.phase = phase;
+        if phase != Phase::Passed {
+            p.error = Some(ErrorRecord::bare(
+                ErrorClass::Failed,
+                format!("{name} did not pass"),
+            ));
+        }
+        p
+    }
+
+    fn report_of(phases: &[Phase]) -> RunReport {
+        let participants = phases
+            .iter()
+            .enumerate()
+            .map(|(i, phase)| participant(&format!("p{i}"), *phase))
+            .collect();
+        RunReport::new(
+            SystemTime::now(),
+            Duration::from_millis(5),
+            false,
+            participants,
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn the_summary_counts_each_outcome_and_a_still_running_one_as_failed() {
+        let r = report_of(&[
+            Phase::Passed,
+            Phase::Failed,
+            Phase::Interrupted,
+            Phase::Running,
+        ]);
+        assert_eq!(
+            (
+                r.summary.participants,
+                r.summary.passed,
+                r.summary.failed,
+                r.summary.interrupted
+            ),
+            (4, 1, 2, 1)
+        );
+        assert!(!r.passed());
+        assert!(report_of(&[Phase::Passed, Phase::Passed]).passed());
+        // An interrupted participant did not pass, nor did one never finished.
+        assert!(!report_of(&[Phase::Passed, Phase::Interrupted]).passed());
+        assert!(!report_of(&[Phase::Running]).passed());
+    }
+
+    #[test]
+    fn junit_counts_failures_and_errors_apart() {
+        let xml = report_of(&[
+            Phase::Passed,
+            Phase::Failed,
+            Phase::Failed,
+            Phase::Interrupted,
+        ])
+        .to_junit("suite");
+        assert!(
+            xml.contains(r#"<testsuites name="suite" tests="4" failures="2" errors="1""#),
+            "{xml}"
+        );
+        assert!(xml.contains(r#"<testsuite name="suite" tests="4" failures="2" errors="1""#));
+        assert_eq!(xml.matches("<failure ").count(), 2);
+        assert_eq!(xml.matches("<error ").count(), 1);
+        assert!(xml.contains(r#"<error message="p3 did not pass" type="interrupted">"#));
+    }
+
     #[test]
     fn xml_text_is_well_formed_for_any_message() {
         // An ANSI-coloured message, a NUL, a form feed and U+FFFF: none is

@@ -142,6 +142,16 @@ mod tests {
     }
 
     #[test]
+    fn imported_rows_may_carry_thousands_separators() {
+        let r = row(&[
+            ("Job_ID", Some("9")),
+            ("Status", Some("running")),
+            ("Imported_Rows", Some("49,995,000")),
+        ]);
+        assert_eq!(parse(&[r])[0].done, Some(49_995_000));
+    }
+
+    #[test]
     fn sizes_in_the_units_tidb_writes() {
         // Every size in the documented examples, and the binary units.
         assert_eq!(parse_size("11GB"), Some(11_000_000_000));

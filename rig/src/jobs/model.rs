@@ -214,3 +214,45 @@ impl Job {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a monitor relies on: which statuses end a job, which only end
+    /// the wait for it, and which are bad news.
+    #[test]
+    fn statuses_say_whether_a_job_is_over() {
+        use JobStatus::*;
+        let all = [
+            Pending,
+            Running,
+            Paused,
+            RollingBack,
+            Finished,
+            Failed,
+            Cancelled,
+            Other("x".into()),
+        ];
+        let finals: Vec<&JobStatus> = all.iter().filter(|s| s.is_final()).collect();
+        assert_eq!(finals, [&Finished, &Failed, &Cancelled]);
+        let at_rest: Vec<&JobStatus> = all.iter().filter(|s| s.is_at_rest()).collect();
+        assert_eq!(at_rest, [&Paused, &Finished, &Failed, &Cancelled]);
+        let bad: Vec<&JobStatus> = all.iter().filter(|s| s.is_bad()).collect();
+        assert_eq!(bad, [&Paused, &RollingBack, &Failed, &Cancelled]);
+        let words: Vec<&str> = all.iter().map(JobStatus::as_str).collect();
+        assert_eq!(
+            words,
+            [
+                "pending",
+                "running",
+                "paused",
+                "rolling back",
+                "finished",
+                "failed",
+                "cancelled",
+                "x"
+            ]
+        );
+    }
+}
