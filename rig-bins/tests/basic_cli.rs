@@ -301,3 +301,26 @@ fn target_from_environment_url() {
     let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(doc["target"]["address"], server().address());
 }
+
+/// A password given in the URL wins over `MYSQL_PWD`, which is only the
+/// fallback when none is given (as for the mysql client).
+#[tokio::test]
+async fn a_password_in_the_url_wins_over_mysql_pwd() {
+    let user = TempUser::create("urlpw", "in-the-url", &["SELECT ON `test`.*"]).await;
+    let out = basic(
+        &["--url", &url_for(&user.name, Some("in-the-url"), "test")],
+        &[("MYSQL_PWD", "a-wrong-one")],
+    );
+    let wrong_in_url = basic(
+        &["--url", &url_for(&user.name, Some("a-wrong-one"), "test")],
+        &[("MYSQL_PWD", "in-the-url")],
+    );
+    user.drop_now().await;
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert_eq!(
+        wrong_in_url.status.code(),
+        Some(2),
+        "{:?}",
+        text(&wrong_in_url)
+    );
+}

@@ -485,6 +485,36 @@ mod tests {
         assert!(shared.barrier("a", "later", LONG).await.is_err());
     }
 
+    /// The peer named is the one that failed first, the cause, not one
+    /// that failed later (often because of it).
+    #[tokio::test]
+    async fn a_wait_names_the_first_peer_to_fail() {
+        let shared = SharedState::new(["a", "b", "c"]);
+        shared.finish("b", Phase::Failed, Some("first boom".into()));
+        shared.finish("c", Phase::Failed, Some("second boom".into()));
+        let err = shared.barrier("a", "go", LONG).await.unwrap_err();
+        assert!(
+            matches!(&err, StateError::PeerFailed { peer, reason, .. } if peer == "b" && reason == "first boom"),
+            "{err}"
+        );
+    }
+
+    /// A participant that failed first (and waits in its cleanup) is not
+    /// told that a peer failed: it is the one that did.
+    #[tokio::test]
+    async fn a_participant_is_not_told_of_its_own_failure() {
+        let shared = SharedState::new(["a", "b"]);
+        shared.finish("a", Phase::Failed, Some("mine".into()));
+        let err = shared
+            .barrier("a", "go", Duration::from_millis(50))
+            .await
+            .unwrap_err();
+        assert!(
+            !matches!(&err, StateError::PeerFailed { .. }),
+            "told of its own failure: {err}"
+        );
+    }
+
     #[tokio::test]
     async fn barrier_can_be_reused_round_after_round() {
         let shared = SharedState::new(["a", "b"]);
