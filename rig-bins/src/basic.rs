@@ -18,7 +18,7 @@ use test_rig::{ServerInfo, StateContext, StateError, Transition, TransitionObser
 /// Exit codes: 0 passed, 1 a check failed, 2 bad usage or configuration
 /// (flags, URL, credentials, database), 3 server unreachable, 130 interrupted.
 #[derive(Debug, Parser)]
-#[command(name = "basic", version)]
+#[command(name = "basic", version, disable_help_flag = true)]
 pub struct BasicArgs {
     /// Connection options.
     #[command(flatten)]

@@ -30,9 +30,14 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "URL", conflicts_with_all = ["host", "port", "user", "database"])]
     pub url: Option<String>,
 
-    /// Server host name or IP address [default: 127.0.0.1].
-    #[arg(short = 'H', long, value_name = "HOST")]
+    /// Server host name or IP address [default: 127.0.0.1]. `-h` as for the
+    /// mysql client (`-H` is kept as an alias); help is `--help` or `-?`.
+    #[arg(short = 'h', short_alias = 'H', long, value_name = "HOST")]
     pub host: Option<String>,
+
+    /// Print help (`-h` is the host, as for the mysql client).
+    #[arg(short = '?', long = "help", action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
 
     /// Server TCP port [default: 3306 with --host].
     #[arg(short = 'P', long, value_name = "PORT", value_parser = port_arg)]
@@ -218,7 +223,10 @@ mod tests {
     use super::*;
     use clap::Parser;
 
+    /// As every tool declares it: the host takes `-h`, so the command's
+    /// own `-h` for help is off.
     #[derive(Parser)]
+    #[command(disable_help_flag = true)]
     struct Cli {
         #[command(flatten)]
         conn: ConnectionArgs,
@@ -230,7 +238,7 @@ mod tests {
 
     #[tokio::test]
     async fn flags_fill_in_defaults() {
-        let args = parse(&["-H", "db1", "-pse:cret", "--ssl-mode", "REQUIRED"]).unwrap();
+        let args = parse(&["-h", "db1", "-pse:cret", "--ssl-mode", "REQUIRED"]).unwrap();
         let target = args.resolve().await.unwrap();
         let c = target.config;
         assert_eq!(
@@ -258,12 +266,12 @@ mod tests {
             resolved(&["--url", "mysql://root@h/d"]).await,
             DEFAULT_CONNECT_TIMEOUT
         );
-        assert_eq!(resolved(&["-H", "h"]).await, DEFAULT_CONNECT_TIMEOUT);
+        assert_eq!(resolved(&["-h", "h"]).await, DEFAULT_CONNECT_TIMEOUT);
     }
 
     #[test]
     fn url_conflicts_with_host() {
-        let e = parse(&["--url", "mysql://root@h/d", "-H", "x"]).unwrap_err();
+        let e = parse(&["--url", "mysql://root@h/d", "-h", "x"]).unwrap_err();
         assert_eq!(e.kind(), clap::error::ErrorKind::ArgumentConflict);
     }
 

@@ -47,7 +47,7 @@ pub enum TxnModeArg {
 /// profile (or a cell that failed or varied), 2 bad usage or configuration,
 /// 3 server unreachable, 130 interrupted.
 #[derive(Debug, Parser)]
-#[command(name = "isolation", version)]
+#[command(name = "isolation", version, disable_help_flag = true)]
 pub struct IsolationArgs {
     /// Connection options.
     #[command(flatten)]

@@ -37,7 +37,7 @@ pub enum SourceArg {
 /// cancelled, is rolling back or is paused, 2 bad usage or a source the server does not have, 3 server
 /// unreachable, 130 interrupted.
 #[derive(Debug, Parser)]
-#[command(name = "job_monitor", version)]
+#[command(name = "job_monitor", version, disable_help_flag = true)]
 pub struct JobMonitorArgs {
     /// Connection options.
     #[command(flatten)]

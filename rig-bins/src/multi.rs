@@ -17,7 +17,7 @@ use test_rig::Workflow;
 /// Exit codes: 0 all passed, 1 a connection failed, 2 bad usage or
 /// configuration, 3 no connection could reach its server, 130 interrupted.
 #[derive(Debug, Parser)]
-#[command(name = "simple_multi_connection", version)]
+#[command(name = "simple_multi_connection", version, disable_help_flag = true)]
 pub struct MultiArgs {
     /// Connection options (the target of every copy with --connections).
     #[command(flatten)]

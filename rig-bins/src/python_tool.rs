@@ -19,7 +19,7 @@ use test_rig::Workflow;
 /// check), 2 bad usage or an invalid plugin, 3 no connection could reach its
 /// server, 130 interrupted.
 #[derive(Debug, Parser)]
-#[command(name = "python_demo", version)]
+#[command(name = "python_demo", version, disable_help_flag = true)]
 pub struct PythonArgs {
     /// Connection options.
     #[command(flatten)]

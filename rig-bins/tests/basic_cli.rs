@@ -123,14 +123,14 @@ fn port_out_of_range_is_a_usage_error() {
 
 #[test]
 fn conflicting_url_and_host_is_a_usage_error() {
-    let out = basic(&["--url", &server_url(), "-H", "127.0.0.1"], &[]);
+    let out = basic(&["--url", &server_url(), "-h", "127.0.0.1"], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).1.contains("cannot be used with"));
 }
 
 #[test]
 fn unresolvable_host_is_unreachable() {
-    let out = basic(&["-H", "no-such-host.invalid"], &[]);
+    let out = basic(&["-h", "no-such-host.invalid"], &[]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(
@@ -145,7 +145,7 @@ fn nothing_listening_is_unreachable() {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let out = basic(&["-H", "127.0.0.1", "-P", &port.to_string()], &[]);
+    let out = basic(&["-h", "127.0.0.1", "-P", &port.to_string()], &[]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("connection refused"), "{stderr}");
@@ -158,7 +158,7 @@ fn silent_server_is_bounded_by_connect_timeout() {
     let port = listener.local_addr().unwrap().port().to_string();
     let started = Instant::now();
     let out = basic(
-        &["-H", "127.0.0.1", "-P", &port, "--connect-timeout", "300ms"],
+        &["-h", "127.0.0.1", "-P", &port, "--connect-timeout", "300ms"],
         &[],
     );
     let elapsed = started.elapsed();
@@ -218,7 +218,7 @@ async fn password_from_mysql_pwd_is_used() {
     let s = server();
     let out = basic(
         &[
-            "-H",
+            "-h",
             &s.host,
             "-P",
             &s.port.to_string(),
@@ -323,4 +323,29 @@ async fn a_password_in_the_url_wins_over_mysql_pwd() {
         "{:?}",
         text(&wrong_in_url)
     );
+}
+
+/// `-h HOST` is the host, as for the mysql client: a CI step written the
+/// mysql way must check that server, not print help and pass. Help is
+/// `--help` or `-?`; `-H` still names the host.
+#[test]
+fn dash_h_is_the_host_and_help_is_dash_question_mark() {
+    let s = server();
+    let port = s.port.to_string();
+    for flag in ["-h", "-H"] {
+        let out = basic(&[flag, &s.host, "-P", &port, "--format", "json"], &[]);
+        assert_eq!(out.status.code(), Some(0), "{flag}: {}", stderr(&out));
+        assert_eq!(
+            json(&out)["target"]["address"],
+            format!("{}:{port}", s.host)
+        );
+    }
+    let closed = closed_port().to_string();
+    let out = basic(&["-h", "127.0.0.1", "-P", &closed], &[]);
+    assert_eq!(out.status.code(), Some(3), "-h with nothing there fails");
+    for help in ["-?", "--help"] {
+        let out = basic(&[help], &[]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(text(&out).0.contains("-h, --host <HOST>"), "{help}");
+    }
 }

@@ -187,7 +187,7 @@ fn ctrl_c_stops_the_run_and_exits_130() {
 fn json_is_printed_when_the_server_cannot_be_reached() {
     let port = closed_port().to_string();
     let out = common::tool(env!("CARGO_BIN_EXE_isolation"))
-        .args(["-H", "127.0.0.1", "-P", &port, "--format", "json"])
+        .args(["-h", "127.0.0.1", "-P", &port, "--format", "json"])
         .output()
         .unwrap();
     let message = failure_document(&out, "isolation", 3, "unreachable");

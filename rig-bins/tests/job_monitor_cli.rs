@@ -266,7 +266,7 @@ fn stderr_has(out: &Output, text: &str) -> bool {
 fn json_is_printed_when_the_server_cannot_be_reached_or_refuses_the_user() {
     let port = closed_port().to_string();
     let out = tool(env!("CARGO_BIN_EXE_job_monitor"))
-        .args(["-H", "127.0.0.1", "-P", &port, "--format", "json"])
+        .args(["-h", "127.0.0.1", "-P", &port, "--format", "json"])
         .output()
         .unwrap();
     let message = failure_document(&out, "job_monitor", 3, "unreachable");
@@ -275,7 +275,7 @@ fn json_is_printed_when_the_server_cannot_be_reached_or_refuses_the_user() {
     let s = server();
     let nobody = format!("rig_nobody_{}", std::process::id());
     let out = tool(env!("CARGO_BIN_EXE_job_monitor"))
-        .args(["-H", &s.host, "-P", &s.port.to_string(), "-u", &nobody])
+        .args(["-h", &s.host, "-P", &s.port.to_string(), "-u", &nobody])
         .args(["--format", "json"])
         .output()
         .unwrap();

@@ -111,7 +111,7 @@ fn config_file_with_an_unreachable_entry() {
 #[test]
 fn every_target_unreachable_exits_3() {
     let out = run(&[
-        "-H",
+        "-h",
         "127.0.0.1",
         "-P",
         &closed_port().to_string(),

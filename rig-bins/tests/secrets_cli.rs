@@ -252,7 +252,7 @@ fn runs(secret: &Secret, user: &str, scratch: &Scratch) -> Vec<Run> {
     let no_db = url(user, &enc, &port, "rig_secrets_no_such_db");
     let bad_port = url(user, &enc, "notaport", "test");
     let wrong = url(admin_user, &enc, &port, "test");
-    let flags = ["-H", host, "-P", &port];
+    let flags = ["-h", host, "-P", &port];
     let with_flags = |extra: &[&str]| -> Vec<String> {
         flags.iter().chain(extra).map(|a| a.to_string()).collect()
     };

@@ -16,7 +16,7 @@ fn stopped_while_connecting(path: &str, args: &[&str], signal: &str) -> (Option<
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port().to_string();
     let mut child = tool(path)
-        .args(["-H", "127.0.0.1", "-P", &port, "--connect-timeout", "30s"])
+        .args(["-h", "127.0.0.1", "-P", &port, "--connect-timeout", "30s"])
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
