@@ -156,6 +156,17 @@ impl ConnectionArgs {
     /// auto-detection. Prompts for the password when `-p` was given alone.
     pub async fn resolve(&self) -> Result<Target, TargetError> {
         let mut note = None;
+        // Flags silently winning over the environment's URL would leave a
+        // user testing another server than the one they exported.
+        let env_set = std::env::var_os(URL_ENV).is_some_and(|v| !v.is_empty());
+        if env_set && (self.url.is_some() || self.names_a_target()) {
+            let by = if self.url.is_some() {
+                "--url names"
+            } else {
+                "--host/--port/--user/--database name"
+            };
+            note = Some(format!("{URL_ENV} is set but not used: {by} the target"));
+        }
         let mut config = if let Some(url) = &self.url {
             ConnectionConfig::from_url(url)?
         } else if self.names_a_target() {

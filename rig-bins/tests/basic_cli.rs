@@ -349,3 +349,27 @@ fn dash_h_is_the_host_and_help_is_dash_question_mark() {
         assert!(text(&out).0.contains("-h, --host <HOST>"), "{help}");
     }
 }
+
+/// A flag that names the target wins over `TEST_RIG_URL`, and says so:
+/// silently testing another server than the exported one misleads.
+#[test]
+fn flags_over_test_rig_url_are_announced() {
+    let s = server();
+    let port = s.port.to_string();
+    let env = [("TEST_RIG_URL", "mysql://root@192.0.2.1:4000/test")];
+    let out = basic(&["-h", &s.host, "-P", &port], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "basic: TEST_RIG_URL is set but not used: --host/--port/--user/--database name the target"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = basic(&["--url", &server_url()], &env);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("TEST_RIG_URL is set but not used: --url names the target"));
+    // Without the variable, nothing to say.
+    let out = basic(&["-h", &s.host, "-P", &port], &[]);
+    assert!(!stderr(&out).contains("TEST_RIG_URL"), "{}", stderr(&out));
+}
