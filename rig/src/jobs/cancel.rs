@@ -97,10 +97,12 @@ mod tests {
         assert_eq!(job_number(SourceKind::Ddl, "54").unwrap(), 54);
         assert_eq!(job_number(SourceKind::Processlist, "conn-12").unwrap(), 12);
         // A bare number is an import or DDL job's id, never a connection's.
-        assert!(matches!(
-            job_number(SourceKind::Processlist, "12"),
-            Err(StateError::Config(_))
-        ));
+        let bare = job_number(SourceKind::Processlist, "12").unwrap_err();
+        assert!(matches!(bare, StateError::Config(_)));
+        assert_eq!(
+            bare.to_string(),
+            "--cancel with the processlist takes a statement as job_monitor names it, `conn-N` (N the connection id), not `12`"
+        );
         let e = job_number(SourceKind::Import, "conn-12").unwrap_err();
         assert_eq!(
             e.to_string(),

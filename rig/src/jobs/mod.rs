@@ -104,3 +104,44 @@ impl Source {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(version: &str) -> ServerInfo {
+        ServerInfo::from_version(version, "").unwrap()
+    }
+
+    /// The sources as the README documents them: import jobs on TiDB 7.2
+    /// and later, DDL jobs on any TiDB, the processlist everywhere.
+    #[test]
+    fn each_server_gets_the_source_it_has() {
+        let v72 = server("8.0.11-TiDB-v7.2.0");
+        let v71 = server("8.0.11-TiDB-v7.1.9");
+        let mariadb = server("10.11.6-MariaDB");
+        assert_eq!(SourceKind::for_server(&v72), SourceKind::Import);
+        assert_eq!(SourceKind::for_server(&v71), SourceKind::Ddl);
+        assert_eq!(SourceKind::for_server(&mariadb), SourceKind::Processlist);
+        assert!(Source::new(SourceKind::Import, &v72).is_ok());
+        let refused = Source::new(SourceKind::Import, &v71).unwrap_err();
+        assert!(
+            refused.starts_with(
+                "import jobs (IMPORT INTO, SHOW IMPORT JOBS) need TiDB 7.2 or later; TiDB 7.1.9"
+            ),
+            "{refused}"
+        );
+        assert!(Source::new(SourceKind::Ddl, &v71).is_ok());
+        let refused = Source::new(SourceKind::Ddl, &mariadb).unwrap_err();
+        assert!(
+            refused.starts_with("DDL jobs (ADMIN SHOW DDL JOBS) need TiDB;"),
+            "{refused}"
+        );
+        for s in [&v72, &v71, &mariadb] {
+            assert_eq!(
+                Source::new(SourceKind::Processlist, s).unwrap().kind(),
+                SourceKind::Processlist
+            );
+        }
+    }
+}
