@@ -162,6 +162,12 @@ mod tests {
         assert_eq!(parse_size("3kB"), Some(3000));
         assert_eq!(parse_size("2MiB"), Some(2 * 1024 * 1024));
         assert_eq!(parse_size("104857600"), Some(104857600));
+        assert_eq!(parse_size("10.96MB"), Some(10_960_000));
+        assert_eq!(parse_size("2PB"), Some(2_000_000_000_000_000));
+        assert_eq!(parse_size("3TiB"), Some(3 << 40));
+        assert_eq!(parse_size("2PiB"), Some(2 << 50));
+        // Past what 64 bits hold: no size, not a wrapped number.
+        assert_eq!(parse_size("99999999PB"), None);
         for bad in ["", "GB", "1.2.3GB", "12 parsecs", "-1GB", "1e999TB"] {
             assert_eq!(parse_size(bad), None, "{bad:?}");
         }
