@@ -47,7 +47,9 @@ pub fn parse_size(text: &str) -> Option<u64> {
         _ => return None,
     };
     let bytes = (number * scale).round();
-    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
+    // Only digits and a dot were parsed, so never negative; an infinite or
+    // too large value fails the bound (u64::MAX as f64 is 2^64).
+    (bytes < u64::MAX as f64).then_some(bytes as u64)
 }
 
 /// Parses the rows of `SHOW IMPORT JOBS`. Rows without a Job_ID are skipped.
@@ -139,6 +141,11 @@ mod tests {
         assert_eq!(running.speed.as_deref(), Some("10.96MB/s"));
         assert_eq!(running.eta.as_deref(), Some("07:26:03"));
         assert_eq!(running.ended, None);
+        // What job_monitor prints for it, line and progress bar alike.
+        assert_eq!(
+            running.line(),
+            "2 `test`.`bar` running, phase encode, 1.0% (4550000000 of 298000000000), 10.96MB/s, ETA 07:26:03"
+        );
     }
 
     #[test]
@@ -168,6 +175,8 @@ mod tests {
         assert_eq!(parse_size("2PiB"), Some(2 << 50));
         // Past what 64 bits hold: no size, not a wrapped number.
         assert_eq!(parse_size("99999999PB"), None);
+        assert_eq!(parse_size("18446744073709551616B"), None, "2^64");
+        assert_eq!(parse_size(&"9".repeat(400)), None, "infinite as f64");
         for bad in ["", "GB", "1.2.3GB", "12 parsecs", "-1GB", "1e999TB"] {
             assert_eq!(parse_size(bad), None, "{bad:?}");
         }

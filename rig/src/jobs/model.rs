@@ -241,6 +241,8 @@ mod tests {
         let bad: Vec<&JobStatus> = all.iter().filter(|s| s.is_bad()).collect();
         assert_eq!(bad, [&Paused, &RollingBack, &Failed, &Cancelled]);
         let words: Vec<&str> = all.iter().map(JobStatus::as_str).collect();
+        let shown: Vec<String> = all.iter().map(JobStatus::to_string).collect();
+        assert_eq!(shown, words, "Display is the word");
         assert_eq!(
             words,
             [

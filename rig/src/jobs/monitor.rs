@@ -83,12 +83,6 @@ pub struct JobSummary {
 }
 
 impl JobSummary {
-    /// Whether its progress went up between two polls (a multi-stage job
-    /// starts each stage again from 0).
-    pub fn progress_rose(&self) -> bool {
-        self.progress.windows(2).any(|w| w[1].1 > w[0].1)
-    }
-
     /// Whether waiting for it is over: it ended (final status, or
     /// vanished), or it is paused until an operator resumes it.
     pub fn ended(&self) -> bool {
