@@ -188,3 +188,50 @@ pub async fn watch(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::model::JobKind;
+
+    fn job(id: &str, parent: Option<&str>, status: JobStatus) -> Job {
+        let mut j = Job::new(id.into(), JobKind::Ddl, "test.t".into(), status);
+        j.parent = parent.map(str::to_string);
+        j
+    }
+
+    fn summary(status: JobStatus, vanished: bool) -> JobSummary {
+        JobSummary {
+            job: job("1", None, status),
+            statuses: Vec::new(),
+            progress: Vec::new(),
+            first_seen_ms: 0.0,
+            last_seen_ms: 0.0,
+            vanished,
+        }
+    }
+
+    /// `--until-done` stops waiting for a job that vanished, ended, or is
+    /// paused; a running one is waited for, even rolling back.
+    #[test]
+    fn waiting_ends_when_the_job_cannot_change_by_itself() {
+        assert!(summary(JobStatus::Running, true).ended());
+        assert!(summary(JobStatus::Finished, false).ended());
+        assert!(summary(JobStatus::Paused, false).ended());
+        assert!(!summary(JobStatus::Running, false).ended());
+        assert!(!summary(JobStatus::RollingBack, false).ended());
+    }
+
+    /// `--job ID` follows that job and its sub-jobs (a multi-schema change's
+    /// `ID.1`, `ID.2`), and nothing else.
+    #[test]
+    fn a_watched_job_includes_its_sub_jobs_only() {
+        let parent = job("60", None, JobStatus::Running);
+        let sub = job("60.1", Some("60"), JobStatus::Running);
+        let other = job("61", None, JobStatus::Running);
+        let others_sub = job("61.1", Some("61"), JobStatus::Running);
+        assert!(wanted(&parent, Some("60")) && wanted(&sub, Some("60")));
+        assert!(!wanted(&other, Some("60")) && !wanted(&others_sub, Some("60")));
+        assert!([&parent, &sub, &other].iter().all(|j| wanted(j, None)));
+    }
+}
