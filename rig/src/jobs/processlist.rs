@@ -114,4 +114,45 @@ mod tests {
         assert_eq!(jobs[1].phase.as_deref(), Some("User sleep"));
         assert_eq!(jobs[1].percent, None, "no stages: no progress");
     }
+
+    /// `--min-time`: a statement that has run exactly that long is shown.
+    #[test]
+    fn statements_younger_than_min_time_are_left_out() {
+        let at = |ms: &str| {
+            row(&[
+                ("ID", Some("7")),
+                ("TIME_MS", Some(ms)),
+                ("INFO", Some("SELECT 1")),
+            ])
+        };
+        let ids = |rows: &[RowMap]| -> Vec<String> {
+            parse(rows, 1000.0).into_iter().map(|j| j.id).collect()
+        };
+        assert_eq!(ids(&[at("999.9")]), Vec::<String>::new());
+        assert_eq!(ids(&[at("1000.0")]), ["conn-7"]);
+        assert_eq!(ids(&[at("2500")]), ["conn-7"]);
+    }
+
+    /// A statement is shown on one line of at most 80 characters.
+    #[test]
+    fn long_statements_are_shortened_to_one_line_of_80() {
+        assert_eq!(short("SELECT\n  1,\t2"), "SELECT 1, 2");
+        let eighty = "x".repeat(80);
+        assert_eq!(short(&eighty), eighty, "80 fit");
+        let long = short(&"y".repeat(81));
+        assert_eq!(long.chars().count(), 80);
+        assert!(long.ends_with("y…"));
+    }
+
+    /// The query reads what the parser needs, other connections only.
+    #[test]
+    fn the_query_asks_for_the_columns_the_parser_reads() {
+        for flavor in [Flavor::MariaDB, Flavor::MySQL, Flavor::TiDB] {
+            let sql = query(flavor);
+            for column in ["ID", "TIME_MS", "STATE", "INFO", "ID <> CONNECTION_ID()"] {
+                assert!(sql.contains(column), "{flavor}: {column}");
+            }
+        }
+        assert!(query(Flavor::MariaDB).contains("STAGE, MAX_STAGE, PROGRESS"));
+    }
 }
