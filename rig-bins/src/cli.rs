@@ -72,6 +72,32 @@ pub struct ConnectionArgs {
     pub ssl_ca: Option<PathBuf>,
 }
 
+/// The command line, parsed as `T`, after one check clap cannot make: a
+/// password flag followed by a separate word. The mysql client reads
+/// `-p word` as "ask for the password" and `word` as the database; taking
+/// `word` as the password instead would test other credentials than meant.
+/// Such a line is refused with exit 2 and how to write either meaning.
+pub fn parse_args<T: clap::Parser>(tool: &str) -> T {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Err(message) = check_password_spacing(&args) {
+        err!("{tool}: error: {message}");
+        std::process::exit(i32::from(crate::exit_code::USAGE));
+    }
+    T::parse_from(args)
+}
+
+fn check_password_spacing(args: &[std::ffi::OsString]) -> Result<(), String> {
+    for pair in args.windows(2) {
+        let (flag, next) = (pair[0].to_string_lossy(), pair[1].to_string_lossy());
+        if (flag == "-p" || flag == "--password") && !next.starts_with('-') {
+            return Err(format!(
+                "`{flag} {next}`: a password is given attached, `-p{next}` or `--password={next}` (better: MYSQL_PWD); `{flag}` alone asks for it, and `{next}` would then be the database, which is `-D {next}`"
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn port_arg(value: &str) -> Result<u16, String> {
     parse_port(value).map_err(|_| "expected a number from 1 to 65535".to_string())
 }
@@ -245,6 +271,23 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<ConnectionArgs, clap::Error> {
         Cli::try_parse_from(std::iter::once("tool").chain(args.iter().copied())).map(|c| c.conn)
+    }
+
+    #[test]
+    fn a_password_flag_then_a_separate_word_is_refused() {
+        let check = |line: &[&str]| {
+            let args: Vec<std::ffi::OsString> = line.iter().map(Into::into).collect();
+            check_password_spacing(&args)
+        };
+        assert!(check(&["basic", "-psecret", "-u", "me"]).is_ok());
+        assert!(check(&["basic", "--password=secret"]).is_ok());
+        assert!(check(&["basic", "-p", "-u", "me"]).is_ok(), "-p alone asks");
+        assert!(check(&["basic", "-u", "me", "-p"]).is_ok());
+        assert_eq!(
+            check(&["basic", "-p", "shop"]).unwrap_err(),
+            "`-p shop`: a password is given attached, `-pshop` or `--password=shop` (better: MYSQL_PWD); `-p` alone asks for it, and `shop` would then be the database, which is `-D shop`"
+        );
+        assert!(check(&["basic", "--password", "x"]).is_err());
     }
 
     #[tokio::test]

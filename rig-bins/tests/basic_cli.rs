@@ -373,3 +373,16 @@ fn flags_over_test_rig_url_are_announced() {
     let out = basic(&["-h", &s.host, "-P", &port], &[]);
     assert!(!stderr(&out).contains("TEST_RIG_URL"), "{}", stderr(&out));
 }
+
+/// `-p word` means "ask, and `word` is the database" to the mysql client;
+/// it is refused rather than taken as the password.
+#[test]
+fn a_password_flag_then_a_separate_word_is_a_usage_error() {
+    let out = basic(&["--url", &server_url(), "-p", "test"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("basic: error: `-p test`: a password is given attached"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -1,13 +1,12 @@
 //! `python_demo`: a Python plugin's steps after the common states, on one or
 //! many connections (feature `python`).
 
-use clap::Parser;
 use std::process::ExitCode;
 use test_rig_bins::python_tool::{run, PythonArgs};
 
 fn main() -> ExitCode {
     test_rig_bins::logging::init();
-    let args = PythonArgs::parse();
+    let args = test_rig_bins::cli::parse_args::<PythonArgs>("python_demo");
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
