@@ -153,8 +153,9 @@ pub struct TransitionJson {
 /// The failure in the JSON report.
 #[derive(Debug, Serialize)]
 pub struct ErrorJson {
-    /// `configuration`, `unreachable`, `failed` or `cancelled`.
-    pub kind: test_rig::ErrorClass,
+    /// `configuration`, `unreachable`, `failed` or `cancelled`: named
+    /// `class`, as in every other tool's JSON.
+    pub class: test_rig::ErrorClass,
     /// One line saying what went wrong.
     pub message: String,
     /// The state the workflow was in, if it had started.
@@ -262,7 +263,7 @@ fn build_report(
             report.outcome = "failed";
             report.exit_code = exit_code::for_error(error);
             report.error = Some(ErrorJson {
-                kind: error.class(),
+                class: error.class(),
                 message: error.to_string(),
                 state: Some(failed.state()),
                 step: Some(failed.step()),
@@ -273,7 +274,7 @@ fn build_report(
             report.outcome = "interrupted";
             report.exit_code = exit_code::INTERRUPTED;
             report.error = Some(ErrorJson {
-                kind: test_rig::ErrorClass::Cancelled,
+                class: test_rig::ErrorClass::Cancelled,
                 message: "interrupted".into(),
                 state: Some(failed.state()),
                 step: Some(failed.step()),

@@ -3,14 +3,12 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use test_rig::coordinator::{RunEvent, RunObserver};
 use test_rig::Phase;
 
 /// Shows a run's progress on stderr.
 pub struct Progress {
     bar: Option<ProgressBar>,
-    failed: AtomicUsize,
 }
 
 impl Progress {
@@ -25,10 +23,7 @@ impl Progress {
             );
             bar
         });
-        Progress {
-            bar,
-            failed: AtomicUsize::new(0),
-        }
+        Progress { bar }
     }
 
     /// Removes the bar before the report is printed.
@@ -60,9 +55,6 @@ impl RunObserver for Progress {
                 },
                 bar,
             ) => {
-                if *phase != Phase::Passed {
-                    self.failed.fetch_add(1, Ordering::Relaxed);
-                }
                 let line = match error {
                     // The first line; a traceback is printed whole in the report.
                     Some(e) => format!(

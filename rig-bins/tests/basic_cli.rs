@@ -186,7 +186,7 @@ async fn wrong_password_is_a_usage_error_and_never_echoed() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("access denied for user"), "{stderr}");
     let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(doc["error"]["kind"], "configuration");
+    assert_eq!(doc["error"]["class"], "configuration");
     assert_eq!(doc["error"]["state"], "Connecting");
     assert!(!stdout.contains("Wr0ngSecret") && !stderr.contains("Wr0ngSecret"));
     assert!(doc["target"]["url"].as_str().unwrap().contains(":***@"));

@@ -72,11 +72,6 @@ impl StateContext {
         &self.config
     }
 
-    /// The configuration, mutably (e.g. for a step that fills in defaults).
-    pub fn config_mut(&mut self) -> &mut ConnectionConfig {
-        &mut self.config
-    }
-
     /// The open session, or [`StateError::NoSession`] before connecting.
     pub fn session(&mut self) -> Result<&mut Session, StateError> {
         self.session.as_mut().ok_or(StateError::NoSession(
