@@ -9,7 +9,7 @@ use std::time::Duration;
 use test_rig::config::{
     parse_duration, parse_port, password_from_env, DEFAULT_CONNECT_TIMEOUT, URL_ENV,
 };
-use test_rig::{ConfigError, ConnectionConfig, Password, SslMode};
+use test_rig::{ConfigError, ConnectionConfig, ErrorClass, Password, SslMode};
 
 /// How a tool prints its result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -153,12 +153,21 @@ impl TargetError {
 
 impl ConnectionArgs {
     /// [`resolve`](Self::resolve) for a tool named `tool`: prints the note
-    /// on how the target was found, or the error, on stderr; on error gives
-    /// the exit code to return.
-    pub async fn resolve_for(&self, tool: &str) -> Result<Target, u8> {
+    /// on how the target was found on stderr; on error reports it (with
+    /// `--format json`, as a document on stdout too) and gives the exit code.
+    pub async fn resolve_for(&self, tool: &str, format: OutputFormat) -> Result<Target, u8> {
+        use crate::report_output::fail_with;
         let Some(resolved) = crate::signals::unless_interrupted(self.resolve()).await else {
-            err!("{tool}: interrupted while finding the server");
-            return Err(crate::exit_code::INTERRUPTED);
+            let message = "interrupted while finding the server";
+            let code = crate::exit_code::INTERRUPTED;
+            return Err(fail_with(
+                tool,
+                format,
+                ErrorClass::Cancelled,
+                message,
+                None,
+                code,
+            ));
         };
         match resolved {
             Ok(target) => {
@@ -168,8 +177,12 @@ impl ConnectionArgs {
                 Ok(target)
             }
             Err(e) => {
-                err!("{tool}: error: {e}");
-                Err(e.exit_code())
+                let code = e.exit_code();
+                let class = match e {
+                    TargetError::NothingFound(_) => ErrorClass::Unreachable,
+                    _ => ErrorClass::Configuration,
+                };
+                Err(fail_with(tool, format, class, &e.to_string(), None, code))
             }
         }
     }

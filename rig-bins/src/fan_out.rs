@@ -4,16 +4,18 @@
 //! that does not answer that check within the connect timeout is not waited
 //! for a second time: its participants fail at once with the check's error.
 
+use crate::cli::OutputFormat;
 use crate::config_file::NamedConnection;
 use crate::exit_code;
 use crate::progress::Progress;
+use crate::report_output::fail_with;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use test_rig::workflow::BoxFuture;
 use test_rig::{
-    ConnectionConfig, Coordinator, RunReport, Session, StateContext, StateError, StepFailed,
-    Workflow,
+    ConnectionConfig, Coordinator, ErrorClass, RunReport, Session, StateContext, StateError,
+    StepFailed, Workflow,
 };
 
 /// `n` copies of one target, named `conn-1` ... `conn-n`.
@@ -48,6 +50,7 @@ impl Listed {
 /// report; on a refused run, prints why (as `tool`) and gives the exit code.
 pub async fn run<W, F>(
     tool: &str,
+    format: OutputFormat,
     list: &[NamedConnection],
     listed: Listed,
     workflow: F,
@@ -59,13 +62,28 @@ where
     let checked = crate::signals::unless_interrupted(check_capacity(list, listed)).await;
     let silent = match checked {
         None => {
-            err!("{tool}: interrupted while checking the server's capacity");
-            return Err(exit_code::INTERRUPTED);
+            let message = "interrupted while checking the server's capacity";
+            let code = exit_code::INTERRUPTED;
+            return Err(fail_with(
+                tool,
+                format,
+                ErrorClass::Cancelled,
+                message,
+                None,
+                code,
+            ));
         }
         Some(Ok(silent)) => silent,
         Some(Err(message)) => {
-            err!("{tool}: error: {message}");
-            return Err(exit_code::USAGE);
+            let code = exit_code::USAGE;
+            return Err(fail_with(
+                tool,
+                format,
+                ErrorClass::Configuration,
+                &message,
+                None,
+                code,
+            ));
         }
     };
     for (address, after) in &silent {

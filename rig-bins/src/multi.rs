@@ -68,7 +68,7 @@ async fn connections(args: &MultiArgs) -> Result<Vec<NamedConnection>, (u8, Stri
     }
     let target = args
         .conn
-        .resolve_for("simple_multi_connection")
+        .resolve_for("simple_multi_connection", args.format)
         .await
         .map_err(|code| (code, String::new()))?;
     Ok(fan_out::copies(&target.config, args.connections))
@@ -84,9 +84,11 @@ pub async fn run(args: MultiArgs) -> u8 {
     let list = match connections(&args).await {
         Ok(list) => list,
         Err((code, message)) => {
-            // An empty message was printed where it arose.
+            // An empty message was reported where it arose.
             if !message.is_empty() {
-                err!("simple_multi_connection: error: {message}");
+                let class = test_rig::ErrorClass::Configuration;
+                let tool = "simple_multi_connection";
+                report_output::fail_with(tool, args.format, class, &message, None, code);
             }
             return code;
         }
@@ -95,9 +97,13 @@ pub async fn run(args: MultiArgs) -> u8 {
         Some(_) => fan_out::Listed::ConfigFile,
         None => fan_out::Listed::Copies,
     };
-    let report = match fan_out::run("simple_multi_connection", &list, listed, || {
-        (&common_states::WORKFLOW).repeat(args.iterations)
-    })
+    let report = match fan_out::run(
+        "simple_multi_connection",
+        args.format,
+        &list,
+        listed,
+        || (&common_states::WORKFLOW).repeat(args.iterations),
+    )
     .await
     {
         Ok(report) => report,

@@ -73,14 +73,18 @@ pub async fn run(args: PythonArgs) -> u8 {
     if let Err(code) = report_output::check_junit_path("python_demo", args.junit.as_deref()) {
         return code;
     }
-    let target = match args.conn.resolve_for("python_demo").await {
+    let target = match args.conn.resolve_for("python_demo", args.format).await {
         Ok(t) => t,
         Err(code) => return code,
     };
     let list = fan_out::copies(&target.config, args.connections);
-    let report = match fan_out::run("python_demo", &list, fan_out::Listed::Copies, || {
-        (&common_states::WORKFLOW).then(plugin.clone())
-    })
+    let report = match fan_out::run(
+        "python_demo",
+        args.format,
+        &list,
+        fan_out::Listed::Copies,
+        || (&common_states::WORKFLOW).then(plugin.clone()),
+    )
     .await
     {
         Ok(report) => report,

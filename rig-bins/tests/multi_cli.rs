@@ -346,3 +346,23 @@ fn a_silent_server_costs_one_connect_timeout_not_two() {
     }
     drop(listener);
 }
+
+/// `--format json` gives a document whatever ends the run before its
+/// report: a URL that does not parse, a capacity refusal.
+#[test]
+fn json_is_printed_for_a_run_refused_before_it_starts() {
+    let out = run(&[
+        "--url",
+        "mysql://root@127.0.0.1:99999/test",
+        "--format",
+        "json",
+    ]);
+    let message = failure_document(&out, "simple_multi_connection", 2, "configuration");
+    assert!(
+        message.contains("the port must be a number from 1 to 65535"),
+        "{message}"
+    );
+    let out = run(&["--url", &server_url(), "-n", "100000", "--format", "json"]);
+    let message = failure_document(&out, "simple_multi_connection", 2, "configuration");
+    assert!(message.contains("(max_connections)"), "{message}");
+}
