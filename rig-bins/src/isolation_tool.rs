@@ -334,6 +334,9 @@ pub async fn run(args: IsolationArgs) -> u8 {
         Err(e) => {
             let hint = match e {
                 test_rig::StateError::MissingPrivilege { .. } => " (--lock-detection timeout)",
+                test_rig::StateError::Config(_) if args.txn_mode.is_some() => {
+                    " (run without --txn-mode)"
+                }
                 _ => "",
             };
             return crate::report_output::fail("isolation", args.format, &e, hint);

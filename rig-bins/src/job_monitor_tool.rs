@@ -232,7 +232,7 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
                 exit_code::OK
             }
             Err(e) => {
-                err!("job_monitor: error: {e}");
+                err!("job_monitor: error: --cancel {id}: {e}");
                 exit_code::for_error(&e)
             }
         };

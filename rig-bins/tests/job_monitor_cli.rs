@@ -149,7 +149,7 @@ fn sources_mariadb_does_not_have_are_refused_plainly() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out).trim(),
-        "job_monitor: error: --cancel with the processlist takes a statement as job_monitor names it, `conn-N` (N the connection id), not `5`"
+        "job_monitor: error: --cancel 5: a statement of the processlist is named `conn-N` (N its connection id), not `5`"
     );
 }
 

@@ -340,7 +340,7 @@ pub async fn run_matrix(
             let current = settings.txn_mode.as_deref().unwrap_or("unknown");
             // A setting this server will not take: a configuration error.
             return Err(StateError::Config(crate::config::ConfigError::Invalid(format!(
-                "--txn-mode {mode}: the server refused to set tidb_txn_mode ({e}). Where the variable is read-only (TiDB Cloud Starter and Essential), run without --txn-mode: the server's own mode, `{current}`, is then used"
+                "the server refused to set tidb_txn_mode to {mode} ({e}); where the variable is read-only (TiDB Cloud Starter and Essential), leave the mode as the server has it, `{current}`"
             ))));
         }
         settings.txn_mode = Some(mode.to_string());

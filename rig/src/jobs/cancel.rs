@@ -24,10 +24,10 @@ fn job_number(kind: SourceKind, id: &str) -> Result<u64, StateError> {
     digits.parse().map_err(|_| {
         invalid(match kind {
             SourceKind::Processlist => format!(
-                "--cancel with the processlist takes a statement as job_monitor names it, `conn-N` (N the connection id), not `{id}`"
+                "a statement of the processlist is named `conn-N` (N its connection id), not `{id}`"
             ),
             _ => format!(
-                "--cancel takes a numeric {} job id, not `{id}`",
+                "{} job ids are numbers, not `{id}`",
                 kind.as_str()
             ),
         })
@@ -101,12 +101,12 @@ mod tests {
         assert!(matches!(bare, StateError::Config(_)));
         assert_eq!(
             bare.to_string(),
-            "--cancel with the processlist takes a statement as job_monitor names it, `conn-N` (N the connection id), not `12`"
+            "a statement of the processlist is named `conn-N` (N its connection id), not `12`"
         );
         let e = job_number(SourceKind::Import, "conn-12").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "--cancel takes a numeric import job id, not `conn-12`"
+            "import job ids are numbers, not `conn-12`"
         );
         assert!(matches!(
             job_number(SourceKind::Processlist, "x"),
