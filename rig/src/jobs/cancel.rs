@@ -26,10 +26,7 @@ fn job_number(kind: SourceKind, id: &str) -> Result<u64, StateError> {
             SourceKind::Processlist => format!(
                 "a statement of the processlist is named `conn-N` (N its connection id), not `{id}`"
             ),
-            _ => format!(
-                "{} job ids are numbers, not `{id}`",
-                kind.as_str()
-            ),
+            _ => format!("{} job ids are numbers, not `{id}`", kind.as_str()),
         })
     })
 }
@@ -104,10 +101,7 @@ mod tests {
             "a statement of the processlist is named `conn-N` (N its connection id), not `12`"
         );
         let e = job_number(SourceKind::Import, "conn-12").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "import job ids are numbers, not `conn-12`"
-        );
+        assert_eq!(e.to_string(), "import job ids are numbers, not `conn-12`");
         assert!(matches!(
             job_number(SourceKind::Processlist, "x"),
             Err(StateError::Config(_))
