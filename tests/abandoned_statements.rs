@@ -1,6 +1,6 @@
 //! A statement the session gives up on does not outlive it on the server:
 //! a statement timeout, and a statement whose future is dropped (a step
-//! timeout, Ctrl-C), both stop it with `KILL QUERY` from a fresh connection.
+//! timeout, Ctrl-C), both stop it with `KILL CONNECTION` from a fresh connection.
 
 #[path = "../testing/processlist.rs"]
 mod processlist;

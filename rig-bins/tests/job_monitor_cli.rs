@@ -201,7 +201,7 @@ async fn ctrl_c_stops_the_submitted_statement_on_the_server_and_reports_it() {
     assert_eq!(doc["submitted"]["ok"], false);
     let error = doc["submitted"]["error"].as_str().unwrap();
     assert!(
-        error.starts_with("interrupted: the statement was stopped on the server (KILL QUERY "),
+        error.starts_with("interrupted: the statement was stopped on the server (KILL CONNECTION "),
         "{error}"
     );
     let running: Vec<u64> = admin()

@@ -1,6 +1,7 @@
 //! Statements a session gives up on (a statement timeout, or its future
-//! dropped by a step timeout or Ctrl-C) are stopped on the server, from a
-//! fresh connection: closing the client side alone leaves them running.
+//! dropped by a step timeout or Ctrl-C) are stopped on the server, with
+//! their connection, from a fresh connection: closing the client side
+//! alone leaves them running.
 //! Stops made in the background are counted, so that a process about to
 //! exit can wait for them.
 
@@ -115,27 +116,44 @@ impl Drop for InFlight {
     }
 }
 
-/// Stops the statement running on connection `id` from `control` and gives
-/// the statement that did it. TiDB gets `KILL TIDB QUERY`, which every
-/// version takes (`KILL QUERY` only with Global Kill, v6.1 on); a server of
-/// unknown flavor gets `KILL QUERY`, and the TiDB form if it cannot parse
-/// that. A KILL that answers with a warning stopped nothing: TiDB v6.1 to
-/// v7.2, given the 32-bit id of the handshake instead of its 64-bit
-/// connection id, warns "32bits truncated ConnectionID"
+/// What a KILL ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kill {
+    /// The statement; the connection stays (a session that goes on).
+    Query,
+    /// The connection, and its statement with it. For a connection given up
+    /// on: a `KILL QUERY` that reaches the server before it has begun the
+    /// statement (still in the socket) stops nothing, and the statement then
+    /// runs to its end; a killed connection runs nothing more.
+    Connection,
+}
+
+/// Stops what runs on connection `id` from `control` and gives the
+/// statement that did it. TiDB gets `KILL TIDB …`, which every version
+/// takes (plain `KILL` only with Global Kill, v6.1 on); a server of unknown
+/// flavor gets plain `KILL`, and the TiDB form if it cannot parse that. A
+/// KILL that answers with a warning stopped nothing: TiDB v6.1 to v7.2,
+/// given the 32-bit id of the handshake instead of its 64-bit connection
+/// id, warns "32bits truncated ConnectionID"
 /// (docs.pingcap.com/tidb/stable/sql-statement-kill).
 pub(crate) async fn kill_query(
     control: &mut Session,
     flavor: Option<Flavor>,
     id: u64,
+    what: Kill,
 ) -> Result<String, StateError> {
-    let tidb = format!("KILL TIDB QUERY {id}");
+    let target = match what {
+        Kill::Query => "QUERY",
+        Kill::Connection => "CONNECTION",
+    };
+    let tidb = format!("KILL TIDB {target} {id}");
     let kill = match flavor {
         Some(Flavor::TiDB) => {
             control.execute(&tidb).await?;
             tidb
         }
         _ => {
-            let plain = format!("KILL QUERY {id}");
+            let plain = format!("KILL {target} {id}");
             match control.execute(&plain).await {
                 Ok(_) => plain,
                 Err(StateError::Server { code: 1064, .. }) => {
@@ -156,10 +174,12 @@ pub(crate) async fn kill_query(
 }
 
 /// Stops the statement running on connection `id` (the id [`Session::connection_id`]
-/// gives) from a fresh connection, within 3 s: `KILL TIDB QUERY` on TiDB,
-/// else `KILL QUERY` (the TiDB form if the server cannot parse that); a KILL
-/// the server answers with a warning stopped nothing and is an error. Gives
-/// the statement that did it; a connection already gone counts as stopped.
+/// gives), a connection its client has given up on, from a fresh
+/// connection within 3 s: `KILL CONNECTION` (`KILL TIDB CONNECTION` on
+/// TiDB), which, unlike `KILL QUERY`, also stops a statement the server has
+/// not begun yet; a KILL the server answers with a warning stopped nothing
+/// and is an error. Gives the statement that did it; a connection already
+/// gone counts as stopped.
 pub async fn stop_statement(
     config: &ConnectionConfig,
     flavor: Option<Flavor>,
@@ -171,13 +191,13 @@ pub async fn stop_statement(
     config.statement_timeout = None;
     let stopped = async {
         let mut control = Session::connect_server(&config).await?.for_control();
-        let result = kill_query(&mut control, flavor, id).await;
+        let result = kill_query(&mut control, flavor, id, Kill::Connection).await;
         let _ = control.close().await;
         match result {
             // 1094, unknown thread: the statement and its connection have
             // already ended (the server noticed the client go), which is
             // what stopping it is for.
-            Err(StateError::Server { code: 1094, .. }) => Ok(format!("KILL QUERY {id}")),
+            Err(StateError::Server { code: 1094, .. }) => Ok(format!("KILL CONNECTION {id}")),
             other => other,
         }
     };

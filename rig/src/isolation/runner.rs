@@ -531,7 +531,9 @@ impl Runner {
 
     /// Cancels session `s`'s blocked statement and rolls its transaction back.
     async fn cancel(&mut self, s: usize, evidence: &mut Evidence) -> Result<(), StateError> {
-        crate::abandoned::kill_query(&mut self.control, Some(self.flavor), self.ids[s]).await?;
+        let (flavor, id) = (Some(self.flavor), self.ids[s]);
+        crate::abandoned::kill_query(&mut self.control, flavor, id, crate::abandoned::Kill::Query)
+            .await?;
         self.harvest(s, evidence, true).await?;
         if self.aborted[s] {
             self.ready(s)?.execute("ROLLBACK").await?;

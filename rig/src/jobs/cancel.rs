@@ -77,7 +77,8 @@ pub async fn cancel(
             }
         }
         SourceKind::Processlist => {
-            let kill = crate::abandoned::kill_query(session, Some(server.flavor), number).await?;
+            use crate::abandoned::{kill_query, Kill};
+            let kill = kill_query(session, Some(server.flavor), number, Kill::Query).await?;
             Ok(format!(
                 "the statement on connection {number} was stopped ({kill})"
             ))

@@ -8,7 +8,7 @@
 //! A step that times out or is cancelled is abandoned, not killed: Python
 //! cannot be interrupted from outside (in `time.sleep`, say), so its thread
 //! runs on until its next `cx` call, which raises `RuntimeError`. A SQL
-//! statement it had running is stopped on the server (`KILL QUERY`), and
+//! statement it had running is stopped on the server (`KILL CONNECTION`), and
 //! `@cleanup` runs on a new session when the old one went with it.
 //!
 //! ```python
