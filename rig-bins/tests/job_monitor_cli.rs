@@ -247,11 +247,23 @@ async fn cancel_stops_a_statement_of_the_processlist_by_connection() {
     // BENCHMARK with a result, not an error) and nothing runs it any more.
     let ended = tokio::time::timeout(Duration::from_secs(5), running).await;
     assert!(ended.is_ok(), "still running after the cancel");
-    let ids: Vec<u64> = watcher
-        .query(processlist::statements_holding(&marker))
-        .await
-        .unwrap();
-    assert_eq!(ids, Vec::<u64>::new());
+    // The server clears the thread's statement a moment after the client
+    // has its answer: allow it that moment, not minutes.
+    let cleared = Instant::now();
+    loop {
+        let ids: Vec<u64> = watcher
+            .query(processlist::statements_holding(&marker))
+            .await
+            .unwrap();
+        if ids.is_empty() {
+            break;
+        }
+        assert!(
+            cleared.elapsed() < Duration::from_secs(3),
+            "still in the processlist: {ids:?} (the victim was {id})"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     // A connection that does not exist is the server's error, exit 1.
     let out = run(&["--cancel", "conn-4000000000", "--source", "processlist"]);
     assert_eq!(out.status.code(), Some(1));

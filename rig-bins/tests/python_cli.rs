@@ -205,13 +205,22 @@ async fn interrupted_mid_statement(source: &str, tag: &str, signal: &str) -> Out
 }
 
 /// The ids of connections still running the endless statement of `tag`.
+/// Polled for up to 2 s: a killed thread stays listed a moment after its
+/// KILL returns; a statement nobody stopped stays for minutes.
 async fn still_running(tag: &str) -> Vec<u64> {
     use mysql_async::prelude::Queryable;
-    admin()
-        .await
-        .query(processlist::statements_holding(&busy(tag)))
-        .await
-        .unwrap()
+    let started = std::time::Instant::now();
+    loop {
+        let ids: Vec<u64> = admin()
+            .await
+            .query(processlist::statements_holding(&busy(tag)))
+            .await
+            .unwrap();
+        if ids.is_empty() || started.elapsed() > std::time::Duration::from_secs(2) {
+            return ids;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 /// A step that computes for minutes (BENCHMARK, not SLEEP: the server ends
