@@ -156,18 +156,9 @@ impl ConnectionArgs {
     /// on how the target was found on stderr; on error reports it (with
     /// `--format json`, as a document on stdout too) and gives the exit code.
     pub async fn resolve_for(&self, tool: &str, format: OutputFormat) -> Result<Target, u8> {
-        use crate::report_output::fail_with;
+        use crate::report_output::{fail_with, interrupted};
         let Some(resolved) = crate::signals::unless_interrupted(self.resolve()).await else {
-            let message = "interrupted while finding the server";
-            let code = crate::exit_code::INTERRUPTED;
-            return Err(fail_with(
-                tool,
-                format,
-                ErrorClass::Cancelled,
-                message,
-                None,
-                code,
-            ));
+            return Err(interrupted(tool, format, "finding the server"));
         };
         match resolved {
             Ok(target) => {
@@ -177,12 +168,11 @@ impl ConnectionArgs {
                 Ok(target)
             }
             Err(e) => {
-                let code = e.exit_code();
                 let class = match e {
                     TargetError::NothingFound(_) => ErrorClass::Unreachable,
                     _ => ErrorClass::Configuration,
                 };
-                Err(fail_with(tool, format, class, &e.to_string(), None, code))
+                Err(fail_with(tool, format, class, &e.to_string(), None))
             }
         }
     }

@@ -28,14 +28,6 @@ pub fn for_error(error: &StateError) -> u8 {
     for_class(error.class())
 }
 
-/// The process's exit status for `code`, once every statement the run
-/// abandoned (a timeout, Ctrl-C) has been stopped on the server: exiting
-/// first would leave it running there.
-pub async fn finish(code: u8) -> std::process::ExitCode {
-    test_rig::session::settle_abandoned(std::time::Duration::from_secs(4)).await;
-    std::process::ExitCode::from(code)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use crate::cli::OutputFormat;
 use crate::config_file::NamedConnection;
 use crate::exit_code;
 use crate::progress::Progress;
-use crate::report_output::fail_with;
+use crate::report_output::{fail_with, interrupted};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,29 +61,11 @@ where
 {
     let checked = crate::signals::unless_interrupted(check_capacity(list, listed)).await;
     let silent = match checked {
-        None => {
-            let message = "interrupted while checking the server's capacity";
-            let code = exit_code::INTERRUPTED;
-            return Err(fail_with(
-                tool,
-                format,
-                ErrorClass::Cancelled,
-                message,
-                None,
-                code,
-            ));
-        }
+        None => return Err(interrupted(tool, format, "checking the server's capacity")),
         Some(Ok(silent)) => silent,
         Some(Err(message)) => {
-            let code = exit_code::USAGE;
-            return Err(fail_with(
-                tool,
-                format,
-                ErrorClass::Configuration,
-                &message,
-                None,
-                code,
-            ));
+            let class = ErrorClass::Configuration;
+            return Err(fail_with(tool, format, class, &message, None));
         }
     };
     for (address, after) in &silent {

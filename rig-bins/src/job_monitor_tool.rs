@@ -339,15 +339,7 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
         Some(Ok(found)) => found,
         Some(Err(e)) if report.cancelled => {
             let class = test_rig::ErrorClass::Cancelled;
-            let message = e.to_string();
-            return fail_with(
-                "job_monitor",
-                args.format,
-                class,
-                &message,
-                None,
-                exit_code::INTERRUPTED,
-            );
+            return fail_with("job_monitor", args.format, class, &e.to_string(), None);
         }
         Some(Err(e)) => return fail("job_monitor", args.format, &e, ""),
         None => {
@@ -360,12 +352,12 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
                     None,
                 ),
             };
-            let exit = if report.cancelled {
-                exit_code::INTERRUPTED
+            let class = if report.cancelled {
+                test_rig::ErrorClass::Cancelled
             } else {
-                exit_code::for_class(class)
+                class
             };
-            return fail_with("job_monitor", args.format, class, &why, code, exit);
+            return fail_with("job_monitor", args.format, class, &why, code);
         }
     };
     // A statement that vanished ended as its submitter saw it end.

@@ -45,3 +45,4 @@ pub mod python_tool;
 pub mod report_output;
 pub mod signals;
 pub mod target;
+pub mod tool_main;

@@ -88,7 +88,7 @@ pub async fn run(args: MultiArgs) -> u8 {
             if !message.is_empty() {
                 let class = test_rig::ErrorClass::Configuration;
                 let tool = "simple_multi_connection";
-                report_output::fail_with(tool, args.format, class, &message, None, code);
+                report_output::fail_with(tool, args.format, class, &message, None);
             }
             return code;
         }

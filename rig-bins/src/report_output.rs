@@ -29,29 +29,29 @@ pub fn emit(tool: &str, report: &RunReport, format: OutputFormat, junit: Option<
 /// well, so that a JSON reader always gets one. Gives the exit code.
 pub fn fail(tool: &str, format: OutputFormat, error: &StateError, hint: &str) -> u8 {
     let message = format!("{error}{hint}");
-    let code = exit_code::for_error(error);
-    fail_with(
-        tool,
-        format,
-        error.class(),
-        &message,
-        error.server_code(),
-        code,
-    )
+    fail_with(tool, format, error.class(), &message, error.server_code())
 }
 
-/// [`fail`] for an error known only by its class and message.
+/// A run interrupted (Ctrl-C, SIGTERM) while `doing`, before it had a
+/// report: reported as [`fail`] does, exit 130.
+pub fn interrupted(tool: &str, format: OutputFormat, doing: &str) -> u8 {
+    let message = format!("interrupted while {doing}");
+    fail_with(tool, format, ErrorClass::Cancelled, &message, None)
+}
+
+/// [`fail`] for an error known only by its class and message; the exit
+/// code is the class's.
 pub fn fail_with(
     tool: &str,
     format: OutputFormat,
     class: ErrorClass,
     message: &str,
     server_code: Option<u16>,
-    exit: u8,
 ) -> u8 {
+    let exit = exit_code::for_class(class);
     err!("{tool}: error: {message}");
     if format == OutputFormat::Json {
-        let outcome = if exit == exit_code::INTERRUPTED {
+        let outcome = if class == ErrorClass::Cancelled {
             "interrupted"
         } else {
             "failed"

@@ -51,7 +51,9 @@ pub mod common {
     /// Opens the participant's dedicated session (bounded by the connect timeout).
     #[step(Connecting -> TestingConnection)]
     async fn connect(cx: &mut StateContext) -> Result<(), StateError> {
-        let session = Session::connect_server(cx.config()).await?;
+        let mut session = Session::connect_server(cx.config()).await?;
+        // For the reports, which show it: read now, while the session is here.
+        session.read_tls_version().await;
         cx.set_session(session);
         Ok(())
     }

@@ -156,7 +156,8 @@ impl StateContext {
             // The old session may already be broken; closing it is a courtesy.
             let _ = old.close().await;
         }
-        let session = Session::connect(&self.config).await?;
+        let mut session = Session::connect(&self.config).await?;
+        session.read_tls_version().await;
         self.set_session(session);
         self.session()
     }

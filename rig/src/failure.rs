@@ -101,9 +101,10 @@ impl StepFailed {
     pub async fn cleanup(mut self) -> Self {
         if let Some(cleanup) = self.0.cleanup.take() {
             let lost = matches!(self.0.cx.session(), Ok(s) if !s.is_open());
-            let reopened = match lost {
-                true => self.0.cx.reconnect().await.map(|_| ()),
-                false => Ok(()),
+            let reopened = if lost {
+                self.0.cx.reconnect().await.map(|_| ())
+            } else {
+                Ok(())
             };
             if let Err(e) = cleanup(&mut self.0.cx).await {
                 self.0.cleanup_error = Some(reopened.err().unwrap_or(e));

@@ -115,7 +115,7 @@ macro_rules! guarded {
         let limit = $self.config.statement_timeout;
         let mut conn = $self.conn.take().ok_or(StateError::NoSession(LOST))?;
         let in_flight = crate::abandoned::InFlight::new(
-            $self.kill_id.unwrap_or(u64::from(conn.id())),
+            $self.kill_target(&conn),
             $self.flavor,
             $self.config.clone(),
             $self.stops_abandoned,
@@ -236,7 +236,7 @@ impl Session {
             Err(Some(e)) => return Err(classify_connect_error(e, config)),
             Err(None) => return Err(too_slow()),
         };
-        let mut session = Session {
+        Ok(Session {
             conn: Some(conn),
             address: config.address(),
             config: std::sync::Arc::new(config.clone()),
@@ -244,17 +244,7 @@ impl Session {
             tls_version: None,
             flavor: None,
             kill_id: None,
-        };
-        if session.is_tls() {
-            // Read once, so that a report can show it whatever becomes of
-            // the session later; the server's `Ssl_version` is what it agreed to.
-            let row: Option<(String, String)> = session
-                .query_first("SHOW SESSION STATUS LIKE 'Ssl_version'")
-                .await
-                .unwrap_or(None);
-            session.tls_version = row.map(|(_, v)| v).filter(|v| !v.is_empty());
-        }
-        Ok(session)
+        })
     }
 
     /// Connects and, when the configuration names a database, selects it
@@ -290,14 +280,23 @@ impl Session {
     /// [`Session::server_info`] has found the server to be TiDB (see
     /// `kill_id`). `None` once the connection is gone.
     pub fn connection_id(&self) -> Option<u64> {
-        self.conn
-            .as_ref()
-            .map(|c| self.kill_id.unwrap_or(u64::from(c.id())))
+        self.conn.as_ref().map(|c| self.kill_target(c))
     }
 
-    /// The server's flavor, once [`Session::server_info`] has read it.
-    pub fn flavor(&self) -> Option<Flavor> {
-        self.flavor
+    /// The id `KILL` names for `conn`, this session's connection.
+    fn kill_target(&self, conn: &Conn) -> u64 {
+        self.kill_id.unwrap_or(u64::from(conn.id()))
+    }
+
+    /// Records that the server is of `flavor`, as a caller that has read it
+    /// already knows; on TiDB this reads the session's own `CONNECTION_ID()`
+    /// for `KILL` (see `kill_id`).
+    pub(crate) async fn know_flavor(&mut self, flavor: Flavor) -> Result<(), StateError> {
+        self.flavor = Some(flavor);
+        if flavor == Flavor::TiDB {
+            self.kill_id = self.query_first("SELECT CONNECTION_ID()").await?;
+        }
+        Ok(())
     }
 
     /// Whether the TLS handshake was made on this connection.
@@ -307,10 +306,23 @@ impl Session {
             .is_some_and(|c| c.opts().ssl_opts().is_some())
     }
 
-    /// The TLS protocol version the session negotiated (`TLSv1.3`), as the
-    /// server reported it in `Ssl_version` right after connecting; `None`
-    /// without TLS.
+    /// The TLS protocol version the session negotiated (`TLSv1.3`), once
+    /// [`Session::read_tls_version`] has read it; `None` without TLS.
     pub fn tls_version(&self) -> Option<&str> {
+        self.tls_version.as_deref()
+    }
+
+    /// Reads the negotiated TLS version from the server's `Ssl_version`,
+    /// once (a round trip, so only for sessions whose report shows it, not
+    /// on every connect); `None` without TLS.
+    pub async fn read_tls_version(&mut self) -> Option<&str> {
+        if self.tls_version.is_none() && self.is_tls() {
+            let row: Option<(String, String)> = self
+                .query_first("SHOW SESSION STATUS LIKE 'Ssl_version'")
+                .await
+                .unwrap_or(None);
+            self.tls_version = row.map(|(_, v)| v).filter(|v| !v.is_empty());
+        }
         self.tls_version.as_deref()
     }
 
@@ -410,8 +422,12 @@ impl Session {
             })?;
         self.flavor = Some(info.flavor);
         if info.flavor == Flavor::TiDB {
-            self.kill_id = self.query_first("SELECT CONNECTION_ID()").await?;
-            let text: Option<String> = self.query_first("SELECT tidb_version()").await?;
+            // One round trip: the id KILL takes (see `kill_id`) and the build.
+            let row: Option<(u64, String)> = self
+                .query_first("SELECT CONNECTION_ID(), tidb_version()")
+                .await?;
+            let (id, text) = row.unzip();
+            self.kill_id = id;
             return Ok(info.with_tidb_build(TidbBuild::parse(text.as_deref().unwrap_or(""))));
         }
         Ok(info)

@@ -2,15 +2,6 @@
 
 use test_rig_bins::job_monitor_tool::{run, JobMonitorArgs};
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    test_rig_bins::logging::init();
-    test_rig_bins::signals::listen();
-    test_rig_bins::exit_code::finish(
-        run(test_rig_bins::cli::parse_args::<JobMonitorArgs>(
-            "job_monitor",
-        ))
-        .await,
-    )
-    .await
+fn main() -> std::process::ExitCode {
+    test_rig_bins::tool_main::run_tool::<JobMonitorArgs, _, _>("job_monitor", run)
 }

@@ -2,15 +2,6 @@
 
 use test_rig_bins::multi::{run, MultiArgs};
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    test_rig_bins::logging::init();
-    test_rig_bins::signals::listen();
-    test_rig_bins::exit_code::finish(
-        run(test_rig_bins::cli::parse_args::<MultiArgs>(
-            "simple_multi_connection",
-        ))
-        .await,
-    )
-    .await
+fn main() -> std::process::ExitCode {
+    test_rig_bins::tool_main::run_tool::<MultiArgs, _, _>("simple_multi_connection", run)
 }

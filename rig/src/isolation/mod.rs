@@ -248,42 +248,39 @@ impl AutoRetry {
     }
 }
 
+/// The server variable `name`, or `None` where the server has no such
+/// variable (each one is asked apart, so that one missing does not hide
+/// the others).
+async fn variable<T: mysql_async::prelude::FromValue + Send + 'static>(
+    session: &mut Session,
+    name: &str,
+) -> Option<T> {
+    session
+        .query_first(&format!("SELECT @@{name}"))
+        .await
+        .ok()
+        .flatten()
+}
+
 async fn read_settings(session: &mut Session, server: &ServerInfo) -> (ServerSettings, AutoRetry) {
     let mut settings = ServerSettings::default();
     let mut retry = AutoRetry::default();
     match server.flavor {
         Flavor::MariaDB => {
             // Unknown before 10.6.18 / 10.11.8 / 11.x: treated as OFF.
-            settings.snapshot_isolation = session
-                .query_first::<i64>("SELECT @@innodb_snapshot_isolation")
+            settings.snapshot_isolation = variable::<i64>(session, "innodb_snapshot_isolation")
                 .await
-                .ok()
-                .flatten()
                 .map(|v| v != 0);
         }
         Flavor::TiDB => {
-            settings.txn_mode = session
-                .query_first::<String>("SELECT @@tidb_txn_mode")
-                .await
-                .ok()
-                .flatten();
-            settings.skip_isolation_level_check = session
-                .query_first::<i64>("SELECT @@tidb_skip_isolation_level_check")
-                .await
-                .ok()
-                .flatten()
-                .map(|v| v != 0);
+            settings.txn_mode = variable(session, "tidb_txn_mode").await;
+            settings.skip_isolation_level_check =
+                variable::<i64>(session, "tidb_skip_isolation_level_check")
+                    .await
+                    .map(|v| v != 0);
             // Absent on later versions: then there is no retry to warn of.
-            retry.disabled = session
-                .query_first("SELECT @@tidb_disable_txn_auto_retry")
-                .await
-                .ok()
-                .flatten();
-            retry.limit = session
-                .query_first("SELECT @@tidb_retry_limit")
-                .await
-                .ok()
-                .flatten();
+            retry.disabled = variable(session, "tidb_disable_txn_auto_retry").await;
+            retry.limit = variable(session, "tidb_retry_limit").await;
         }
         Flavor::MySQL => {}
     }

@@ -92,15 +92,16 @@ fn connection_lost(e: &StateError) -> bool {
 
 async fn open_session(
     config: &crate::config::ConnectionConfig,
+    flavor: Flavor,
     init: &[String],
 ) -> Result<(Session, u64), StateError> {
     let mut session = Session::connect(config).await?;
     for sql in init {
         session.execute(sql).await?;
     }
-    // On TiDB this learns the session's own CONNECTION_ID(), which the lock
-    // views show and KILL takes (the handshake's may be truncated).
-    session.server_info().await?;
+    // On TiDB the session's own CONNECTION_ID(), which the lock views show
+    // and KILL takes (the handshake's may be truncated).
+    session.know_flavor(flavor).await?;
     let id = session.connection_id().unwrap_or_default();
     Ok((session, id))
 }
@@ -167,7 +168,7 @@ impl Runner {
             ))
             .await?;
         for _ in 0..3 {
-            match open_session(config, &runner.init).await {
+            match open_session(config, runner.flavor, &runner.init).await {
                 Ok((session, id)) => {
                     runner.ids.push(id);
                     runner.slots.push(Slot::Ready(session));
@@ -253,7 +254,7 @@ impl Runner {
     async fn revive(&mut self) -> Result<(), StateError> {
         for s in 0..self.slots.len() {
             if self.broken[s] || matches!(self.slots[s], Slot::Lost) {
-                let (session, id) = open_session(&self.config, &self.init).await?;
+                let (session, id) = open_session(&self.config, self.flavor, &self.init).await?;
                 self.slots[s] = Slot::Ready(session);
                 self.ids[s] = id;
                 self.broken[s] = false;
