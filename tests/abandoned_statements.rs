@@ -4,7 +4,7 @@
 
 #[path = "../testing/processlist.rs"]
 mod processlist;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use test_rig::prelude::*;
 
 fn server() -> ConnectionConfig {
@@ -18,21 +18,6 @@ async fn running(marker: &str) -> Vec<u64> {
         .query(&processlist::statements_holding(marker))
         .await
         .unwrap()
-}
-
-/// Waits up to `limit` for no statement holding `marker` to be running.
-async fn gone_within(marker: &str, limit: Duration) -> Result<Duration, Vec<u64>> {
-    let started = Instant::now();
-    loop {
-        let ids = running(marker).await;
-        if ids.is_empty() {
-            return Ok(started.elapsed());
-        }
-        if started.elapsed() > limit {
-            return Err(ids);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test]
@@ -61,13 +46,20 @@ async fn a_dropped_statement_is_stopped_on_the_server() {
         s.execute(&sql).await
     });
     // Until the statement runs, then drop it mid-flight, as a step timeout does.
-    let started = Instant::now();
-    while running(&marker).await.is_empty() {
-        assert!(started.elapsed() < Duration::from_secs(10), "never started");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let started = processlist::poll(
+        Duration::from_secs(10),
+        || running(&marker),
+        |ids| !ids.is_empty(),
+    )
+    .await;
+    assert!(!started.is_empty(), "never started");
     task.abort();
     let _ = task.await;
-    let gone = gone_within(&marker, Duration::from_secs(5)).await;
-    assert!(gone.is_ok(), "still running: {gone:?}");
+    let left = processlist::poll(
+        Duration::from_secs(5),
+        || running(&marker),
+        <[u64]>::is_empty,
+    )
+    .await;
+    assert!(left.is_empty(), "still running: {left:?}");
 }

@@ -427,18 +427,14 @@ async fn the_cleanup_runs_after_a_failed_step_on_the_same_session() {
 /// Polls for up to 2 s: a killed thread stays listed a moment after its
 /// KILL returns; a statement nobody stopped stays for minutes.
 async fn running(marker: &str) -> Vec<u64> {
-    let started = std::time::Instant::now();
-    loop {
-        let ids: Vec<u64> = admin()
+    let now = || async {
+        admin()
             .await
             .query(&processlist::statements_holding(marker))
             .await
-            .unwrap();
-        if ids.is_empty() || started.elapsed() > std::time::Duration::from_secs(2) {
-            return ids;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+            .unwrap()
+    };
+    processlist::poll(std::time::Duration::from_secs(2), now, <[u64]>::is_empty).await
 }
 
 async fn table_exists(table: &str) -> bool {

@@ -174,9 +174,8 @@ fn busy(tag: &str) -> String {
 /// Runs the plugin `source` on one connection, sends SIG`signal` once its
 /// endless statement runs on the server, and returns the tool's output.
 async fn interrupted_mid_statement(source: &str, tag: &str, signal: &str) -> Output {
-    use mysql_async::prelude::Queryable;
     use std::process::Stdio;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     let dir = std::env::temp_dir().join(format!("test-rig-python-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{tag}.py"));
@@ -187,40 +186,15 @@ async fn interrupted_mid_statement(source: &str, tag: &str, signal: &str) -> Out
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut admin = admin().await;
-    let started = Instant::now();
-    loop {
-        let ids: Vec<u64> = admin
-            .query(processlist::statements_holding(&busy(tag)))
-            .await
-            .unwrap();
-        if !ids.is_empty() {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(20), "never started");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until_running(&busy(tag), Duration::from_secs(20)).await;
     send_signal(&child, signal);
     child.wait_with_output().unwrap()
 }
 
-/// The ids of connections still running the endless statement of `tag`.
-/// Polled for up to 2 s: a killed thread stays listed a moment after its
-/// KILL returns; a statement nobody stopped stays for minutes.
+/// The ids of connections still running the endless statement of `tag`
+/// after up to 2 s (see [`still_listed`]).
 async fn still_running(tag: &str) -> Vec<u64> {
-    use mysql_async::prelude::Queryable;
-    let started = std::time::Instant::now();
-    loop {
-        let ids: Vec<u64> = admin()
-            .await
-            .query(processlist::statements_holding(&busy(tag)))
-            .await
-            .unwrap();
-        if ids.is_empty() || started.elapsed() > std::time::Duration::from_secs(2) {
-            return ids;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    still_listed(&busy(tag), std::time::Duration::from_secs(2)).await
 }
 
 /// A step that computes for minutes (BENCHMARK, not SLEEP: the server ends

@@ -131,6 +131,31 @@ pub fn send_signal(child: &std::process::Child, name: &str) {
     assert!(sent.success(), "SIG{name} was delivered");
 }
 
+/// The ids of the connections running a statement that holds `marker`.
+pub async fn statements_running(marker: &str) -> Vec<u64> {
+    admin()
+        .await
+        .query(processlist::statements_holding(marker))
+        .await
+        .expect("the processlist is readable")
+}
+
+/// Waits (at most `limit`) until a statement holding `marker` runs.
+pub async fn wait_until_running(marker: &str, limit: std::time::Duration) {
+    let ids = processlist::poll(limit, || statements_running(marker), |ids| !ids.is_empty()).await;
+    assert!(
+        !ids.is_empty(),
+        "no statement holding {marker} started within {limit:?}"
+    );
+}
+
+/// The statements holding `marker` still listed after up to `limit`: a
+/// killed thread stays listed a moment after its KILL returns, a statement
+/// nobody stopped for minutes.
+pub async fn still_listed(marker: &str, limit: std::time::Duration) -> Vec<u64> {
+    processlist::poll(limit, || statements_running(marker), <[u64]>::is_empty).await
+}
+
 /// A port on 127.0.0.1 where nothing listens (bound, then released).
 pub fn closed_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
