@@ -91,7 +91,9 @@ impl StateContext {
     }
 
     /// The TLS protocol version (`TLSv1.3`) of the last session installed,
-    /// even once it is closed; `None` if it had no TLS or there was none.
+    /// even once it is closed, as [`Session::read_tls_version`] read it (the
+    /// common workflow's connect step and [`StateContext::reconnect`] do);
+    /// `None` if it had no TLS, was not read, or there was none.
     pub fn tls_version(&self) -> Option<&str> {
         self.tls_version.as_deref()
     }
