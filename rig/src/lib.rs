@@ -66,6 +66,7 @@
 extern crate self as test_rig;
 
 mod abandoned;
+pub mod checker;
 pub mod common_states;
 pub mod config;
 pub mod context;
@@ -74,6 +75,7 @@ pub mod coordinator;
 pub mod error;
 pub mod failure;
 pub mod flavor;
+pub mod history;
 pub mod input_file;
 pub mod isolation;
 pub mod jobs;

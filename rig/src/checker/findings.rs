@@ -1,0 +1,102 @@
+//! What the checker found, kind by kind: a count and the first few
+//! witnesses of each (a history with thousands of the same anomaly needs a
+//! handful explained, not all of them).
+
+use super::model::AnomalyKind;
+use super::txns::Txn;
+use crate::history::{list_text, Mop, OpType};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How many witnesses of each kind a report keeps.
+pub const WITNESSES_PER_KIND: usize = 5;
+
+/// A transaction named in a witness.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TxnSummary {
+    /// `T` and the index of the operation that ended it.
+    pub name: String,
+    /// Its process.
+    pub process: u64,
+    /// `ok`, `fail` or `info`.
+    pub outcome: OpType,
+    /// What it did, e.g. `append 5 to 3; read 4 = [1, 2]`.
+    pub ops: String,
+}
+
+impl TxnSummary {
+    pub(crate) fn of(txn: &Txn) -> Self {
+        let ops: Vec<String> = txn.mops.iter().map(Mop::to_string).collect();
+        TxnSummary {
+            name: txn.name(),
+            process: txn.process,
+            outcome: txn.kind,
+            ops: ops.join("; "),
+        }
+    }
+}
+
+/// One anomaly, with what proves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Anomaly {
+    /// Its kind.
+    pub kind: AnomalyKind,
+    /// The transactions involved, in the order the explanation uses them.
+    pub transactions: Vec<TxnSummary>,
+    /// Why it is one, a sentence per step: for a cycle, one per edge
+    /// ("T2 read T1's append of 5 to key 3, so T1 < T2").
+    pub explanation: Vec<String>,
+    /// A cycle drawn as a Mermaid flowchart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mermaid: Option<String>,
+}
+
+/// All anomalies of one kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KindFindings {
+    /// How many were found (cycles: one per strongly connected component).
+    pub count: usize,
+    /// The first [`WITNESSES_PER_KIND`] of them, explained.
+    pub witnesses: Vec<Anomaly>,
+}
+
+/// Everything found, by kind.
+#[derive(Debug, Default)]
+pub(crate) struct Findings {
+    pub(crate) by_kind: BTreeMap<AnomalyKind, KindFindings>,
+}
+
+impl Findings {
+    /// Counts one anomaly of `kind`, explaining it with `witness` while
+    /// fewer than [`WITNESSES_PER_KIND`] of its kind are explained.
+    pub(crate) fn add(&mut self, kind: AnomalyKind, witness: impl FnOnce() -> Anomaly) {
+        let entry = self.by_kind.entry(kind).or_insert(KindFindings {
+            count: 0,
+            witnesses: Vec::new(),
+        });
+        entry.count += 1;
+        if entry.witnesses.len() < WITNESSES_PER_KIND {
+            entry.witnesses.push(witness());
+        }
+    }
+
+    /// Whether any anomaly of `kind` was found.
+    pub(crate) fn has(&self, kind: AnomalyKind) -> bool {
+        self.by_kind.contains_key(&kind)
+    }
+}
+
+/// An anomaly that is not a cycle: `txns` and what they did.
+pub(crate) fn plain(kind: AnomalyKind, txns: &[&Txn], explanation: String) -> Anomaly {
+    Anomaly {
+        kind,
+        transactions: txns.iter().map(|t| TxnSummary::of(t)).collect(),
+        explanation: vec![explanation],
+        mermaid: None,
+    }
+}
+
+/// `key 3 = [1, 2]`.
+pub(crate) fn read_text(key: i64, list: &[i64]) -> String {
+    format!("key {key} = {}", list_text(list))
+}

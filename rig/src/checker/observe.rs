@@ -1,0 +1,343 @@
+//! What the reads tell: who appended each element, each key's version
+//! order (its longest committed read), and the anomalies visible without a
+//! dependency graph: G1a, G1b, dirty updates, duplicate elements,
+//! incompatible orders, internal inconsistency and lost appends.
+
+use super::findings::{plain, read_text, Findings};
+use super::model::AnomalyKind;
+use super::txns::Txn;
+use crate::history::{list_text, Element, Key, Mop, OpType};
+use std::collections::{HashMap, HashSet};
+
+/// The version order of every key and who wrote each version.
+#[derive(Debug, Default)]
+pub(crate) struct Observations {
+    /// The transaction (committed or unknown) that appended each element.
+    pub(crate) writer: HashMap<(Key, Element), usize>,
+    /// The aborted transaction that appended each element it alone did.
+    pub(crate) failed_writer: HashMap<(Key, Element), usize>,
+    /// Each transaction's last append to each key.
+    pub(crate) last_append: HashMap<(usize, Key), Element>,
+    /// Each key's versions: its longest committed read, without repeats.
+    pub(crate) order: HashMap<Key, Vec<Element>>,
+    /// Where each element sits in its key's order.
+    pub(crate) position: HashMap<(Key, Element), usize>,
+    /// The transaction whose read gave each key's order.
+    pub(crate) longest_reader: HashMap<Key, usize>,
+    /// Reads that are not prefixes of their key's order: no edge is drawn
+    /// from them, since they fit no single order.
+    pub(crate) incompatible: HashSet<(usize, Key)>,
+}
+
+/// The reads of `txn` that see the state before it touched the key (no
+/// append of its own to that key before them).
+pub(crate) fn external_reads(txn: &Txn) -> impl Iterator<Item = (Key, &Vec<Element>)> {
+    let mut touched: Vec<Key> = Vec::new();
+    txn.mops.iter().filter_map(move |mop| {
+        let key = mop.key();
+        let first = !touched.contains(&key);
+        touched.push(key);
+        match mop {
+            Mop::Read {
+                key,
+                list: Some(list),
+            } if first => Some((*key, list)),
+            _ => None,
+        }
+    })
+}
+
+fn committed_reads(txn: &Txn) -> impl Iterator<Item = (Key, &Vec<Element>)> {
+    txn.mops.iter().filter_map(move |mop| match mop {
+        Mop::Read {
+            key,
+            list: Some(list),
+        } if txn.kind == OpType::Ok => Some((*key, list)),
+        _ => None,
+    })
+}
+
+fn has_duplicates(list: &[Element]) -> bool {
+    let mut seen = HashSet::with_capacity(list.len());
+    !list.iter().all(|e| seen.insert(*e))
+}
+
+fn dedup(list: &[Element]) -> Vec<Element> {
+    let mut seen = HashSet::with_capacity(list.len());
+    list.iter().copied().filter(|e| seen.insert(*e)).collect()
+}
+
+/// Builds the observations and reports what they show by themselves.
+pub(crate) fn observe(txns: &[Txn], findings: &mut Findings) -> Observations {
+    let mut o = Observations::default();
+    for (id, txn) in txns.iter().enumerate() {
+        for mop in &txn.mops {
+            if let Mop::Append { key, element } = mop {
+                if txn.may_have_committed() {
+                    o.writer.insert((*key, *element), id);
+                    o.last_append.insert((id, *key), *element);
+                } else {
+                    o.failed_writer.insert((*key, *element), id);
+                }
+            }
+        }
+    }
+    // Each key's order: its longest committed read.
+    let mut latest_read: HashMap<Key, (u64, usize)> = HashMap::new();
+    for (id, txn) in txns.iter().enumerate() {
+        for (key, list) in committed_reads(txn) {
+            let longest = o.order.entry(key).or_default();
+            if has_duplicates(list) {
+                findings.add(AnomalyKind::DuplicateElements, || {
+                    plain(
+                        AnomalyKind::DuplicateElements,
+                        &[txn],
+                        format!(
+                            "{} read {}, which holds an element twice",
+                            txn.name(),
+                            read_text(key, list)
+                        ),
+                    )
+                });
+            }
+            let list = dedup(list);
+            if list.len() > longest.len() {
+                *longest = list;
+                o.longest_reader.insert(key, id);
+            }
+            if let Some(at) = txn.invoke_time {
+                let latest = latest_read.entry(key).or_insert((at, id));
+                if at > latest.0 {
+                    *latest = (at, id);
+                }
+            }
+        }
+    }
+    for (key, order) in &o.order {
+        for (i, e) in order.iter().enumerate() {
+            o.position.insert((*key, *e), i);
+        }
+    }
+    for (id, txn) in txns.iter().enumerate() {
+        check_reads(id, txn, txns, &mut o, findings);
+        if txn.kind == OpType::Ok {
+            check_internal(txn, findings);
+            check_lost(txn, txns, &o, &latest_read, findings);
+        }
+    }
+    check_dirty_updates(txns, &o, findings);
+    o
+}
+
+fn check_reads(id: usize, txn: &Txn, txns: &[Txn], o: &mut Observations, findings: &mut Findings) {
+    for (key, list) in committed_reads(txn) {
+        let order = o.order.get(&key).map(Vec::as_slice).unwrap_or_default();
+        let list = dedup(list);
+        if !order.starts_with(&list) {
+            o.incompatible.insert((id, key));
+            let other = o.longest_reader.get(&key).map_or(txn, |&r| &txns[r]);
+            findings.add(AnomalyKind::IncompatibleOrder, || {
+                plain(
+                    AnomalyKind::IncompatibleOrder,
+                    &[txn, other],
+                    format!(
+                        "{} read {} and {} read {}: neither is a prefix of the other, so no single order of key {key}'s versions explains both",
+                        txn.name(),
+                        read_text(key, &list),
+                        other.name(),
+                        read_text(key, order)
+                    ),
+                )
+            });
+        }
+        for e in &list {
+            if o.writer.contains_key(&(key, *e)) {
+                continue;
+            }
+            if let Some(&w) = o.failed_writer.get(&(key, *e)) {
+                let writer = &txns[w];
+                findings.add(AnomalyKind::G1a, || {
+                    plain(
+                        AnomalyKind::G1a,
+                        &[writer, txn],
+                        format!(
+                            "{} read {}, but {e} was appended by {}, which aborted",
+                            txn.name(),
+                            read_text(key, &list),
+                            writer.name()
+                        ),
+                    )
+                });
+            }
+        }
+    }
+    if txn.kind != OpType::Ok {
+        return;
+    }
+    for (key, list) in external_reads(txn) {
+        let Some(last) = list.last() else { continue };
+        let Some(&w) = o.writer.get(&(key, *last)) else {
+            continue;
+        };
+        if w == id || o.last_append.get(&(w, key)) == Some(last) {
+            continue;
+        }
+        let writer = &txns[w];
+        let final_element = o.last_append[&(w, key)];
+        findings.add(AnomalyKind::G1b, || {
+            plain(
+                AnomalyKind::G1b,
+                &[writer, txn],
+                format!(
+                    "{} read {}, ending in {last}, an intermediate state of {}, which went on to append {final_element} to key {key}",
+                    txn.name(),
+                    read_text(key, list),
+                    writer.name()
+                ),
+            )
+        });
+    }
+}
+
+/// What a transaction knows of a key from its own operations so far.
+enum Known {
+    /// The whole list (it read the key).
+    Full(Vec<Element>),
+    /// Only how the list ends (it appended without reading first).
+    Suffix(Vec<Element>),
+}
+
+fn check_internal(txn: &Txn, findings: &mut Findings) {
+    let mut known: HashMap<Key, Known> = HashMap::new();
+    for (i, mop) in txn.mops.iter().enumerate() {
+        match mop {
+            Mop::Append { key, element } => {
+                match known.entry(*key).or_insert(Known::Suffix(vec![])) {
+                    Known::Full(l) | Known::Suffix(l) => l.push(*element),
+                }
+            }
+            Mop::Read {
+                key,
+                list: Some(list),
+            } => {
+                let problem = match known.get(key) {
+                    Some(Known::Full(expected)) if expected != list => Some(format!(
+                        "{} read {} after its own operations had left it {}",
+                        txn.name(),
+                        read_text(*key, list),
+                        list_text(expected)
+                    )),
+                    Some(Known::Suffix(own)) if !list.ends_with(own) => Some(format!(
+                        "{} read {}, which misses its own appends {}",
+                        txn.name(),
+                        read_text(*key, list),
+                        list_text(own)
+                    )),
+                    None => txn.mops[i + 1..]
+                        .iter()
+                        .find_map(|later| match later {
+                            Mop::Append { key: k, element }
+                                if k == key && list.contains(element) =>
+                            {
+                                Some(*element)
+                            }
+                            _ => None,
+                        })
+                        .map(|e| {
+                            format!(
+                                "{} read {}, which holds {e}, an element it appends only later",
+                                txn.name(),
+                                read_text(*key, list)
+                            )
+                        }),
+                    _ => None,
+                };
+                if let Some(text) = problem {
+                    findings.add(AnomalyKind::Internal, || {
+                        plain(AnomalyKind::Internal, &[txn], text)
+                    });
+                }
+                known.insert(*key, Known::Full(list.clone()));
+            }
+            Mop::Read { list: None, .. } => {}
+        }
+    }
+}
+
+fn check_lost(
+    txn: &Txn,
+    txns: &[Txn],
+    o: &Observations,
+    latest_read: &HashMap<Key, (u64, usize)>,
+    findings: &mut Findings,
+) {
+    let Some(acknowledged) = txn.complete_time else {
+        return;
+    };
+    for mop in &txn.mops {
+        let Mop::Append { key, element } = mop else {
+            continue;
+        };
+        if o.position.contains_key(&(*key, *element)) {
+            continue;
+        }
+        let Some(&(read_at, reader)) = latest_read.get(key) else {
+            continue;
+        };
+        if read_at <= acknowledged {
+            continue;
+        }
+        let reader = &txns[reader];
+        let seen = o.order.get(key).map(Vec::as_slice).unwrap_or_default();
+        findings.add(AnomalyKind::LostAppend, || {
+            plain(
+                AnomalyKind::LostAppend,
+                &[txn, reader],
+                format!(
+                    "{} appended {element} to key {key}, acknowledged at {}; {} began at {}, later, and no read ever held {element} (the longest read of key {key} is {})",
+                    txn.name(),
+                    millis(acknowledged),
+                    reader.name(),
+                    millis(read_at),
+                    list_text(seen)
+                ),
+            )
+        });
+    }
+}
+
+fn check_dirty_updates(txns: &[Txn], o: &Observations, findings: &mut Findings) {
+    let mut keys: Vec<&Key> = o.order.keys().collect();
+    keys.sort();
+    for key in keys {
+        let order = &o.order[key];
+        let aborted = order.iter().position(|e| {
+            !o.writer.contains_key(&(*key, *e)) && o.failed_writer.contains_key(&(*key, *e))
+        });
+        let Some(at) = aborted else { continue };
+        let later = order[at + 1..]
+            .iter()
+            .find_map(|e| o.writer.get(&(*key, *e)).map(|w| (*e, *w)));
+        let Some((element, w)) = later else { continue };
+        let failed = &txns[o.failed_writer[&(*key, order[at])]];
+        let writer = &txns[w];
+        findings.add(AnomalyKind::DirtyUpdate, || {
+            plain(
+                AnomalyKind::DirtyUpdate,
+                &[failed, writer],
+                format!(
+                    "key {key}'s order {} has {}'s {element} after {}, appended by {}, which aborted",
+                    list_text(order),
+                    writer.name(),
+                    order[at],
+                    failed.name()
+                ),
+            )
+        });
+    }
+}
+
+/// `12.345 ms`: a history time (nanoseconds) as people read it.
+pub(crate) fn millis(nanos: u64) -> String {
+    format!("{:.3} ms", nanos as f64 / 1e6)
+}

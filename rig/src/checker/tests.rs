@@ -1,0 +1,416 @@
+//! Hand-built histories, one that shows each anomaly and one that does
+//! not. Each follows the anomaly's definition (Adya, Liskov & O'Neil,
+//! "Generalized Isolation Level Definitions", ICDE 2000; Elle's paper for
+//! the list-append ones) rather than anything the checker printed.
+
+use super::*;
+use crate::history::{Mop, Op, OpType};
+
+/// Builds histories: `"a 1 5"` appends 5 to key 1, `"r 1 5,6"` reads key
+/// 1 as [5, 6], `"r 1 -"` reads it empty; micro-operations split by `;`.
+struct Builder {
+    history: History,
+    clock: u64,
+}
+
+fn mops(text: &str, completed: bool) -> Vec<Mop> {
+    text.split(';')
+        .map(|m| {
+            let parts: Vec<&str> = m.split_whitespace().collect();
+            let key: i64 = parts[1].parse().unwrap();
+            match parts[0] {
+                "a" => Mop::Append {
+                    key,
+                    element: parts[2].parse().unwrap(),
+                },
+                _ => Mop::Read {
+                    key,
+                    list: completed.then(|| {
+                        if parts[2] == "-" {
+                            vec![]
+                        } else {
+                            parts[2].split(',').map(|e| e.parse().unwrap()).collect()
+                        }
+                    }),
+                },
+            }
+        })
+        .collect()
+}
+
+impl Builder {
+    fn new() -> Self {
+        Builder {
+            history: History::default(),
+            clock: 0,
+        }
+    }
+
+    fn op(&mut self, process: u64, kind: OpType, text: &str) -> &mut Self {
+        self.clock += 10;
+        self.history.push(Op {
+            index: 0,
+            process,
+            kind,
+            f: "txn".into(),
+            value: mops(text, kind == OpType::Ok),
+            time: Some(self.clock),
+            error: None,
+        });
+        self
+    }
+
+    fn invoke(&mut self, process: u64, text: &str) -> &mut Self {
+        self.op(process, OpType::Invoke, text)
+    }
+
+    fn end(&mut self, process: u64, kind: OpType, text: &str) -> &mut Self {
+        self.op(process, kind, text)
+    }
+
+    /// A transaction that runs alone: invoked, then completed.
+    fn txn(&mut self, process: u64, kind: OpType, text: &str) -> &mut Self {
+        self.invoke(process, text).end(process, kind, text)
+    }
+
+    fn ok(&mut self, process: u64, text: &str) -> &mut Self {
+        self.txn(process, OpType::Ok, text)
+    }
+
+    fn check(&self, model: Model) -> CheckReport {
+        check(&self.history, &CheckOptions::for_model(model))
+    }
+}
+
+fn kinds(report: &CheckReport) -> Vec<AnomalyKind> {
+    report.anomaly_types.clone()
+}
+
+use AnomalyKind::*;
+
+/// Runs transactions on separate processes, all invoked before any
+/// completes, so that no real-time or process order joins them.
+fn concurrent(txns: &[(&str, OpType)]) -> Builder {
+    let mut b = Builder::new();
+    for (p, (text, _)) in txns.iter().enumerate() {
+        b.invoke(p as u64, text);
+    }
+    for (p, (text, kind)) in txns.iter().enumerate() {
+        b.end(p as u64, *kind, text);
+    }
+    b
+}
+
+fn ok(text: &str) -> (&str, OpType) {
+    (text, OpType::Ok)
+}
+
+#[test]
+fn g0_write_cycle_is_found_and_a_consistent_order_is_not() {
+    // T1 and T2 both append to keys 1 and 2; key 1 shows T1 then T2, key
+    // 2 shows T2 then T1: each overwrote the other (Adya's G0).
+    let mut b = concurrent(&[ok("a 1 1; a 2 1"), ok("a 1 2; a 2 2")]);
+    b.ok(9, "r 1 1,2; r 2 2,1");
+    let r = b.check(Model::ReadUncommitted);
+    assert_eq!(kinds(&r), [G0]);
+    assert_eq!(r.verdict, Verdict::Invalid);
+    let w = &r.anomalies[&G0].witnesses[0];
+    assert_eq!(w.transactions.len(), 2);
+    assert!(w.mermaid.as_ref().unwrap().contains("-->|ww|"), "{w:?}");
+
+    let mut b = concurrent(&[ok("a 1 1; a 2 1"), ok("a 1 2; a 2 2")]);
+    b.ok(9, "r 1 1,2; r 2 1,2");
+    let r = b.check(Model::StrictSerializable);
+    assert_eq!(kinds(&r), []);
+    assert_eq!(r.verdict, Verdict::Valid);
+}
+
+#[test]
+fn g1a_a_read_of_an_aborted_append_and_not_of_a_committed_one() {
+    let mut b = Builder::new();
+    b.txn(0, OpType::Fail, "a 1 1").ok(1, "r 1 1");
+    let r = b.check(Model::ReadCommitted);
+    assert_eq!(kinds(&r), [G1a]);
+    assert!(Model::ReadUncommitted.forbids(G0) && !Model::ReadUncommitted.forbids(G1a));
+    assert_eq!(r.satisfied, [Model::ReadUncommitted]);
+
+    let mut b = Builder::new();
+    b.txn(0, OpType::Fail, "a 1 1").ok(1, "r 1 -");
+    assert_eq!(kinds(&b.check(Model::ReadCommitted)), []);
+}
+
+#[test]
+fn g1b_a_read_of_an_intermediate_state_and_not_of_the_final_one() {
+    let mut b = Builder::new();
+    b.ok(0, "a 1 1; a 1 2").ok(1, "r 1 1").ok(2, "r 1 1,2");
+    assert_eq!(kinds(&b.check(Model::ReadCommitted)), [G1b]);
+
+    let mut b = Builder::new();
+    b.ok(0, "a 1 1; a 1 2").ok(1, "r 1 1,2");
+    assert_eq!(kinds(&b.check(Model::ReadCommitted)), []);
+}
+
+#[test]
+fn g1c_circular_information_flow_and_its_absence() {
+    // T1 read T2's append and T2 read T1's: each saw the other's effects.
+    let b = concurrent(&[ok("a 1 1; r 2 2"), ok("a 2 2; r 1 1")]);
+    let r = b.check(Model::ReadCommitted);
+    assert_eq!(kinds(&r), [G1c]);
+    let w = &r.anomalies[&G1c].witnesses[0];
+    assert!(
+        w.explanation
+            .iter()
+            .any(|l| l.contains("read") && l.contains("append of")),
+        "{w:?}"
+    );
+
+    let b = concurrent(&[ok("a 1 1; r 2 -"), ok("a 2 2; r 1 1")]);
+    assert_eq!(kinds(&b.check(Model::Serializable)), []);
+}
+
+#[test]
+fn g_single_read_skew_and_a_consistent_snapshot() {
+    // T1 appends to keys 1 and 2; T2 appends to key 1 after T1 (ww) but
+    // read key 2 before T1's append (rw): one anti-dependency in a cycle.
+    let mut b = concurrent(&[ok("a 1 1; a 2 1"), ok("a 1 2; r 2 -")]);
+    b.ok(9, "r 1 1,2; r 2 1");
+    let r = b.check(Model::SnapshotIsolation);
+    assert_eq!(kinds(&r), [GSingle]);
+    assert_eq!(r.verdict, Verdict::Invalid);
+    assert_eq!(
+        r.satisfied,
+        [Model::ReadUncommitted, Model::ReadCommitted],
+        "G-single is forbidden from repeatable read and snapshot isolation up"
+    );
+    let w = &r.anomalies[&GSingle].witnesses[0];
+    assert!(w.explanation.iter().any(|l| l.contains("misses")), "{w:?}");
+
+    let mut b = concurrent(&[ok("a 1 1; a 2 1"), ok("a 1 2; r 2 1")]);
+    b.ok(9, "r 1 1,2; r 2 1");
+    assert_eq!(kinds(&b.check(Model::Serializable)), []);
+}
+
+#[test]
+fn g_nonadjacent_two_separate_anti_dependencies() {
+    // T1 -rw-> T2 -wr-> T3 -rw-> T4 -wr-> T1 on keys 1, 2, 3.
+    let mut b = concurrent(&[
+        ok("r 1 -; r 3 3"),
+        ok("a 1 1"),
+        ok("r 1 1; r 2 -"),
+        ok("a 2 2; a 3 3"),
+    ]);
+    b.ok(9, "r 1 1; r 2 2; r 3 3");
+    let r = b.check(Model::SnapshotIsolation);
+    assert_eq!(kinds(&r), [GNonadjacent]);
+    assert_eq!(r.verdict, Verdict::Invalid);
+
+    // T1 no longer sees T4's append: the cycle is broken.
+    let mut b = concurrent(&[
+        ok("r 1 -; r 3 -"),
+        ok("a 1 1"),
+        ok("r 1 1; r 2 -"),
+        ok("a 2 2; a 3 3"),
+    ]);
+    b.ok(9, "r 1 1; r 2 2; r 3 3");
+    assert_eq!(kinds(&b.check(Model::Serializable)), []);
+}
+
+#[test]
+fn g2_item_write_skew_is_allowed_by_snapshot_isolation_only() {
+    // Each read both keys empty and appended to one: two adjacent rw edges.
+    let mut b = concurrent(&[ok("r 1 -; r 2 -; a 1 1"), ok("r 1 -; r 2 -; a 2 2")]);
+    b.ok(9, "r 1 1; r 2 2");
+    let r = b.check(Model::SnapshotIsolation);
+    assert_eq!(kinds(&r), [G2Item]);
+    assert_eq!(
+        r.verdict,
+        Verdict::Valid,
+        "snapshot isolation allows write skew"
+    );
+    assert_eq!(b.check(Model::Serializable).verdict, Verdict::Invalid);
+    assert_eq!(b.check(Model::RepeatableRead).verdict, Verdict::Invalid);
+
+    // The second saw the first's append: ordered, no skew.
+    let mut b = concurrent(&[ok("r 1 -; r 2 -; a 1 1"), ok("r 1 1; r 2 -; a 2 2")]);
+    b.ok(9, "r 1 1; r 2 2");
+    assert_eq!(kinds(&b.check(Model::Serializable)), []);
+}
+
+#[test]
+fn a_process_that_misses_its_own_earlier_write_is_g_single_process() {
+    let mut b = Builder::new();
+    b.ok(0, "a 1 1").ok(0, "r 1 -");
+    b.ok(1, "r 1 1");
+    // Real time joins them as well; without it only process order does.
+    let mut options = CheckOptions::for_model(Model::StrictSerializable);
+    options.real_time = false;
+    let r = check(&b.history, &options);
+    assert_eq!(kinds(&r), [GSingleProcess]);
+    assert_eq!(r.verdict, Verdict::Invalid);
+    assert!(r.satisfied.contains(&Model::Serializable));
+
+    let mut b = Builder::new();
+    b.ok(0, "a 1 1").ok(0, "r 1 1");
+    assert_eq!(kinds(&b.check(Model::StrictSerializable)), []);
+}
+
+#[test]
+fn a_stale_read_after_an_acknowledged_write_is_g_single_realtime() {
+    // Process 1 begins after process 0's append was acknowledged, yet
+    // reads the key empty.
+    let mut b = Builder::new();
+    b.ok(0, "a 1 1").ok(1, "r 1 -").ok(2, "r 1 1");
+    let r = b.check(Model::StrictSerializable);
+    assert_eq!(kinds(&r), [GSingleRealtime]);
+    let w = &r.anomalies[&GSingleRealtime].witnesses[0];
+    assert!(
+        w.explanation.iter().any(|l| l.contains("acknowledged at")),
+        "{w:?}"
+    );
+    assert_eq!(b.check(Model::Serializable).verdict, Verdict::Valid);
+
+    // Concurrent with the append, the same read is not stale.
+    let mut b = concurrent(&[ok("a 1 1"), ok("r 1 -")]);
+    b.ok(2, "r 1 1");
+    assert_eq!(kinds(&b.check(Model::StrictSerializable)), []);
+}
+
+#[test]
+fn incompatible_orders_and_compatible_ones() {
+    let mut b = concurrent(&[ok("a 1 1"), ok("a 1 2"), ok("a 1 3")]);
+    b.ok(7, "r 1 1,2").ok(8, "r 1 1,3");
+    assert!(kinds(&b.check(Model::ReadCommitted)).contains(&IncompatibleOrder));
+
+    let b = concurrent(&[ok("a 1 1"), ok("a 1 2"), ok("r 1 1"), ok("r 1 1,2")]);
+    assert_eq!(kinds(&b.check(Model::StrictSerializable)), []);
+}
+
+#[test]
+fn a_committed_append_after_an_aborted_one_is_a_dirty_update() {
+    let mut b = concurrent(&[("a 1 1", OpType::Fail), ok("a 1 2")]);
+    b.ok(9, "r 1 1,2");
+    let found = kinds(&b.check(Model::ReadCommitted));
+    assert!(
+        found.contains(&DirtyUpdate) && found.contains(&G1a),
+        "{found:?}"
+    );
+
+    let mut b = concurrent(&[("a 1 1", OpType::Fail), ok("a 1 2")]);
+    b.ok(9, "r 1 2");
+    assert_eq!(kinds(&b.check(Model::ReadCommitted)), []);
+}
+
+#[test]
+fn duplicate_elements_are_found() {
+    let mut b = Builder::new();
+    b.ok(0, "a 1 1").ok(1, "r 1 1,1");
+    assert_eq!(kinds(&b.check(Model::ReadUncommitted)), [DuplicateElements]);
+    assert_eq!(b.check(Model::ReadUncommitted).verdict, Verdict::Invalid);
+}
+
+#[test]
+fn internal_inconsistency_and_future_reads() {
+    // Does not see its own append.
+    let mut b = Builder::new();
+    b.ok(0, "a 1 1; r 1 -").ok(1, "r 1 1");
+    assert_eq!(kinds(&b.check(Model::Serializable)), [Internal]);
+    // Reads change between two reads with nothing of its own between.
+    let mut b = Builder::new();
+    b.ok(2, "a 1 1").ok(0, "r 1 -; r 1 1");
+    assert!(kinds(&b.check(Model::Serializable)).contains(&Internal));
+    // Sees an element it appends only afterwards.
+    let mut b = Builder::new();
+    b.ok(0, "r 1 1; a 1 1");
+    assert!(kinds(&b.check(Model::Serializable)).contains(&Internal));
+    // Sees exactly its own appends after what it read.
+    let mut b = Builder::new();
+    b.ok(2, "a 1 1")
+        .ok(0, "r 1 1; a 1 2; r 1 1,2; a 1 3; r 1 1,2,3");
+    assert_eq!(kinds(&b.check(Model::Serializable)), []);
+    // Snapshot isolation forbids it, repeatable read (per Elle) does not.
+    assert!(Model::SnapshotIsolation.forbids(Internal));
+    assert!(!Model::RepeatableRead.forbids(Internal));
+}
+
+#[test]
+fn an_acknowledged_append_no_later_read_holds_is_lost() {
+    let mut b = Builder::new();
+    b.ok(0, "a 1 1").ok(1, "r 1 -");
+    let r = b.check(Model::ReadUncommitted);
+    assert!(kinds(&r).contains(&LostAppend), "{:?}", kinds(&r));
+    assert_eq!(r.verdict, Verdict::Invalid);
+
+    // A read that began before the acknowledgement is no evidence.
+    let b = concurrent(&[ok("a 1 1"), ok("r 1 -")]);
+    assert_eq!(kinds(&b.check(Model::ReadUncommitted)), []);
+    // Nor is an append that a later read holds.
+    let mut b = Builder::new();
+    b.ok(0, "a 1 1").ok(1, "r 1 1");
+    assert_eq!(kinds(&b.check(Model::StrictSerializable)), []);
+}
+
+#[test]
+fn an_unknown_outcome_adds_edges_only_once_its_write_is_seen() {
+    // T1's outcome is unknown and nobody saw its append: a read that
+    // misses it proves nothing (it may never have committed).
+    let mut b = Builder::new();
+    b.txn(0, OpType::Info, "a 1 1").ok(1, "r 1 -");
+    assert_eq!(kinds(&b.check(Model::StrictSerializable)), []);
+    assert_eq!(b.check(Model::StrictSerializable).transactions.info, 1);
+
+    // Once a read shows it, it committed, and its edges count: here a G1c
+    // with the unknown transaction on the cycle.
+    let mut b = concurrent(&[("a 1 1; r 2 -", OpType::Info), ok("a 2 2; r 1 1")]);
+    b.ok(9, "r 2 2");
+    // T1's read is unknown, so only T1 -wr-> T2 is known: no cycle.
+    assert_eq!(kinds(&b.check(Model::Serializable)), []);
+    let b = concurrent(&[("a 1 1; a 2 1", OpType::Info), ok("a 2 2; r 1 1")]);
+    let mut b2 = b;
+    b2.ok(9, "r 2 2,1");
+    // Key 2 shows T2 then T1 (ww T2 -> T1), key 1 read by T2 (wr T1 -> T2).
+    assert_eq!(kinds(&b2.check(Model::ReadCommitted)), [G1c]);
+}
+
+#[test]
+fn an_invocation_that_never_completes_counts_as_unknown() {
+    let mut b = Builder::new();
+    b.invoke(0, "a 1 1").ok(1, "r 1 1");
+    let r = b.check(Model::Serializable);
+    assert_eq!(r.transactions.info, 1);
+    assert_eq!(r.verdict, Verdict::Valid);
+}
+
+#[test]
+fn models_form_the_published_hierarchy() {
+    // Each stronger model forbids at least what the weaker ones forbid
+    // (Elle's model graph: serializable implies repeatable read and
+    // snapshot isolation, both imply read committed).
+    let implies = [
+        (Model::ReadCommitted, Model::ReadUncommitted),
+        (Model::RepeatableRead, Model::ReadCommitted),
+        (Model::SnapshotIsolation, Model::ReadCommitted),
+        (Model::Serializable, Model::RepeatableRead),
+        (Model::Serializable, Model::SnapshotIsolation),
+        (Model::StrictSerializable, Model::Serializable),
+    ];
+    for (strong, weak) in implies {
+        for kind in AnomalyKind::ALL {
+            assert!(
+                !weak.forbids(kind) || strong.forbids(kind),
+                "{weak} forbids {kind} but {strong} does not"
+            );
+        }
+    }
+    // And the distinctions the sources draw.
+    assert!(Model::RepeatableRead.forbids(G2Item) && !Model::SnapshotIsolation.forbids(G2Item));
+    assert!(Model::SnapshotIsolation.forbids(GNonadjacent));
+    assert!(!Model::Serializable.forbids(GSingleRealtime));
+    assert!(Model::StrictSerializable.forbids(GSingleRealtime));
+    assert!(!Model::ReadCommitted.forbids(GSingle));
+    for kind in AnomalyKind::ALL {
+        assert_eq!(
+            kind.is_session_or_realtime(),
+            kind.name().ends_with("-process") || kind.name().ends_with("-realtime")
+        );
+    }
+}
