@@ -33,6 +33,7 @@ macro_rules! err {
 pub mod basic;
 pub mod cli;
 pub mod config_file;
+pub mod consistency_tool;
 pub mod exit_code;
 pub mod fan_out;
 pub mod isolation_tool;

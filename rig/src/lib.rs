@@ -85,6 +85,7 @@ pub mod report;
 pub mod session;
 mod tls;
 pub mod workflow;
+pub mod workload;
 
 pub use config::{ConfigError, ConnectionConfig, Password, SslMode, TlsConfig};
 pub use context::StateContext;

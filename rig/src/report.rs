@@ -135,7 +135,7 @@ pub struct RunReport {
 /// XML 1.0 forbids even as references (control characters such as the ESC
 /// of a coloured message, lone surrogates cannot occur in a `str`, U+FFFE
 /// and U+FFFF) written out as `\xNN` / `\u{NNNN}` text instead.
-fn xml(text: &str) -> String {
+pub(crate) fn xml(text: &str) -> String {
     let allowed = |c: char| {
         matches!(c, '\t' | '\n' | '\r')
             || ('\u{20}'..='\u{D7FF}').contains(&c)

@@ -27,7 +27,7 @@ fn ww(a: usize, b: usize, txns: &[Txn], o: &Observations) -> String {
             if o.writer.get(&(key, *next)) == Some(&b) {
                 return format!(
                     "{tb} appended {next} to key {key} right after {ta}'s {element} (key {key}'s versions: {}), so {ta} < {tb}",
-                    crate::history::list_text(order)
+                    super::findings::short_list(order)
                 );
             }
         }

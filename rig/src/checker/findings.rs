@@ -8,6 +8,13 @@ use crate::history::{list_text, Mop, OpType};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// A transaction with more micro-operations (a final read of every key)
+/// is summarized by counts instead.
+const MOPS_SHOWN: usize = 6;
+
+/// Lists longer than this are shortened in explanations.
+const ELEMENTS_SHOWN: usize = 12;
+
 /// How many witnesses of each kind a report keeps.
 pub const WITNESSES_PER_KIND: usize = 5;
 
@@ -26,12 +33,25 @@ pub struct TxnSummary {
 
 impl TxnSummary {
     pub(crate) fn of(txn: &Txn) -> Self {
-        let ops: Vec<String> = txn.mops.iter().map(Mop::to_string).collect();
+        let ops = if txn.mops.len() <= MOPS_SHOWN {
+            let ops: Vec<String> = txn.mops.iter().map(mop_text).collect();
+            ops.join("; ")
+        } else {
+            let reads = txn
+                .mops
+                .iter()
+                .filter(|m| matches!(m, Mop::Read { .. }))
+                .count();
+            format!(
+                "{reads} reads and {} appends (the explanation quotes those that matter)",
+                txn.mops.len() - reads
+            )
+        };
         TxnSummary {
             name: txn.name(),
             process: txn.process,
             outcome: txn.kind,
-            ops: ops.join("; "),
+            ops,
         }
     }
 }
@@ -96,7 +116,39 @@ pub(crate) fn plain(kind: AnomalyKind, txns: &[&Txn], explanation: String) -> An
     }
 }
 
+/// `[1, 2, 3]`, or `[1, 2, 3, … 40 more …, 98, 99]` for a long list.
+pub(crate) fn short_list(list: &[i64]) -> String {
+    if list.len() <= ELEMENTS_SHOWN {
+        return list_text(list);
+    }
+    let head = &list[..3];
+    let tail = &list[list.len() - 3..];
+    let text = |part: &[i64]| {
+        part.iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "[{}, … {} more …, {}]",
+        text(head),
+        list.len() - 6,
+        text(tail)
+    )
+}
+
+/// `append 5 to 3`, `read 4 = [1, 2]`, long lists shortened.
+fn mop_text(mop: &Mop) -> String {
+    match mop {
+        Mop::Read {
+            key,
+            list: Some(list),
+        } => format!("read {key} = {}", short_list(list)),
+        other => other.to_string(),
+    }
+}
+
 /// `key 3 = [1, 2]`.
 pub(crate) fn read_text(key: i64, list: &[i64]) -> String {
-    format!("key {key} = {}", list_text(list))
+    format!("key {key} = {}", short_list(list))
 }

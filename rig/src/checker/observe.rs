@@ -3,10 +3,10 @@
 //! dependency graph: G1a, G1b, dirty updates, duplicate elements,
 //! incompatible orders, internal inconsistency and lost appends.
 
-use super::findings::{plain, read_text, Findings};
+use super::findings::{plain, read_text, short_list, Findings};
 use super::model::AnomalyKind;
 use super::txns::Txn;
-use crate::history::{list_text, Element, Key, Mop, OpType};
+use crate::history::{Element, Key, Mop, OpType};
 use std::collections::{HashMap, HashSet};
 
 /// The version order of every key and who wrote each version.
@@ -140,13 +140,18 @@ fn check_reads(id: usize, txn: &Txn, txns: &[Txn], o: &mut Observations, finding
                 plain(
                     AnomalyKind::IncompatibleOrder,
                     &[txn, other],
-                    format!(
-                        "{} read {} and {} read {}: neither is a prefix of the other, so no single order of key {key}'s versions explains both",
-                        txn.name(),
-                        read_text(key, &list),
-                        other.name(),
-                        read_text(key, order)
-                    ),
+                    {
+                        let same = list.iter().zip(order).take_while(|(a, b)| a == b).count();
+                        format!(
+                            "{} read {} and {} read {}: both begin with the same {same} elements, then one has {} where the other has {}, so no single order of key {key}'s versions explains both",
+                            txn.name(),
+                            read_text(key, &list),
+                            other.name(),
+                            read_text(key, order),
+                            element_at(&list, same),
+                            element_at(order, same)
+                        )
+                    },
                 )
             });
         }
@@ -225,13 +230,13 @@ fn check_internal(txn: &Txn, findings: &mut Findings) {
                         "{} read {} after its own operations had left it {}",
                         txn.name(),
                         read_text(*key, list),
-                        list_text(expected)
+                        short_list(expected)
                     )),
                     Some(Known::Suffix(own)) if !list.ends_with(own) => Some(format!(
                         "{} read {}, which misses its own appends {}",
                         txn.name(),
                         read_text(*key, list),
-                        list_text(own)
+                        short_list(own)
                     )),
                     None => txn.mops[i + 1..]
                         .iter()
@@ -299,7 +304,7 @@ fn check_lost(
                     millis(acknowledged),
                     reader.name(),
                     millis(read_at),
-                    list_text(seen)
+                    short_list(seen)
                 ),
             )
         });
@@ -327,7 +332,7 @@ fn check_dirty_updates(txns: &[Txn], o: &Observations, findings: &mut Findings) 
                 &[failed, writer],
                 format!(
                     "key {key}'s order {} has {}'s {element} after {}, appended by {}, which aborted",
-                    list_text(order),
+                    short_list(order),
                     writer.name(),
                     order[at],
                     failed.name()
@@ -335,6 +340,10 @@ fn check_dirty_updates(txns: &[Txn], o: &Observations, findings: &mut Findings) 
             )
         });
     }
+}
+
+fn element_at(list: &[Element], at: usize) -> String {
+    list.get(at).map_or("nothing".into(), Element::to_string)
 }
 
 /// `12.345 ms`: a history time (nanoseconds) as people read it.

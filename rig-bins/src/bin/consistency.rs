@@ -1,0 +1,8 @@
+//! `consistency`: randomized transactions over many sessions, checked for
+//! isolation anomalies by dependency-graph inference (Elle's method).
+
+use test_rig_bins::consistency_tool::{run, ConsistencyArgs};
+
+fn main() -> std::process::ExitCode {
+    test_rig_bins::tool_main::run_tool::<ConsistencyArgs, _, _>("consistency", run)
+}

@@ -1,0 +1,520 @@
+//! The `consistency` tool: runs a randomized list-append workload over
+//! many sessions and checks the history it recorded for isolation
+//! anomalies (`run`), or checks a history written before, by test-rig,
+//! Jepsen or elle-cli (`check`).
+
+use crate::cli::{ConnectionArgs, OutputFormat};
+use crate::exit_code;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use test_rig::checker::{self, CheckOptions, CheckReport, Model, Verdict};
+use test_rig::config::parse_duration;
+use test_rig::history::{self, Format};
+use test_rig::isolation::Level;
+use test_rig::workload::{self, Shape, WorkloadRun};
+
+/// Runs randomized transactions over many sessions and checks what they
+/// saw for isolation anomalies, by inferring the dependency graph from the
+/// observations (Elle's method); or checks a recorded history.
+///
+/// Exit codes: 0 the history satisfies the expected model, 1 an anomaly
+/// violates it (or the check could not finish, or a client failed), 2 bad
+/// usage or a malformed history file, 3 server unreachable, 130
+/// interrupted.
+#[derive(Debug, Parser)]
+#[command(name = "consistency", version, disable_help_flag = true)]
+pub struct ConsistencyArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Prints help.
+    #[arg(short = '?', long = "help", action = clap::ArgAction::Help)]
+    help: Option<bool>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs a workload against a server, records its history, checks it.
+    Run(Box<RunArgs>),
+    /// Checks a history file (JSON lines, a JSON array, or Jepsen's EDN).
+    Check(CheckArgs),
+}
+
+/// The workloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WorkloadArg {
+    /// Appends to per-key lists and reads them back (Elle's list-append).
+    ListAppend,
+}
+
+/// History file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// One JSON array (what elle-cli reads).
+    Json,
+    /// One EDN map per line (Jepsen's history.edn; elle-cli reads it too).
+    Edn,
+}
+
+/// Options of the check itself, shared by `run` and `check`.
+#[derive(Debug, Clone, Args)]
+pub struct CheckerArgs {
+    /// Leaves out process-order edges (and so the -process anomalies).
+    #[arg(long)]
+    pub no_process_order: bool,
+
+    /// Leaves out real-time edges (and so the -realtime anomalies).
+    #[arg(long)]
+    pub no_real_time: bool,
+
+    /// How long one search for one kind of cycle in one component may take.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration_arg)]
+    pub cycle_search_timeout: Duration,
+
+    /// Output: human or json.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+
+    /// Also writes the verdict as JUnit XML to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+}
+
+/// `consistency run`.
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct RunArgs {
+    /// Connection options.
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
+
+    /// The workload.
+    #[arg(long, value_enum, default_value = "list-append")]
+    pub workload: WorkloadArg,
+
+    /// The isolation level of every transaction: read-uncommitted, read-committed, repeatable-read, serializable.
+    #[arg(long, value_name = "LEVEL", default_value = "serializable", value_parser = level_arg)]
+    pub isolation: Level,
+
+    /// The model the history must satisfy (default: the one the level promises): read-uncommitted, read-committed, repeatable-read, snapshot-isolation, serializable, strict-serializable.
+    #[arg(long, value_name = "MODEL", value_parser = model_arg)]
+    pub expect: Option<Model>,
+
+    /// Clients, each on its own session.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub connections: u32,
+
+    /// Transactions in all.
+    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub txns: u64,
+
+    /// The generators' seed: the same seed gives the same transactions (default: from the clock, and printed).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Keys in play at once.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub keys: u32,
+
+    /// About how many appends a key receives before it is retired.
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_writes_per_key: u32,
+
+    /// Micro-operations per transaction: 1 to N.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=4))]
+    pub max_ops: u32,
+
+    /// The share of micro-operations that are reads, 0 to 1.
+    #[arg(long, value_name = "F", default_value_t = 0.5, value_parser = fraction_arg)]
+    pub read_fraction: f64,
+
+    /// Where to write the history (default: target/consistency/history-SEED.jsonl).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+
+    /// The history's format (default: from the file's extension, else jsonl).
+    #[arg(long, value_enum)]
+    pub history_format: Option<HistoryFormat>,
+
+    /// The table the workload uses (created afresh and dropped at the end).
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+
+    /// Leaves the table in place after the run.
+    #[arg(long)]
+    pub keep_table: bool,
+
+    /// Check options.
+    #[command(flatten)]
+    pub check: CheckerArgs,
+}
+
+/// `consistency check`.
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct CheckArgs {
+    /// The history file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// The model the history must satisfy.
+    #[arg(long, value_name = "MODEL", default_value = "serializable", value_parser = model_arg)]
+    pub model: Model,
+
+    /// Check options.
+    #[command(flatten)]
+    pub check: CheckerArgs,
+
+    /// Prints help.
+    #[arg(short = '?', long = "help", action = clap::ArgAction::Help)]
+    help: Option<bool>,
+}
+
+fn duration_arg(value: &str) -> Result<Duration, String> {
+    parse_duration("duration", value)
+        .map_err(|_| "expected a positive duration such as 500ms or 2s".into())
+}
+
+fn level_arg(value: &str) -> Result<Level, String> {
+    Level::parse(value).ok_or_else(|| {
+        "expected read-uncommitted, read-committed, repeatable-read or serializable".into()
+    })
+}
+
+fn model_arg(value: &str) -> Result<Model, String> {
+    Model::parse(value.trim()).ok_or_else(|| {
+        let names: Vec<&str> = Model::ALL.iter().map(|m| m.name()).collect();
+        format!("expected one of: {}", names.join(", "))
+    })
+}
+
+fn fraction_arg(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err("expected a number from 0 to 1, such as 0.5".into()),
+    }
+}
+
+/// The model a level promises, by the SQL standard's names.
+pub fn model_for(level: Level) -> Model {
+    match level {
+        Level::ReadUncommitted => Model::ReadUncommitted,
+        Level::ReadCommitted => Model::ReadCommitted,
+        Level::RepeatableRead => Model::RepeatableRead,
+        Level::Serializable => Model::Serializable,
+    }
+}
+
+fn check_options(model: Model, args: &CheckerArgs) -> CheckOptions {
+    CheckOptions {
+        model,
+        process_order: !args.no_process_order,
+        real_time: !args.no_real_time,
+        cycle_search_timeout: args.cycle_search_timeout,
+    }
+}
+
+fn history_format(path: &Path, asked: Option<HistoryFormat>) -> Format {
+    let by_extension = match path.extension().and_then(|e| e.to_str()) {
+        Some("edn") => Some(HistoryFormat::Edn),
+        Some("json") => Some(HistoryFormat::Json),
+        _ => None,
+    };
+    match asked.or(by_extension).unwrap_or(HistoryFormat::Jsonl) {
+        HistoryFormat::Jsonl => Format::JsonLines,
+        HistoryFormat::Json => Format::JsonArray,
+        HistoryFormat::Edn => Format::Edn,
+    }
+}
+
+fn verdict_exit(report: &CheckReport) -> u8 {
+    match report.verdict {
+        Verdict::Valid => exit_code::OK,
+        Verdict::Invalid | Verdict::Unknown => exit_code::FAILED,
+    }
+}
+
+fn write_junit(path: Option<&Path>, report: &CheckReport, name: &str) -> Result<(), u8> {
+    let Some(path) = path else { return Ok(()) };
+    std::fs::write(path, report.to_junit("consistency", name)).map_err(|e| {
+        err!(
+            "consistency: error: cannot write JUnit report `{}`: {e}",
+            path.display()
+        );
+        exit_code::USAGE
+    })
+}
+
+fn print_json(doc: &serde_json::Value) {
+    match serde_json::to_string_pretty(doc) {
+        Ok(text) => out!("{text}"),
+        Err(e) => err!("consistency: error: cannot render JSON: {e}"),
+    }
+}
+
+/// Runs the tool and returns its exit code.
+pub async fn run(args: ConsistencyArgs) -> u8 {
+    match args.command {
+        Command::Check(args) => check(args),
+        Command::Run(args) => run_workload(*args).await,
+    }
+}
+
+fn check(args: CheckArgs) -> u8 {
+    let format = args.check.format;
+    let history = match history::read_file(&args.file) {
+        Ok(h) => h,
+        Err(e) => {
+            let message = format!("{}: {e}", args.file.display());
+            return crate::report_output::fail_with(
+                "consistency",
+                format,
+                test_rig::ErrorClass::Configuration,
+                &message,
+                None,
+            );
+        }
+    };
+    let report = checker::check(&history, &check_options(args.model, &args.check));
+    if let Err(code) =
+        crate::report_output::check_junit_path("consistency", args.check.junit.as_deref())
+    {
+        return code;
+    }
+    match format {
+        OutputFormat::Human => {
+            out!(
+                "consistency: {} ({} operations)",
+                args.file.display(),
+                history.ops.len()
+            );
+            out_raw!("{}", report.to_human());
+        }
+        OutputFormat::Json => print_json(&serde_json::json!({
+            "tool": "consistency",
+            "file": args.file,
+            "operations": history.ops.len(),
+            "check": report,
+        })),
+    }
+    let name = format!("{} satisfies {}", args.file.display(), args.model);
+    if let Err(code) = write_junit(args.check.junit.as_deref(), &report, &name) {
+        return code;
+    }
+    verdict_exit(&report)
+}
+
+fn default_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_secs())
+}
+
+/// Shows finished transactions on a terminal while the workload runs.
+fn progress_bar(total: u64, done: Arc<AtomicU64>) -> Option<tokio::task::JoinHandle<()>> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{bar:30}] {pos}/{len} transactions ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    Some(tokio::spawn(async move {
+        loop {
+            let n = done.load(Ordering::Relaxed);
+            bar.set_position(n);
+            if n >= total {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bar.finish_and_clear();
+    }))
+}
+
+async fn run_workload(args: RunArgs) -> u8 {
+    let format = args.check.format;
+    let seed = args.seed.unwrap_or_else(default_seed);
+    let path = args
+        .history
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("target/consistency/history-{seed}.jsonl")));
+    let history_format = history_format(&path, args.history_format);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            err!("consistency: error: cannot create `{}`: {e}", dir.display());
+            return exit_code::USAGE;
+        }
+    }
+    let file = match std::fs::File::create(&path) {
+        Ok(f) => f,
+        Err(e) => {
+            err!(
+                "consistency: error: cannot write the history `{}`: {e}",
+                path.display()
+            );
+            return exit_code::USAGE;
+        }
+    };
+    if let Err(code) =
+        crate::report_output::check_junit_path("consistency", args.check.junit.as_deref())
+    {
+        return code;
+    }
+    let target = match args.conn.resolve_for("consistency", format).await {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let model = args.expect.unwrap_or_else(|| model_for(args.isolation));
+    let options = workload::Options {
+        connections: args.connections,
+        txns: args.txns,
+        level: args.isolation,
+        seed,
+        shape: Shape {
+            keys: args.keys,
+            max_writes_per_key: args.max_writes_per_key,
+            max_ops: args.max_ops,
+            read_fraction: args.read_fraction,
+        },
+        table: args
+            .table
+            .clone()
+            .unwrap_or_else(|| format!("rig_list_append_{}", std::process::id())),
+        keep_table: args.keep_table,
+    };
+    let done = Arc::new(AtomicU64::new(0));
+    let bar = (format == OutputFormat::Human)
+        .then(|| progress_bar(args.txns, done.clone()))
+        .flatten();
+    let cancel = crate::signals::interrupted();
+    let result = workload::run_list_append(&target.config, &options, &cancel, done.clone()).await;
+    if let Some(bar) = bar {
+        done.store(args.txns, Ordering::Relaxed);
+        let _ = bar.await;
+    }
+    let run = match result {
+        Ok(run) => run,
+        Err(e) if cancel.is_cancelled() => {
+            let _ = e;
+            return crate::report_output::interrupted(
+                "consistency",
+                format,
+                "setting up the workload",
+            );
+        }
+        Err(e) => return crate::report_output::fail("consistency", format, &e, ""),
+    };
+    if let Err(e) = run
+        .history
+        .write(history_format, std::io::BufWriter::new(file))
+    {
+        err!(
+            "consistency: error: cannot write the history `{}`: {e}",
+            path.display()
+        );
+        return exit_code::FAILED;
+    }
+    let report = checker::check(&run.history, &check_options(model, &args.check));
+    let name = format!(
+        "list-append at {} satisfies {model}",
+        args.isolation.as_str()
+    );
+    match format {
+        OutputFormat::Human => print_run(&args, seed, &run, &path, &report, &target.config),
+        OutputFormat::Json => print_json(&serde_json::json!({
+            "tool": "consistency",
+            "workload": "list-append",
+            "server": run.server,
+            "target": target.config.to_string(),
+            "isolation": args.isolation.as_str(),
+            "connections": args.connections,
+            "seed": seed,
+            "txns": args.txns,
+            "elapsed": run.elapsed.as_secs_f64(),
+            "throughput": throughput(&run),
+            "errors": run.errors,
+            "history": path,
+            "clients_passed": run.report.passed(),
+            "cancelled": run.cancelled,
+            "check": report,
+        })),
+    }
+    if let Err(code) = write_junit(args.check.junit.as_deref(), &report, &name) {
+        return code;
+    }
+    if run.cancelled {
+        err!("consistency: interrupted; the history so far was checked and written");
+        return exit_code::INTERRUPTED;
+    }
+    if !run.report.passed() {
+        for p in run.report.participants.iter().filter(|p| p.error.is_some()) {
+            if let Some(e) = &p.error {
+                err!("consistency: {}: {}", p.name, e.message);
+            }
+        }
+        let code = crate::report_output::exit_for(&run.report);
+        return code.max(verdict_exit(&report));
+    }
+    verdict_exit(&report)
+}
+
+fn throughput(run: &WorkloadRun) -> f64 {
+    let finished = run
+        .history
+        .ops
+        .iter()
+        .filter(|op| op.kind != history::OpType::Invoke)
+        .count()
+        .saturating_sub(1);
+    finished as f64 / run.elapsed.as_secs_f64().max(1e-9)
+}
+
+fn print_run(
+    args: &RunArgs,
+    seed: u64,
+    run: &WorkloadRun,
+    path: &Path,
+    report: &CheckReport,
+    target: &test_rig::ConnectionConfig,
+) {
+    out!(
+        "consistency: list-append on {} ({}) at {}, {} connections, seed {seed}",
+        run.server,
+        target,
+        args.isolation.as_str(),
+        args.connections
+    );
+    out!(
+        "workload: {} transactions in {:.2} s ({:.0} per second)",
+        run.history.ops.len().saturating_sub(2) / 2,
+        run.elapsed.as_secs_f64(),
+        throughput(run)
+    );
+    for (code, count) in &run.errors {
+        out!(
+            "  ended by {code}: {} (e.g. {})",
+            count.count,
+            count.example
+        );
+    }
+    out!(
+        "history: {} ({} operations; check it again with `consistency check {}`)",
+        path.display(),
+        run.history.ops.len(),
+        path.display()
+    );
+    out_raw!("{}", report.to_human());
+}
