@@ -1,0 +1,309 @@
+//! The `consistency` binary against the real server: a serializable run
+//! that must show nothing, weaker levels that must show what InnoDB is
+//! published to allow, seeds, history files, and bad input.
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn tool() -> Command {
+    common::tool(env!("CARGO_BIN_EXE_consistency"))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rig-consistency-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn run(level: &str, txns: u32, connections: u32, seed: u32, history: &Path) -> Output {
+    tool()
+        .args(["run", "--url", &server_url(), "--format", "json"])
+        .args(["--isolation", level, "--seed", &seed.to_string()])
+        .args(["--txns", &txns.to_string()])
+        .args(["--connections", &connections.to_string()])
+        .args(["--table", &table_for(history)])
+        .arg("--history")
+        .arg(history)
+        .output()
+        .unwrap()
+}
+
+/// One table per history file, so that tests running at once never share.
+fn table_for(history: &Path) -> String {
+    let stem = history
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .replace('-', "_");
+    format!("rig_consistency_{stem}_{}", std::process::id())
+}
+
+fn kinds(doc: &serde_json::Value) -> Vec<String> {
+    doc["check"]["anomaly_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn models(doc: &serde_json::Value, field: &str) -> Vec<String> {
+    doc["check"][field]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn tables_left(prefix: &str) -> Vec<String> {
+    use mysql_async::prelude::Queryable;
+    let mut c = admin().await;
+    c.query(format!(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE '{prefix}%'"
+    ))
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn serializable_over_20000_transactions_and_16_connections_shows_no_anomaly() {
+    let history = scratch("serializable.jsonl");
+    let out = run("serializable", 20_000, 16, 11, &history);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(kinds(&doc), Vec::<String>::new(), "{doc:#}");
+    assert_eq!(doc["check"]["verdict"], "valid");
+    let t = &doc["check"]["transactions"];
+    // Every transaction ended, plus the final read.
+    let ended =
+        t["ok"].as_u64().unwrap() + t["fail"].as_u64().unwrap() + t["info"].as_u64().unwrap();
+    assert_eq!(ended, 20_001, "{t}");
+    assert!(t["ok"].as_u64().unwrap() > 15_000, "{t}");
+    assert!(doc["clients_passed"].as_bool().unwrap());
+    assert_eq!(
+        tables_left(&table_for(&history)).await,
+        Vec::<String>::new()
+    );
+    // The history written checks the same way on its own.
+    let again = tool().arg("check").arg(&history).output().unwrap();
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again).0);
+    assert!(text(&again).0.contains("verdict for serializable: valid"));
+}
+
+#[tokio::test]
+async fn repeatable_read_shows_the_read_skew_innodb_is_published_to_allow() {
+    // Jepsen's MySQL 8.0.34 analysis and Hermitage's MySQL table: InnoDB's
+    // REPEATABLE READ allows G-single (read skew), which Adya's PL-2.99
+    // forbids; it prevents G1 (it is at least read committed).
+    let out = run("repeatable-read", 4_000, 16, 3, &scratch("rr.jsonl"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let found = kinds(&doc);
+    assert!(found.contains(&"G-single".to_string()), "{found:?}");
+    for g1 in ["G1a", "G1b", "G1c", "G0"] {
+        assert!(!found.contains(&g1.to_string()), "{found:?}");
+    }
+    assert_eq!(doc["check"]["verdict"], "invalid");
+    let satisfied = models(&doc, "satisfied");
+    assert!(
+        satisfied.contains(&"read-committed".to_string()),
+        "{satisfied:?}"
+    );
+    assert!(
+        !satisfied.contains(&"repeatable-read".to_string()),
+        "{satisfied:?}"
+    );
+}
+
+#[tokio::test]
+async fn read_committed_allows_read_skew_but_no_dirty_read() {
+    let out = run("read-committed", 4_000, 16, 5, &scratch("rc.jsonl"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    let found = kinds(&doc);
+    assert!(found.contains(&"G-single".to_string()), "{found:?}");
+    assert!(
+        !found.iter().any(|k| k.starts_with("G1") || k == "G0"),
+        "{found:?}"
+    );
+    assert_eq!(doc["check"]["verdict"], "valid");
+}
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_transactions() {
+    // One connection: no concurrency, so the whole history repeats.
+    let strip = |path: &Path| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let mut op: serde_json::Value = serde_json::from_str(l).unwrap();
+                op.as_object_mut().unwrap().remove("time");
+                op
+            })
+            .collect()
+    };
+    let (a, b, c) = (
+        scratch("seed-a.jsonl"),
+        scratch("seed-b.jsonl"),
+        scratch("seed-c.jsonl"),
+    );
+    for (path, seed) in [(&a, 42), (&b, 42), (&c, 43)] {
+        let out = run("serializable", 200, 1, seed, path);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}{}",
+            stderr(&out),
+            text(&out).0
+        );
+    }
+    assert_eq!(strip(&a), strip(&b));
+    assert_ne!(strip(&a), strip(&c));
+}
+
+const G_SINGLE: &str = r#"{"index":0,"process":0,"type":"invoke","value":[["append",1,1],["append",2,1]]}
+{"index":1,"process":1,"type":"invoke","value":[["append",1,2],["r",2,null]]}
+{"index":2,"process":0,"type":"ok","value":[["append",1,1],["append",2,1]]}
+{"index":3,"process":1,"type":"ok","value":[["append",1,2],["r",2,[]]]}
+{"index":4,"process":2,"type":"invoke","value":[["r",1,null],["r",2,null]]}
+{"index":5,"process":2,"type":"ok","value":[["r",1,[1,2]],["r",2,[1]]]}
+"#;
+
+#[test]
+fn check_explains_a_cycle_and_exits_by_the_model() {
+    let file = scratch("g-single.jsonl");
+    std::fs::write(&file, G_SINGLE).unwrap();
+    let junit = scratch("g-single.xml");
+    let out = tool()
+        .arg("check")
+        .arg(&file)
+        .arg("--junit")
+        .arg(&junit)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.contains("G-single: 1 found (forbidden by serializable)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "T3 read key 2 = [], which misses T2's append of 1 that comes next, so T3 < T2"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("T2 -->|ww| T3"), "{stdout}");
+    assert!(
+        stdout.contains("verdict for serializable: INVALID"),
+        "{stdout}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<failure message=\"violates serializable: G-single\">"),
+        "{xml}"
+    );
+
+    let ok = tool()
+        .arg("check")
+        .arg(&file)
+        .args(["--model", "read-committed"])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok).0);
+
+    let as_json = tool()
+        .arg("check")
+        .arg(&file)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let doc = json(&as_json);
+    assert_eq!(doc["check"]["anomalies"]["G-single"]["count"], 1);
+    assert_eq!(doc["check"]["violated"][0], "repeatable-read");
+}
+
+#[test]
+fn bad_history_files_get_one_line_with_the_file_and_line_and_exit_2() {
+    let cases = [
+        ("empty.jsonl", "".to_string(), "the file is empty"),
+        (
+            "readme.jsonl",
+            "# notes\nsome text\n".to_string(),
+            "line 1: not a history",
+        ),
+        (
+            "truncated.jsonl",
+            format!(
+                "{}\n{{\"index\":1,\"process\":1,\"ty",
+                G_SINGLE.lines().next().unwrap()
+            ),
+            "line 2: the operation is cut short",
+        ),
+        (
+            "orphan.jsonl",
+            G_SINGLE.lines().nth(2).unwrap().to_string(),
+            "line 1: process 0 completes a transaction it never invoked",
+        ),
+    ];
+    for (name, content, expected) in cases {
+        let file = scratch(name);
+        std::fs::write(&file, content).unwrap();
+        let out = tool().arg("check").arg(&file).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with(&format!(
+                "consistency: error: {}: {expected}",
+                file.display()
+            )),
+            "{err}"
+        );
+    }
+    let missing = tool()
+        .args(["check", "/nonexistent/h.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("/nonexistent/h.jsonl: cannot read it"),
+        "{}",
+        stderr(&missing)
+    );
+    let bad_model = tool()
+        .args(["check", "x.jsonl", "--model", "snapshot"])
+        .output()
+        .unwrap();
+    assert_eq!(bad_model.status.code(), Some(2));
+    assert!(
+        stderr(&bad_model).contains("expected one of: read-uncommitted"),
+        "{}",
+        stderr(&bad_model)
+    );
+}
+
+#[test]
+fn a_server_that_is_down_gets_a_json_document_and_exit_3() {
+    let out = tool()
+        .args([
+            "run",
+            "-h",
+            "127.0.0.1",
+            "-P",
+            &closed_port().to_string(),
+            "--format",
+            "json",
+        ])
+        .arg("--history")
+        .arg(scratch("down.jsonl"))
+        .output()
+        .unwrap();
+    let message = failure_document(&out, "consistency", 3, "unreachable");
+    assert!(message.contains("127.0.0.1"), "{message}");
+}
