@@ -9,7 +9,7 @@ use super::observe::{external_reads, millis, Observations};
 use super::txns::Txn;
 use crate::history::Mop;
 
-fn appended_by(txn: &Txn) -> impl Iterator<Item = (i64, i64)> + '_ {
+fn appended_by<'h>(txn: &Txn<'h>) -> impl Iterator<Item = (i64, i64)> + 'h {
     txn.mops.iter().filter_map(|m| match m {
         Mop::Append { key, element } => Some((*key, *element)),
         _ => None,

@@ -92,11 +92,7 @@ pub(crate) fn build(txns: &[Txn], o: &Observations, orders: Orders) -> Graph {
         }
     };
     // ww: consecutive versions of a key by different writers.
-    for (key, order) in &o.order {
-        let writers: Vec<Option<usize>> = order
-            .iter()
-            .map(|e| o.writer.get(&(*key, *e)).copied())
-            .collect();
+    for writers in o.order_writer.values() {
         for pair in writers.windows(2) {
             if let [Some(a), Some(b)] = pair {
                 add(*a, *b, WW);
@@ -108,21 +104,28 @@ pub(crate) fn build(txns: &[Txn], o: &Observations, orders: Orders) -> Graph {
             continue;
         }
         for (key, list) in external_reads(txn) {
+            // A compatible read is a prefix of the key's order, so the
+            // versions it saw and the one after it are found by position.
             if o.incompatible.contains(&(id, key)) {
                 continue;
             }
+            let Some(writers) = o.order_writer.get(&key) else {
+                continue;
+            };
             // wr: the writer of the last version read.
-            let read_from = list.last().and_then(|e| o.writer.get(&(key, *e)));
+            let read_from = list
+                .len()
+                .checked_sub(1)
+                .and_then(|last| writers.get(last).copied().flatten());
             if let Some(w) = read_from {
-                add(*w, id, WR);
+                add(w, id, WR);
             }
             // rw: the writer of the version after the one read, unless it
             // wrote the one read too (an intermediate read: G1b, which is
             // reported as such, not as a cycle through its own writer).
-            let next = o.order.get(&key).and_then(|order| order.get(list.len()));
-            if let Some(w) = next.and_then(|e| o.writer.get(&(key, *e))) {
+            if let Some(w) = writers.get(list.len()).copied().flatten() {
                 if Some(w) != read_from {
-                    add(id, *w, RW);
+                    add(id, w, RW);
                 }
             }
         }
@@ -137,7 +140,7 @@ pub(crate) fn build(txns: &[Txn], o: &Observations, orders: Orders) -> Graph {
 }
 
 fn process_edges(txns: &[Txn], add: &mut impl FnMut(usize, usize, u8)) {
-    let mut last: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    let mut last: rustc_hash::FxHashMap<u64, usize> = rustc_hash::FxHashMap::default();
     for (id, txn) in txns.iter().enumerate() {
         if !txn.may_have_committed() {
             continue;
@@ -175,8 +178,8 @@ fn realtime_edges(txns: &[Txn], add: &mut impl FnMut(usize, usize, u8)) {
     }
     events.sort_unstable();
     let mut frontier: Vec<usize> = Vec::new();
-    let mut seen_at_invoke: std::collections::HashMap<usize, Vec<usize>> =
-        std::collections::HashMap::new();
+    let mut seen_at_invoke: rustc_hash::FxHashMap<usize, Vec<usize>> =
+        rustc_hash::FxHashMap::default();
     for (_, event, id) in events {
         match event {
             Event::Invoke if txns[id].complete_time.is_none() => {

@@ -32,6 +32,7 @@ mod graph;
 mod model;
 mod observe;
 mod report;
+pub mod simulate;
 mod txns;
 
 pub use findings::{Anomaly, KindFindings, TxnSummary, WITNESSES_PER_KIND};
@@ -166,3 +167,6 @@ pub fn check(history: &History, options: &CheckOptions) -> CheckReport {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod properties;

@@ -7,7 +7,8 @@ use super::findings::{plain, read_text, short_list, Findings};
 use super::model::AnomalyKind;
 use super::txns::Txn;
 use crate::history::{Element, Key, Mop, OpType};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::borrow::Cow;
 
 /// The version order of every key and who wrote each version.
 #[derive(Debug, Default)]
@@ -22,21 +23,33 @@ pub(crate) struct Observations {
     pub(crate) order: HashMap<Key, Vec<Element>>,
     /// Where each element sits in its key's order.
     pub(crate) position: HashMap<(Key, Element), usize>,
+    /// The writer of each version in each key's order (none: aborted or
+    /// never appended), so that edges need no lookup per element.
+    pub(crate) order_writer: HashMap<Key, Vec<Option<usize>>>,
     /// The transaction whose read gave each key's order.
     pub(crate) longest_reader: HashMap<Key, usize>,
-    /// Reads that are not prefixes of their key's order: no edge is drawn
-    /// from them, since they fit no single order.
+    /// Reads that are not prefixes of their key's order, or repeat an
+    /// element: no edge is drawn from them, since they fit no single order.
     pub(crate) incompatible: HashSet<(usize, Key)>,
 }
 
 /// The reads of `txn` that see the state before it touched the key (no
 /// append of its own to that key before them).
-pub(crate) fn external_reads(txn: &Txn) -> impl Iterator<Item = (Key, &Vec<Element>)> {
-    let mut touched: Vec<Key> = Vec::new();
+pub(crate) fn external_reads<'h>(txn: &Txn<'h>) -> impl Iterator<Item = (Key, &'h Vec<Element>)> {
+    // Most transactions touch a handful of keys: a list is quickest. A
+    // final read of every key needs a set, or this grows as its square.
+    let mut few: Vec<Key> = Vec::new();
+    let mut many: HashSet<Key> = HashSet::default();
+    let large = txn.mops.len() > 16;
     txn.mops.iter().filter_map(move |mop| {
         let key = mop.key();
-        let first = !touched.contains(&key);
-        touched.push(key);
+        let first = if large {
+            many.insert(key)
+        } else {
+            let first = !few.contains(&key);
+            few.push(key);
+            first
+        };
         match mop {
             Mop::Read {
                 key,
@@ -47,31 +60,44 @@ pub(crate) fn external_reads(txn: &Txn) -> impl Iterator<Item = (Key, &Vec<Eleme
     })
 }
 
-fn committed_reads(txn: &Txn) -> impl Iterator<Item = (Key, &Vec<Element>)> {
+fn committed_reads<'h>(txn: &Txn<'h>) -> impl Iterator<Item = (Key, &'h Vec<Element>)> {
+    let committed = txn.kind == OpType::Ok;
     txn.mops.iter().filter_map(move |mop| match mop {
         Mop::Read {
             key,
             list: Some(list),
-        } if txn.kind == OpType::Ok => Some((*key, list)),
+        } if committed => Some((*key, list)),
         _ => None,
     })
 }
 
-fn has_duplicates(list: &[Element]) -> bool {
-    let mut seen = HashSet::with_capacity(list.len());
-    !list.iter().all(|e| seen.insert(*e))
-}
-
-fn dedup(list: &[Element]) -> Vec<Element> {
-    let mut seen = HashSet::with_capacity(list.len());
-    list.iter().copied().filter(|e| seen.insert(*e)).collect()
+/// The list without repeated elements (borrowed when it has none, as
+/// almost every list does).
+fn distinct(list: &[Element]) -> Cow<'_, [Element]> {
+    let repeats = if list.len() <= 32 {
+        // Short lists: comparing pairs beats hashing.
+        list.iter().enumerate().any(|(i, e)| list[..i].contains(e))
+    } else {
+        let mut seen = HashSet::default();
+        !list.iter().all(|e| seen.insert(*e))
+    };
+    if !repeats {
+        return Cow::Borrowed(list);
+    }
+    let mut seen = HashSet::default();
+    Cow::Owned(list.iter().copied().filter(|e| seen.insert(*e)).collect())
 }
 
 /// Builds the observations and reports what they show by themselves.
 pub(crate) fn observe(txns: &[Txn], findings: &mut Findings) -> Observations {
     let mut o = Observations::default();
+    // Sized once: growing maps of millions of entries rehashes them.
+    let mops: usize = txns.iter().map(|t| t.mops.len()).sum();
+    o.writer.reserve(mops);
+    o.position.reserve(mops);
+    o.last_append.reserve(mops);
     for (id, txn) in txns.iter().enumerate() {
-        for mop in &txn.mops {
+        for mop in txn.mops {
             if let Mop::Append { key, element } = mop {
                 if txn.may_have_committed() {
                     o.writer.insert((*key, *element), id);
@@ -83,11 +109,13 @@ pub(crate) fn observe(txns: &[Txn], findings: &mut Findings) -> Observations {
         }
     }
     // Each key's order: its longest committed read.
-    let mut latest_read: HashMap<Key, (u64, usize)> = HashMap::new();
+    let mut latest_read: HashMap<Key, (u64, usize)> = HashMap::default();
     for (id, txn) in txns.iter().enumerate() {
         for (key, list) in committed_reads(txn) {
             let longest = o.order.entry(key).or_default();
-            if has_duplicates(list) {
+            let unique = distinct(list);
+            if unique.len() != list.len() {
+                o.incompatible.insert((id, key));
                 findings.add(AnomalyKind::DuplicateElements, || {
                     plain(
                         AnomalyKind::DuplicateElements,
@@ -100,9 +128,8 @@ pub(crate) fn observe(txns: &[Txn], findings: &mut Findings) -> Observations {
                     )
                 });
             }
-            let list = dedup(list);
-            if list.len() > longest.len() {
-                *longest = list;
+            if unique.len() > longest.len() {
+                *longest = unique.into_owned();
                 o.longest_reader.insert(key, id);
             }
             if let Some(at) = txn.invoke_time {
@@ -117,6 +144,8 @@ pub(crate) fn observe(txns: &[Txn], findings: &mut Findings) -> Observations {
         for (i, e) in order.iter().enumerate() {
             o.position.insert((*key, *e), i);
         }
+        let writers = order.iter().map(|e| o.writer.get(&(*key, *e)).copied());
+        o.order_writer.insert(*key, writers.collect());
     }
     for (id, txn) in txns.iter().enumerate() {
         check_reads(id, txn, txns, &mut o, findings);
@@ -132,7 +161,7 @@ pub(crate) fn observe(txns: &[Txn], findings: &mut Findings) -> Observations {
 fn check_reads(id: usize, txn: &Txn, txns: &[Txn], o: &mut Observations, findings: &mut Findings) {
     for (key, list) in committed_reads(txn) {
         let order = o.order.get(&key).map(Vec::as_slice).unwrap_or_default();
-        let list = dedup(list);
+        let list = distinct(list);
         if !order.starts_with(&list) {
             o.incompatible.insert((id, key));
             let other = o.longest_reader.get(&key).map_or(txn, |&r| &txns[r]);
@@ -155,11 +184,13 @@ fn check_reads(id: usize, txn: &Txn, txns: &[Txn], o: &mut Observations, finding
                 )
             });
         }
-        for e in &list {
-            if o.writer.contains_key(&(key, *e)) {
+        // Aborted appends are few: asking them first spares a lookup in
+        // the large map of all writers for nearly every element read.
+        for e in list.iter().filter(|_| !o.failed_writer.is_empty()) {
+            let Some(&w) = o.failed_writer.get(&(key, *e)) else {
                 continue;
-            }
-            if let Some(&w) = o.failed_writer.get(&(key, *e)) {
+            };
+            if !o.writer.contains_key(&(key, *e)) {
                 let writer = &txns[w];
                 findings.add(AnomalyKind::G1a, || {
                     plain(
@@ -213,7 +244,19 @@ enum Known {
 }
 
 fn check_internal(txn: &Txn, findings: &mut Findings) {
-    let mut known: HashMap<Key, Known> = HashMap::new();
+    let mut known: HashMap<Key, Known> = HashMap::default();
+    // Its appends, with their positions: a future read is a read of one
+    // of them before it happens. (Scanning the later operations instead
+    // would cost a final read of every key the square of its size.)
+    let appends: Vec<(usize, Key, Element)> = txn
+        .mops
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| match m {
+            Mop::Append { key, element } => Some((i, *key, *element)),
+            Mop::Read { .. } => None,
+        })
+        .collect();
     for (i, mop) in txn.mops.iter().enumerate() {
         match mop {
             Mop::Append { key, element } => {
@@ -238,16 +281,10 @@ fn check_internal(txn: &Txn, findings: &mut Findings) {
                         read_text(*key, list),
                         short_list(own)
                     )),
-                    None => txn.mops[i + 1..]
+                    None => appends
                         .iter()
-                        .find_map(|later| match later {
-                            Mop::Append { key: k, element }
-                                if k == key && list.contains(element) =>
-                            {
-                                Some(*element)
-                            }
-                            _ => None,
-                        })
+                        .find(|(at, k, e)| *at > i && k == key && list.contains(e))
+                        .map(|(_, _, e)| *e)
                         .map(|e| {
                             format!(
                                 "{} read {}, which holds {e}, an element it appends only later",
@@ -279,7 +316,7 @@ fn check_lost(
     let Some(acknowledged) = txn.complete_time else {
         return;
     };
-    for mop in &txn.mops {
+    for mop in txn.mops {
         let Mop::Append { key, element } = mop else {
             continue;
         };

@@ -78,7 +78,7 @@ fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> 
 }
 
 pub(super) struct Parts<'a> {
-    pub(super) txns: &'a [Txn],
+    pub(super) txns: &'a [Txn<'a>],
     pub(super) findings: Findings,
     pub(super) model: Model,
     pub(super) incomplete: Vec<(AnomalyKind, String)>,

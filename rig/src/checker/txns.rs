@@ -3,11 +3,11 @@
 //! `info` (its outcome is unknown).
 
 use crate::history::{History, Mop, OpType};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// One transaction of the history, as the checker sees it.
 #[derive(Debug, Clone)]
-pub(crate) struct Txn {
+pub(crate) struct Txn<'h> {
     pub(crate) process: u64,
     /// `Ok`, `Fail` or `Info`.
     pub(crate) kind: OpType,
@@ -17,10 +17,10 @@ pub(crate) struct Txn {
     pub(crate) complete_time: Option<u64>,
     /// What was done: the completion's micro-operations for `ok` (reads
     /// filled in), the invocation's for the others.
-    pub(crate) mops: Vec<Mop>,
+    pub(crate) mops: &'h [Mop],
 }
 
-impl Txn {
+impl Txn<'_> {
     /// How reports name it: `T` and the index of the operation that ended
     /// it (its invocation's, when it never ended).
     pub(crate) fn name(&self) -> String {
@@ -34,9 +34,9 @@ impl Txn {
 }
 
 /// The history's transactions, in invocation order.
-pub(crate) fn pair(history: &History) -> Vec<Txn> {
+pub(crate) fn pair(history: &History) -> Vec<Txn<'_>> {
     let mut txns: Vec<Txn> = Vec::new();
-    let mut open: HashMap<u64, usize> = HashMap::new();
+    let mut open: HashMap<u64, usize> = HashMap::default();
     for op in &history.ops {
         if op.kind == OpType::Invoke {
             open.insert(op.process, txns.len());
@@ -47,7 +47,7 @@ pub(crate) fn pair(history: &History) -> Vec<Txn> {
                 complete_index: None,
                 invoke_time: op.time,
                 complete_time: None,
-                mops: op.value.clone(),
+                mops: &op.value,
             });
             continue;
         }
@@ -61,7 +61,7 @@ pub(crate) fn pair(history: &History) -> Vec<Txn> {
         txn.complete_index = Some(op.index);
         if op.kind == OpType::Ok {
             txn.complete_time = op.time;
-            txn.mops = op.value.clone();
+            txn.mops = &op.value;
         }
     }
     txns
