@@ -498,7 +498,7 @@ fn print_run(
         args.connections
     );
     out!(
-        "workload: {} transactions in {:.2} s ({:.0} per second)",
+        "workload: {} transactions in {:.2} s ({:.0} per second), then a final read of every key",
         run.history.ops.len().saturating_sub(2) / 2,
         run.elapsed.as_secs_f64(),
         throughput(run)

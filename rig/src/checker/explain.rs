@@ -27,7 +27,7 @@ fn ww(a: usize, b: usize, txns: &[Txn], o: &Observations) -> String {
             if o.writer.get(&(key, *next)) == Some(&b) {
                 return format!(
                     "{tb} appended {next} to key {key} right after {ta}'s {element} (key {key}'s versions: {}), so {ta} < {tb}",
-                    super::findings::short_list(order)
+                    around(order, at)
                 );
             }
         }
@@ -64,6 +64,20 @@ fn rw(a: usize, b: usize, txns: &[Txn], o: &Observations) -> String {
         }
     }
     format!("{ta} read a version that {tb} overwrote, so {ta} < {tb}")
+}
+
+/// `[…, 4, 5, 6, …]`: the versions at `at` and `at + 1` with one on each
+/// side, so that a long order still shows the pair that matters.
+fn around(order: &[i64], at: usize) -> String {
+    let from = at.saturating_sub(1);
+    let to = (at + 3).min(order.len());
+    let items: Vec<String> = order[from..to].iter().map(i64::to_string).collect();
+    format!(
+        "[{}{}{}]",
+        if from > 0 { "…, " } else { "" },
+        items.join(", "),
+        if to < order.len() { ", …" } else { "" }
+    )
 }
 
 /// The sentence that justifies the edge `a -> b` of type `bit`.
