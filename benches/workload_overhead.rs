@@ -76,7 +76,10 @@ async fn plain_txn(conn: &mut mysql_async::Conn, mops: &[Mop]) -> Result<(), mys
 async fn plain(config: &test_rig::ConnectionConfig) -> f64 {
     let opts = common_opts(config);
     let mut setup = mysql_async::Conn::new(opts.clone()).await.expect("connect");
-    setup.query_drop("DROP TABLE IF EXISTS rig_bench_plain").await.unwrap();
+    setup
+        .query_drop("DROP TABLE IF EXISTS rig_bench_plain")
+        .await
+        .unwrap();
     setup
         .query_drop("CREATE TABLE rig_bench_plain (k BIGINT NOT NULL PRIMARY KEY, v TEXT NOT NULL)")
         .await
@@ -88,9 +91,12 @@ async fn plain(config: &test_rig::ConnectionConfig) -> f64 {
             let share = options("").share(client);
             tokio::spawn(async move {
                 let mut conn = mysql_async::Conn::new(opts).await.expect("connect");
-                conn.query_drop(format!("SET SESSION TRANSACTION ISOLATION LEVEL {}", LEVEL.sql()))
-                    .await
-                    .unwrap();
+                conn.query_drop(format!(
+                    "SET SESSION TRANSACTION ISOLATION LEVEL {}",
+                    LEVEL.sql()
+                ))
+                .await
+                .unwrap();
                 let mut generator = Generator::new(SEED, client, CLIENTS, Shape::default());
                 for _ in 0..share {
                     let mops = generator.next_txn();
@@ -105,7 +111,10 @@ async fn plain(config: &test_rig::ConnectionConfig) -> f64 {
         t.await.unwrap();
     }
     let elapsed = started.elapsed();
-    setup.query_drop("DROP TABLE rig_bench_plain").await.unwrap();
+    setup
+        .query_drop("DROP TABLE rig_bench_plain")
+        .await
+        .unwrap();
     TXNS as f64 / elapsed.as_secs_f64()
 }
 

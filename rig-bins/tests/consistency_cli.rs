@@ -307,3 +307,123 @@ fn a_server_that_is_down_gets_a_json_document_and_exit_3() {
     let message = failure_document(&out, "consistency", 3, "unreachable");
     assert!(message.contains("127.0.0.1"), "{message}");
 }
+
+/// Waits (at most 20 s) for `child` to exit, giving its exit code.
+fn wait_exit(child: &mut std::process::Child) -> Option<i32> {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("consistency did not stop");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[tokio::test]
+async fn ctrl_c_mid_workload_writes_and_checks_the_history_so_far_and_drops_the_table() {
+    let history = scratch("interrupted.jsonl");
+    let mut child = tool()
+        .args([
+            "run",
+            "--url",
+            &server_url(),
+            "--txns",
+            "10000000",
+            "--seed",
+            "9",
+        ])
+        .args(["--table", &table_for(&history), "--format", "json"])
+        .arg("--history")
+        .arg(&history)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    interrupt(&child);
+    assert_eq!(wait_exit(&mut child), Some(130));
+    let out = child.wait_with_output().unwrap();
+    let doc = json(&out);
+    assert_eq!(doc["cancelled"], true);
+    let ok = doc["check"]["transactions"]["ok"].as_u64().unwrap();
+    assert!(ok > 0, "{doc:#}");
+    // The clients' last transactions were cut off: unknown, not failed.
+    assert!(
+        doc["check"]["transactions"]["info"].as_u64().unwrap() >= 1,
+        "{doc:#}"
+    );
+    assert_eq!(
+        tables_left(&table_for(&history)).await,
+        Vec::<String>::new()
+    );
+    let again = tool().arg("check").arg(&history).output().unwrap();
+    assert!(
+        matches!(again.status.code(), Some(0 | 1)),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
+fn ctrl_c_and_sigterm_while_connecting_stop_at_once() {
+    for signal in ["INT", "TERM"] {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port().to_string();
+        let mut child = tool()
+            .args([
+                "run",
+                "-h",
+                "127.0.0.1",
+                "-P",
+                &port,
+                "--connect-timeout",
+                "30s",
+            ])
+            .arg("--history")
+            .arg(scratch("never.jsonl"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        send_signal(&child, signal);
+        let sent = std::time::Instant::now();
+        assert_eq!(wait_exit(&mut child), Some(130), "SIG{signal}");
+        assert!(sent.elapsed() < std::time::Duration::from_secs(5));
+        drop(listener);
+    }
+}
+
+#[tokio::test]
+async fn closed_outputs_end_the_run_normally_and_drop_the_table() {
+    let history = scratch("closed.jsonl");
+    let mut child = tool()
+        .args([
+            "run",
+            "--url",
+            &server_url(),
+            "--txns",
+            "300",
+            "--connections",
+            "4",
+        ])
+        .args(["--table", &table_for(&history)])
+        .arg("--history")
+        .arg(&history)
+        .env("RUST_LOG", "trace")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    assert_eq!(wait_exit(&mut child), Some(0));
+    assert_eq!(
+        tables_left(&table_for(&history)).await,
+        Vec::<String>::new()
+    );
+}

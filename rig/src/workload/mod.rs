@@ -192,7 +192,12 @@ pub async fn run_list_append(
 ) -> Result<WorkloadRun, StateError> {
     let mut options = options.clone();
     options.table = quote_identifier(&options.table);
-    let server = create_table(config, &options.table).await?;
+    // Cancellable from the first connect: a server that accepts and never
+    // answers would otherwise hold a Ctrl-C for the whole connect timeout.
+    let server = tokio::select! {
+        created = create_table(config, &options.table) => created?,
+        _ = cancel.cancelled() => return Err(StateError::Cancelled),
+    };
     let logs: Arc<Mutex<Vec<ClientLog>>> = Arc::default();
     let mut coordinator = Coordinator::new();
     let start = Instant::now();
@@ -244,11 +249,14 @@ pub async fn run_list_append(
         final_read(config, &options, &mut ops, start).await
     };
     if !options.keep_table {
-        if let Ok(mut session) = Session::connect(config).await {
-            let _ = session
+        // Bounded, so that a server gone silent cannot hold the exit.
+        let drop_table = async {
+            let mut session = Session::connect(config).await?;
+            session
                 .execute(&format!("DROP TABLE IF EXISTS {}", options.table))
-                .await;
-        }
+                .await
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(10), drop_table).await;
     }
     read?;
     let mut history = History::default();
