@@ -427,3 +427,38 @@ async fn closed_outputs_end_the_run_normally_and_drop_the_table() {
         Vec::<String>::new()
     );
 }
+
+/// TiDB documents its REPEATABLE READ as snapshot isolation ("Transaction
+/// isolation levels", docs.pingcap.com/tidb/stable/transaction-isolation-levels:
+/// "TiDB implements Snapshot Isolation (SI) consistency, which it
+/// advertises as REPEATABLE-READ"), so a run there must satisfy snapshot
+/// isolation. Only against a TiDB (`TEST_RIG_URL`).
+#[tokio::test]
+#[ignore = "needs TEST_RIG_URL pointing at a TiDB"]
+async fn tidb_repeatable_read_satisfies_snapshot_isolation() {
+    let history = scratch("tidb-rr.jsonl");
+    let out = tool()
+        .args(["run", "--url", &server_url(), "--format", "json"])
+        .args([
+            "--isolation",
+            "repeatable-read",
+            "--expect",
+            "snapshot-isolation",
+        ])
+        .args([
+            "--txns",
+            "5000",
+            "--seed",
+            "1",
+            "--table",
+            &table_for(&history),
+        ])
+        .arg("--history")
+        .arg(&history)
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    assert_eq!(doc["server"]["flavor"], "tidb", "{doc:#}");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(doc["check"]["verdict"], "valid");
+}

@@ -60,6 +60,11 @@
 //!
 //! With the cargo feature `python`, the `python` module loads a workflow's
 //! states and steps from a Python file instead (`python::PythonPlugin`).
+//!
+//! Beyond fixed scripts, [`workload`] runs seeded random transactions from
+//! many sessions and records what each saw as a [`history`], and
+//! [`checker`] finds the isolation anomalies in it by inferring the
+//! dependency graph from the observations (Elle's method).
 
 #![warn(missing_docs, unreachable_pub)]
 

@@ -5,7 +5,7 @@
 //!
 //! Histories are written as JSON lines (one operation per line), as a JSON
 //! array (what `elle-cli` reads) or as EDN (Jepsen's `history.edn`), and any
-//! of the three is read back (see [`read`]).
+//! of the three is read back ([`read_file`], [`read_str`]).
 
 mod edn;
 mod json;

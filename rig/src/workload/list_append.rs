@@ -199,3 +199,38 @@ pub(crate) async fn run_client(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server_error(code: u16) -> StateError {
+        StateError::from_driver(mysql_async::Error::Server(mysql_async::ServerError {
+            code,
+            message: "m".into(),
+            state: "HY000".into(),
+        }))
+    }
+
+    #[test]
+    fn the_errors_a_workload_goes_on_after_are_the_issues_list() {
+        // Deadlock, lock wait timeout, MariaDB's "record has changed since
+        // last read", TiDB's write conflicts (8002, 8022, 9007) and its other
+        // transient codes; a missing table or a syntax error stops a client.
+        for code in [1213, 1205, 1020, 8002, 8005, 8022, 8028, 9007] {
+            assert!(is_expected_failure(&server_error(code)), "{code}");
+        }
+        for code in [1146, 1064, 1045] {
+            assert!(!is_expected_failure(&server_error(code)), "{code}");
+        }
+        assert!(!is_expected_failure(&StateError::Cancelled));
+    }
+
+    #[test]
+    fn stored_lists_parse_back_and_garbage_is_named() {
+        assert_eq!(parse_list("").unwrap(), Vec::<Element>::new());
+        assert_eq!(parse_list("5,17,3").unwrap(), vec![5, 17, 3]);
+        let e = parse_list("5,x").unwrap_err().to_string();
+        assert!(e.contains("`5,x`"), "{e}");
+    }
+}
