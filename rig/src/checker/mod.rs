@@ -134,11 +134,15 @@ pub fn check(history: &History, options: &CheckOptions) -> CheckReport {
                     }
                     Outcome::None => {}
                     Outcome::GaveUp => {
+                        let kind = kinds[match order {
+                            0 => 0,
+                            PROCESS => 1,
+                            _ => 2,
+                        }];
                         incomplete.push((
-                            kinds[if order == 0 { 0 } else { 1 }],
+                            kind,
                             format!(
-                                "the search for {} cycles in a component of {} transactions stopped after {:?}",
-                                kinds[if order == 0 { 0 } else { 1 }].name(),
+                                "the search for {kind} cycles in a component of {} transactions stopped after {:?}",
                                 component.len(),
                                 options.cycle_search_timeout
                             ),

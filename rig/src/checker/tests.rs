@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::history::{Mop, Op, OpType};
+use std::time::Duration;
 
 /// Builds histories: `"a 1 5"` appends 5 to key 1, `"r 1 5,6"` reads key
 /// 1 as [5, 6], `"r 1 -"` reads it empty; micro-operations split by `;`.
@@ -413,4 +414,82 @@ fn models_form_the_published_hierarchy() {
             kind.name().ends_with("-process") || kind.name().ends_with("-realtime")
         );
     }
+}
+
+#[test]
+fn without_real_time_a_stale_read_is_not_reported_and_without_times_it_is_said() {
+    let mut b = Builder::new();
+    b.ok(0, "a 1 1").ok(1, "r 1 -").ok(2, "r 1 1");
+    let mut options = CheckOptions::for_model(Model::StrictSerializable);
+    options.real_time = false;
+    let r = check(&b.history, &options);
+    assert_eq!(kinds(&r), []);
+    assert!(r.notes.is_empty(), "{:?}", r.notes);
+
+    // The same history with no times: real-time order cannot be checked,
+    // and the report says so instead of passing silently.
+    let mut untimed = b.history.clone();
+    for op in &mut untimed.ops {
+        op.time = None;
+    }
+    let r = check(
+        &untimed,
+        &CheckOptions::for_model(Model::StrictSerializable),
+    );
+    assert_eq!(kinds(&r), []);
+    assert_eq!(
+        r.notes,
+        ["the history has no times for some operations: real-time order was not checked"]
+    );
+    // Times everywhere: no such note.
+    let r = check(
+        &b.history,
+        &CheckOptions::for_model(Model::StrictSerializable),
+    );
+    assert!(r.notes.is_empty(), "{:?}", r.notes);
+}
+
+#[test]
+fn a_search_given_up_leaves_the_verdict_unknown_never_valid() {
+    let mut b = concurrent(&[ok("a 1 1; a 2 1"), ok("a 1 2; r 2 -")]);
+    b.ok(9, "r 1 1,2; r 2 1");
+    let mut options = CheckOptions::for_model(Model::Serializable);
+    options.cycle_search_timeout = Duration::ZERO;
+    let r = check(&b.history, &options);
+    assert_eq!(kinds(&r), [], "nothing found in no time");
+    assert_eq!(r.verdict, Verdict::Unknown);
+    assert_eq!(
+        r.incomplete[0],
+        "the search for G0 cycles in a component of 2 transactions stopped after 0ns"
+    );
+    // Every kind whose search was given up is named.
+    assert!(
+        r.incomplete
+            .iter()
+            .any(|m| m.contains("for G-single cycles")),
+        "{:?}",
+        r.incomplete
+    );
+}
+
+#[test]
+fn the_graph_counts_only_transactions_that_may_have_committed() {
+    let mut b = Builder::new();
+    b.ok(0, "a 1 1")
+        .txn(1, OpType::Fail, "a 1 2")
+        .txn(2, OpType::Info, "a 1 3")
+        .ok(3, "r 1 1");
+    let r = b.check(Model::Serializable);
+    assert_eq!(r.graph.transactions, 3);
+    assert_eq!(
+        r.transactions,
+        TxnCounts {
+            ok: 2,
+            fail: 1,
+            info: 1
+        }
+    );
+    // T1 -wr-> T4, and process/real-time order: no cycle.
+    assert_eq!(r.graph.cyclic_components, 0);
+    assert!(r.graph.edges >= 1);
 }
