@@ -462,3 +462,69 @@ async fn tidb_repeatable_read_satisfies_snapshot_isolation() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(doc["check"]["verdict"], "valid");
 }
+
+#[tokio::test]
+async fn clients_whose_connections_are_killed_reconnect_and_the_history_stays_sound() {
+    use mysql_async::prelude::Queryable;
+    let history = scratch("killed.jsonl");
+    let table = table_for(&history);
+    let child = tool()
+        .args(["run", "--url", &server_url(), "--format", "json"])
+        .args(["--txns", "6000", "--connections", "8", "--seed", "13"])
+        .args(["--table", &table])
+        .arg("--history")
+        .arg(&history)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kill the clients' connections, mid-statement and (for those seen
+    // before) wherever they are, COMMIT included; only the clients' own
+    // statements pick them out (not the table's creation or final read).
+    let mut admin = admin().await;
+    let mut seen: Vec<u64> = Vec::new();
+    let mut kills = 0;
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(3) {
+        let running: Vec<u64> = admin
+            .query(format!(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE (INFO LIKE 'INSERT INTO `{table}`%' OR INFO LIKE 'SELECT v FROM `{table}`%') AND ID <> CONNECTION_ID()"
+            ))
+            .await
+            .unwrap();
+        seen.extend(
+            running
+                .iter()
+                .filter(|id| !seen.contains(id))
+                .copied()
+                .collect::<Vec<_>>(),
+        );
+        if let Some(id) = seen.get(kills % seen.len().max(1)).copied() {
+            if admin
+                .query_drop(format!("KILL CONNECTION {id}"))
+                .await
+                .is_ok()
+            {
+                kills += 1;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(kills > 0, "nothing was killed");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["check"]["verdict"], "valid", "{doc:#}");
+    assert!(doc["clients_passed"].as_bool().unwrap(), "{}", stderr(&out));
+    let t = &doc["check"]["transactions"];
+    let ended =
+        t["ok"].as_u64().unwrap() + t["fail"].as_u64().unwrap() + t["info"].as_u64().unwrap();
+    assert_eq!(ended, 6_001, "{t}");
+    // The kills show up as errors that ended transactions.
+    let errors = doc["errors"].as_object().unwrap();
+    let lost: u64 = ["1927", "connection"]
+        .iter()
+        .filter_map(|k| errors.get(*k).and_then(|e| e["count"].as_u64()))
+        .sum();
+    assert!(lost >= 1, "{errors:?} after {kills} kills");
+}

@@ -85,9 +85,10 @@ pub(crate) async fn transact(session: &mut Session, table: &str, mops: &[Mop]) -
     match run_mops(session, table, mops).await {
         Ok(done) => match session.execute("COMMIT").await {
             Ok(_) => Ended::Committed(done),
+            // The connection went during COMMIT: it may have committed.
+            Err(e) if is_connection_lost(&e) => Ended::Unknown(e),
             // The server answered: it did not commit.
-            Err(e) if e.server_code().is_some() => Ended::Failed(e),
-            Err(e) => Ended::Unknown(e),
+            Err(e) => Ended::Failed(e),
         },
         Err(e) => {
             if session.is_open() {
@@ -97,6 +98,17 @@ pub(crate) async fn transact(session: &mut Session, table: &str, mops: &[Mop]) -
             }
             Ended::Failed(e)
         }
+    }
+}
+
+/// Whether an error means the session's connection is gone: the driver
+/// lost it (no server answer), or the server says it is ending it
+/// (MariaDB's 1927 "connection was killed", 1053 server shutdown, MySQL's
+/// 4031 disconnected for inactivity). The client reconnects and goes on.
+pub fn is_connection_lost(error: &StateError) -> bool {
+    match error.server_code() {
+        Some(code) => matches!(code, 1927 | 1053 | 4031),
+        None => matches!(error, StateError::Driver(_)),
     }
 }
 
@@ -182,7 +194,7 @@ pub(crate) async fn run_client(
                 log.ops
                     .push(op(process, OpType::Fail, mops, start, Some(e.to_string())));
                 log.count(&e);
-                if !cx.session()?.is_open() {
+                if !cx.session()?.is_open() || is_connection_lost(&e) {
                     set_level(cx.reconnect().await?, options).await?;
                 } else if !is_expected_failure(&e) {
                     return Err(e);
@@ -224,6 +236,19 @@ mod tests {
             assert!(!is_expected_failure(&server_error(code)), "{code}");
         }
         assert!(!is_expected_failure(&StateError::Cancelled));
+    }
+
+    #[test]
+    fn a_killed_or_dropped_connection_is_lost_and_a_refusal_is_not() {
+        for code in [1927, 1053, 4031] {
+            assert!(is_connection_lost(&server_error(code)), "{code}");
+        }
+        assert!(!is_connection_lost(&server_error(1213)));
+        let io = mysql_async::Error::Io(mysql_async::IoError::Io(std::io::Error::from(
+            std::io::ErrorKind::UnexpectedEof,
+        )));
+        assert!(is_connection_lost(&StateError::from_driver(io)));
+        assert!(!is_connection_lost(&StateError::Cancelled));
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod generator;
 mod list_append;
 
 pub use generator::{Generator, Shape, MAX_OPS};
-pub use list_append::is_expected_failure;
+pub use list_append::{is_connection_lost, is_expected_failure};
 
 use crate::config::ConnectionConfig;
 use crate::coordinator::Coordinator;
@@ -179,6 +179,24 @@ async fn final_read(
     session.close().await
 }
 
+/// [`final_read`], tried again (up to three times) when its connection
+/// is lost: the lost-append check needs its evidence, and a read that
+/// never committed changed nothing.
+async fn final_read_retried(
+    config: &ConnectionConfig,
+    options: &Options,
+    history: &mut Vec<Op>,
+    start: Instant,
+) -> Result<(), StateError> {
+    let mut attempt = 1;
+    loop {
+        match final_read(config, options, history, start).await {
+            Err(e) if attempt < 3 && list_append::is_connection_lost(&e) => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
 /// Runs the list-append workload against `config`: creates the table,
 /// runs the clients on a coordinator, reads every key at the end, drops
 /// the table, and returns the history. `progress` counts finished
@@ -246,7 +264,7 @@ pub async fn run_list_append(
     let read = if cancelled {
         Ok(())
     } else {
-        final_read(config, &options, &mut ops, start).await
+        final_read_retried(config, &options, &mut ops, start).await
     };
     if !options.keep_table {
         // Bounded, so that a server gone silent cannot hold the exit.
