@@ -117,6 +117,15 @@ fn g0_write_cycle_is_found_and_a_consistent_order_is_not() {
     assert_eq!(r.verdict, Verdict::Invalid);
     let w = &r.anomalies[&G0].witnesses[0];
     assert_eq!(w.transactions.len(), 2);
+    let ops: Vec<&str> = w.transactions.iter().map(|t| t.ops.as_str()).collect();
+    assert!(ops.contains(&"append 1 to 1; append 1 to 2"), "{ops:?}");
+    assert!(
+        w.explanation
+            .iter()
+            .any(|l| l.contains("(key 2's versions: [2, 1])")),
+        "{:?}",
+        w.explanation
+    );
     assert!(w.mermaid.as_ref().unwrap().contains("-->|ww|"), "{w:?}");
 
     let mut b = concurrent(&[ok("a 1 1; a 2 1"), ok("a 1 2; a 2 2")]);

@@ -170,3 +170,49 @@ fn a_file_of_only_nemesis_operations_is_not_a_history() {
     let e = error(r#"{"process":"nemesis","type":"info","f":"kill"}"#);
     assert_eq!(e, "no client operations: not a history");
 }
+
+#[test]
+fn the_json_array_has_one_operation_per_line_and_lines_end_in_newlines() {
+    let mut h = sample();
+    h.ops.truncate(2);
+    let array = written(&h, Format::JsonArray);
+    let lines: Vec<&str> = array.lines().collect();
+    assert_eq!(lines.len(), 2, "{array}");
+    assert!(
+        lines[0].starts_with("[{") && lines[0].ends_with("},"),
+        "{array}"
+    );
+    assert!(
+        lines[1].starts_with('{') && lines[1].ends_with("}]"),
+        "{array}"
+    );
+    assert!(array.ends_with("}]\n"));
+    let jsonl = written(&h, Format::JsonLines);
+    assert!(
+        jsonl.ends_with("}\n") && jsonl.matches('\n').count() == 2,
+        "{jsonl}"
+    );
+    let edn = written(&h, Format::Edn);
+    assert!(
+        edn.ends_with("}\n") && edn.matches('\n').count() == 2,
+        "{edn}"
+    );
+}
+
+#[test]
+fn every_outcome_reads_back_and_micro_operations_read_as_text() {
+    let text = r#"{"process":0,"type":"invoke","value":[["append",1,1]]}
+{"process":0,"type":"info","value":[["append",1,1]]}
+{"process":1,"type":"invoke","value":[["r",1,null]]}
+{"process":1,"type":"fail","value":[["r",1,null]]}
+{"process":2,"type":"invoke","value":[["r",1,null]]}
+{"process":2,"type":"ok","value":[["r",1,[1,2]]]}"#;
+    let h = read_str(text, false).unwrap();
+    let kinds: Vec<OpType> = h.ops.iter().map(|o| o.kind).collect();
+    use OpType::*;
+    assert_eq!(kinds, [Invoke, Info, Invoke, Fail, Invoke, Ok]);
+    assert_eq!(h.ops[0].value[0].to_string(), "append 1 to 1");
+    assert_eq!(h.ops[2].value[0].to_string(), "read 1");
+    assert_eq!(h.ops[5].value[0].to_string(), "read 1 = [1, 2]");
+    assert_eq!(list_text(&[]), "[]");
+}
