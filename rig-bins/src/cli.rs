@@ -30,8 +30,9 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "URL", conflicts_with_all = ["host", "port", "user", "database"])]
     pub url: Option<String>,
 
-    /// Server host name or IP address [default: 127.0.0.1]. `-h` as for the
-    /// mysql client (`-H` is kept as an alias); help is `--help` or `-?`.
+    /// Server host name or IP address [default: MYSQL_HOST, else 127.0.0.1].
+    /// `-h` as for the mysql client (`-H` is kept as an alias); help is
+    /// `--help` or `-?`.
     #[arg(short = 'h', short_alias = 'H', long, value_name = "HOST")]
     pub host: Option<String>,
 
@@ -39,7 +40,7 @@ pub struct ConnectionArgs {
     #[arg(short = '?', long = "help", action = clap::ArgAction::Help)]
     pub help: Option<bool>,
 
-    /// Server TCP port [default: 3306 with --host].
+    /// Server TCP port [default: MYSQL_TCP_PORT, else 3306].
     #[arg(short = 'P', long, value_name = "PORT", value_parser = port_arg)]
     pub port: Option<u16>,
 
@@ -177,14 +178,33 @@ impl ConnectionArgs {
         }
     }
 
+    /// The flags' host and port, else the mysql client's environment
+    /// (`MYSQL_HOST`, `MYSQL_TCP_PORT`), else the defaults.
+    fn flags_target(&self, env: &ClientEnv) -> ConnectionConfig {
+        ConnectionConfig {
+            host: self
+                .host
+                .clone()
+                .or_else(|| env.host.clone())
+                .unwrap_or_else(|| "127.0.0.1".into()),
+            port: self.port.or(env.port).unwrap_or(3306),
+            user: self.user.clone().unwrap_or_else(|| "root".into()),
+            database: Some(self.database.clone().unwrap_or_else(|| "test".into())),
+            ..ConnectionConfig::default()
+        }
+    }
+
     fn names_a_target(&self) -> bool {
         self.host.is_some() || self.port.is_some() || self.user.is_some() || self.database.is_some()
     }
 
-    /// Builds the target: `--url`, else the flags, else `TEST_RIG_URL`, else
+    /// Builds the target: `--url`, else the flags (with `MYSQL_HOST` and
+    /// `MYSQL_TCP_PORT` where they leave host or port out), else
+    /// `TEST_RIG_URL`, else `MYSQL_HOST`/`MYSQL_TCP_PORT`, else
     /// auto-detection. Prompts for the password when `-p` was given alone.
     pub async fn resolve(&self) -> Result<Target, TargetError> {
         let mut note = None;
+        let client_env = ClientEnv::read(|name| std::env::var(name).ok())?;
         // Flags silently winning over the environment's URL would leave a
         // user testing another server than the one they exported.
         let env_set = std::env::var_os(URL_ENV).is_some_and(|v| !v.is_empty());
@@ -199,15 +219,13 @@ impl ConnectionArgs {
         let mut config = if let Some(url) = &self.url {
             ConnectionConfig::from_url(url)?
         } else if self.names_a_target() {
-            ConnectionConfig {
-                host: self.host.clone().unwrap_or_else(|| "127.0.0.1".into()),
-                port: self.port.unwrap_or(3306),
-                user: self.user.clone().unwrap_or_else(|| "root".into()),
-                database: Some(self.database.clone().unwrap_or_else(|| "test".into())),
-                ..ConnectionConfig::default()
-            }
+            self.flags_target(&client_env)
         } else if let Some(config) = ConnectionConfig::from_env()? {
             note = Some(format!("target from {URL_ENV}: {config}"));
+            config
+        } else if client_env.is_set() {
+            let config = self.flags_target(&client_env);
+            note = Some(format!("target from MYSQL_HOST/MYSQL_TCP_PORT: {config}"));
             config
         } else {
             let probe = self
@@ -246,6 +264,39 @@ impl ConnectionArgs {
         }
         config.validate()?;
         Ok(Target { config, note })
+    }
+}
+
+/// The mysql client's environment variables for the server's address.
+#[derive(Debug, Default, PartialEq)]
+struct ClientEnv {
+    /// `MYSQL_HOST`.
+    host: Option<String>,
+    /// `MYSQL_TCP_PORT`.
+    port: Option<u16>,
+}
+
+impl ClientEnv {
+    /// Reads them through `lookup` (the process environment, or a test's);
+    /// empty values count as unset.
+    fn read(lookup: impl Fn(&str) -> Option<String>) -> Result<ClientEnv, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let port = match get("MYSQL_TCP_PORT") {
+            Some(text) => Some(parse_port(text.trim()).map_err(|_| {
+                ConfigError::Invalid(format!(
+                    "MYSQL_TCP_PORT is `{text}`: expected a number from 1 to 65535"
+                ))
+            })?),
+            None => None,
+        };
+        Ok(ClientEnv {
+            host: get("MYSQL_HOST").map(|h| h.trim().to_string()),
+            port,
+        })
+    }
+
+    fn is_set(&self) -> bool {
+        self.host.is_some() || self.port.is_some()
     }
 }
 
@@ -291,6 +342,40 @@ mod tests {
             "`-p shop`: a password is given attached, `-pshop` or `--password=shop` (better: MYSQL_PWD); `-p` alone asks for it, and `shop` would then be the database, which is `-D shop`"
         );
         assert!(check(&["basic", "--password", "x"]).is_err());
+    }
+
+    #[test]
+    fn the_mysql_clients_environment_fills_in_what_the_flags_leave_out() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            ClientEnv::read(move |name| {
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            })
+        };
+        let e = env(&[("MYSQL_HOST", "db7"), ("MYSQL_TCP_PORT", "4000")]).unwrap();
+        assert_eq!((e.host.as_deref(), e.port), (Some("db7"), Some(4000)));
+        let flags = parse(&["-u", "me"]).unwrap();
+        let c = flags.flags_target(&e);
+        assert_eq!(
+            (c.host.as_str(), c.port, c.user.as_str()),
+            ("db7", 4000, "me")
+        );
+        // A flag wins over the environment.
+        let c = parse(&["-h", "db1", "-P", "3307"])
+            .unwrap()
+            .flags_target(&e);
+        assert_eq!((c.host.as_str(), c.port), ("db1", 3307));
+        // Unset or empty: the defaults.
+        let none = env(&[("MYSQL_HOST", " ")]).unwrap();
+        assert!(!none.is_set());
+        let c = parse(&["-u", "me"]).unwrap().flags_target(&none);
+        assert_eq!((c.host.as_str(), c.port), ("127.0.0.1", 3306));
+        let bad = env(&[("MYSQL_TCP_PORT", "33o6")]).unwrap_err().to_string();
+        assert!(
+            bad.contains("MYSQL_TCP_PORT is `33o6`: expected a number from 1 to 65535"),
+            "{bad}"
+        );
     }
 
     #[tokio::test]

@@ -386,3 +386,44 @@ fn a_password_flag_then_a_separate_word_is_a_usage_error() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_mysql_clients_host_and_port_variables_choose_the_server_and_flags_win() {
+    let s = server();
+    let basic = || {
+        let mut cmd = common::tool(env!("CARGO_BIN_EXE_basic"));
+        cmd.env("MYSQL_HOST", &s.host);
+        if let Some(p) = s.password.as_ref() {
+            cmd.env("MYSQL_PWD", p.expose());
+        }
+        cmd
+    };
+    let ok = basic()
+        .env("MYSQL_TCP_PORT", s.port.to_string())
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    assert!(
+        stderr(&ok).contains("target from MYSQL_HOST/MYSQL_TCP_PORT"),
+        "{}",
+        stderr(&ok)
+    );
+    let closed = closed_port().to_string();
+    let down = basic().env("MYSQL_TCP_PORT", &closed).output().unwrap();
+    assert_eq!(down.status.code(), Some(3), "{}", stderr(&down));
+    assert!(stderr(&down).contains(&closed), "{}", stderr(&down));
+    // -P wins over MYSQL_TCP_PORT.
+    let flag = basic()
+        .env("MYSQL_TCP_PORT", &closed)
+        .args(["-P", &s.port.to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(flag.status.code(), Some(0), "{}", stderr(&flag));
+    let bad = basic().env("MYSQL_TCP_PORT", "33o6").output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("MYSQL_TCP_PORT is `33o6`: expected a number from 1 to 65535"),
+        "{}",
+        stderr(&bad)
+    );
+}

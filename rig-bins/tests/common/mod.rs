@@ -107,12 +107,15 @@ pub fn server_url() -> String {
     )
 }
 
-/// The binary at `path` with no terminal on stdin and no `TEST_RIG_URL` or
-/// `MYSQL_PWD` unless the test sets them.
+/// The binary at `path` with no terminal on stdin and none of
+/// `TEST_RIG_URL`, `MYSQL_PWD`, `MYSQL_HOST` and `MYSQL_TCP_PORT` unless
+/// the test sets them.
 pub fn tool(path: &str) -> Command {
     let mut cmd = Command::new(path);
     cmd.env_remove("TEST_RIG_URL")
         .env_remove("MYSQL_PWD")
+        .env_remove("MYSQL_HOST")
+        .env_remove("MYSQL_TCP_PORT")
         .stdin(Stdio::null());
     cmd
 }
