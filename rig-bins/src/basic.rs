@@ -27,6 +27,11 @@ pub struct BasicArgs {
     /// Output: human (lines as they happen, then a summary) or json (one document).
     #[arg(long, value_enum, default_value = "human")]
     pub format: OutputFormat,
+
+    /// Runs one statement after the checks and prints its result (a table,
+    /// or "Query OK, N rows affected"), as the mysql client's -e does.
+    #[arg(short = 'e', long = "execute", value_name = "SQL")]
+    pub execute: Option<String>,
 }
 
 /// Records every transition, and prints it at once in human mode.
@@ -90,6 +95,9 @@ pub struct Report {
     pub transitions: Vec<TransitionJson>,
     /// Why the run did not pass.
     pub error: Option<ErrorJson>,
+    /// What `-e` gave, when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<crate::execute::StatementResult>,
     /// Wall time of the whole run.
     pub elapsed_ms: f64,
 }
@@ -203,6 +211,9 @@ pub async fn run(args: BasicArgs) -> u8 {
     let (mut report, cx) = build_report(&target, ending, &transitions, started.elapsed());
     if let Some(mut cx) = cx {
         report.target.tls_version = cx.tls_version().map(str::to_string);
+        if let (Some(sql), "passed") = (&args.execute, report.outcome) {
+            run_statement(&mut cx, sql, &mut report).await;
+        }
         if let Some(session) = cx.take_session() {
             // A failed polite close changes nothing about the verdict.
             let _ = session.close().await;
@@ -213,6 +224,10 @@ pub async fn run(args: BasicArgs) -> u8 {
     }
     if human {
         print_summary(&report);
+        if let Some(result) = &report.result {
+            out!();
+            out_raw!("{}", crate::execute::table(result));
+        }
     } else {
         match serde_json::to_string_pretty(&report) {
             Ok(text) => out!("{text}"),
@@ -220,6 +235,39 @@ pub async fn run(args: BasicArgs) -> u8 {
         }
     }
     report.exit_code
+}
+
+/// Runs `-e`'s statement once the checks passed; a statement the server
+/// refuses fails the run (exit 1), as it does for the mysql client.
+async fn run_statement(cx: &mut StateContext, sql: &str, report: &mut Report) {
+    let outcome = match cx.session() {
+        Ok(session) => {
+            let cancel = crate::signals::interrupted();
+            tokio::select! {
+                r = crate::execute::execute(session, sql) => r,
+                _ = cancel.cancelled() => Err(StateError::Cancelled),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(result) => report.result = Some(result),
+        Err(e) => {
+            let interrupted = matches!(e, StateError::Cancelled);
+            report.outcome = if interrupted { "interrupted" } else { "failed" };
+            report.exit_code = exit_code::for_error(&e);
+            report.error = Some(ErrorJson {
+                class: e.class(),
+                message: if interrupted {
+                    "interrupted".into()
+                } else {
+                    format!("the -e statement failed: {e}")
+                },
+                state: None,
+                step: None,
+            });
+        }
+    }
 }
 
 fn build_report(
@@ -254,6 +302,7 @@ fn build_report(
             })
             .collect(),
         error: None,
+        result: None,
         elapsed_ms: millis(elapsed),
     };
     let cx = match ending {

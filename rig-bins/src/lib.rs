@@ -34,6 +34,7 @@ pub mod basic;
 pub mod cli;
 pub mod config_file;
 pub mod consistency_tool;
+pub mod execute;
 pub mod exit_code;
 pub mod fan_out;
 pub mod isolation_tool;

@@ -427,3 +427,47 @@ fn the_mysql_clients_host_and_port_variables_choose_the_server_and_flags_win() {
         stderr(&bad)
     );
 }
+
+#[test]
+fn dash_e_runs_one_statement_after_the_checks_and_shows_its_result() {
+    let basic = || {
+        let mut cmd = common::tool(env!("CARGO_BIN_EXE_basic"));
+        cmd.args(["--url", &server_url()]);
+        cmd
+    };
+    let out = basic()
+        .args(["-e", "SELECT 1 AS one, NULL AS nothing, 'Zoë' AS name"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.ends_with(
+            "+-----+---------+------+\n| one | nothing | name |\n+-----+---------+------+\n| 1   | NULL    | Zoë  |\n+-----+---------+------+\n1 row in set\n"
+        ),
+        "{stdout}"
+    );
+    let out = basic()
+        .args(["-e", "SELECT 2 AS two UNION SELECT 3", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    assert_eq!(doc["result"]["columns"], serde_json::json!(["two"]));
+    assert_eq!(doc["result"]["rows"], serde_json::json!([["2"], ["3"]]));
+    let changed = basic().args(["-e", "DO 1"]).output().unwrap();
+    assert!(text(&changed).0.ends_with("Query OK, 0 rows affected\n"));
+    // A statement the server refuses fails the run, as for the mysql client.
+    let bad = basic()
+        .args(["-e", "SELEC 1", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let doc = json(&bad);
+    assert_eq!(doc["outcome"], "failed");
+    let message = doc["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("the -e statement failed: server error 1064"),
+        "{message}"
+    );
+    assert!(stderr(&bad).contains("basic: error: the -e statement failed"));
+}
