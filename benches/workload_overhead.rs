@@ -31,6 +31,7 @@ fn options(table: &str) -> workload::Options {
         level: LEVEL,
         seed: SEED,
         shape: Shape::default(),
+        bank: workload::BankShape::default(),
         table: table.into(),
         keep_table: false,
     }

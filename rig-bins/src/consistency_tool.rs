@@ -14,6 +14,7 @@ use std::time::Duration;
 use test_rig::checker::{self, CheckOptions, CheckReport, Model, Verdict};
 use test_rig::config::parse_duration;
 use test_rig::history::{self, Format};
+use test_rig::history::{AnyHistory, Recorded};
 use test_rig::isolation::Level;
 use test_rig::workload::{self, Shape, WorkloadRun};
 
@@ -51,6 +52,18 @@ pub enum Command {
 pub enum WorkloadArg {
     /// Appends to per-key lists and reads them back (Elle's list-append).
     ListAppend,
+    /// Transfers between accounts and reads of every balance (Jepsen's bank).
+    Bank,
+}
+
+impl WorkloadArg {
+    /// `list-append` or `bank`.
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkloadArg::ListAppend => "list-append",
+            WorkloadArg::Bank => "bank",
+        }
+    }
 }
 
 /// History file formats.
@@ -132,9 +145,21 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=4))]
     pub max_ops: u32,
 
-    /// The share of micro-operations that are reads, 0 to 1.
+    /// The share of micro-operations (bank: of transactions) that are reads, 0 to 1.
     #[arg(long, value_name = "F", default_value_t = 0.5, value_parser = fraction_arg)]
     pub read_fraction: f64,
+
+    /// Bank: how many accounts.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..=10_000))]
+    pub accounts: u32,
+
+    /// Bank: each account's starting balance.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=1_000_000_000))]
+    pub balance: i64,
+
+    /// Bank: the largest transfer.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(i64).range(1..=1_000_000_000))]
+    pub max_transfer: i64,
 
     /// Where to write the history (default: target/consistency/history-SEED.jsonl).
     #[arg(long, value_name = "FILE")]
@@ -168,6 +193,10 @@ pub struct CheckArgs {
     /// The model the history must satisfy.
     #[arg(long, value_name = "MODEL", default_value = "serializable", value_parser = model_arg)]
     pub model: Model,
+
+    /// Bank histories: the total every read must see.
+    #[arg(long, value_name = "N")]
+    pub total: Option<i64>,
 
     /// Check options.
     #[command(flatten)]
@@ -270,20 +299,34 @@ pub async fn run(args: ConsistencyArgs) -> u8 {
 
 fn check(args: CheckArgs) -> u8 {
     let format = args.check.format;
-    let history = match history::read_file(&args.file) {
-        Ok(h) => h,
-        Err(e) => {
-            let message = format!("{}: {e}", args.file.display());
-            return crate::report_output::fail_with(
-                "consistency",
-                format,
-                test_rig::ErrorClass::Configuration,
-                &message,
-                None,
-            );
-        }
+    let bad_input = |message: String| {
+        crate::report_output::fail_with(
+            "consistency",
+            format,
+            test_rig::ErrorClass::Configuration,
+            &message,
+            None,
+        )
     };
-    let report = checker::check(&history, &check_options(args.model, &args.check));
+    let history = match history::read_any_file(&args.file) {
+        Ok(h) => h,
+        Err(e) => return bad_input(format!("{}: {e}", args.file.display())),
+    };
+    let (report, operations) = match &history {
+        AnyHistory::ListAppend(h) => (
+            checker::check(h, &check_options(args.model, &args.check)),
+            h.ops.len(),
+        ),
+        AnyHistory::Bank(h) => match args.total {
+            Some(total) => (checker::check_bank(h, total, args.model), h.ops.len()),
+            None => {
+                return bad_input(format!(
+                    "{}: a bank history is checked against its total: give --total N (the sum of the starting balances)",
+                    args.file.display()
+                ))
+            }
+        },
+    };
     if let Err(code) =
         crate::report_output::check_junit_path("consistency", args.check.junit.as_deref())
     {
@@ -292,16 +335,15 @@ fn check(args: CheckArgs) -> u8 {
     match format {
         OutputFormat::Human => {
             out!(
-                "consistency: {} ({} operations)",
-                args.file.display(),
-                history.ops.len()
+                "consistency: {} ({operations} operations)",
+                args.file.display()
             );
             out_raw!("{}", report.to_human());
         }
         OutputFormat::Json => print_json(&serde_json::json!({
             "tool": "consistency",
             "file": args.file,
-            "operations": history.ops.len(),
+            "operations": operations,
             "check": report,
         })),
     }
@@ -344,6 +386,53 @@ fn progress_bar(total: u64, done: Arc<AtomicU64>) -> Option<tokio::task::JoinHan
     }))
 }
 
+/// What a finished run reports, whatever its workload.
+struct Ran {
+    server: test_rig::ServerInfo,
+    elapsed: Duration,
+    errors: std::collections::BTreeMap<String, workload::ErrorCount>,
+    clients: test_rig::RunReport,
+    cancelled: bool,
+    operations: usize,
+    /// Transactions that ended, the final read left out.
+    finished: usize,
+    check: CheckReport,
+}
+
+impl Ran {
+    fn throughput(&self) -> f64 {
+        self.finished as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// Writes `run`'s history to `file` in `format` and checks it.
+fn settle<H: Recorded>(
+    run: WorkloadRun<H>,
+    file: std::fs::File,
+    format: Format,
+    check: impl FnOnce(&H) -> CheckReport,
+) -> std::io::Result<Ran> {
+    let mut out = std::io::BufWriter::new(file);
+    run.history.write_as(format, &mut out)?;
+    std::io::Write::flush(&mut out)?;
+    let kinds = run.history.op_types();
+    let finished = kinds
+        .iter()
+        .filter(|k| **k != history::OpType::Invoke)
+        .count()
+        .saturating_sub(1);
+    Ok(Ran {
+        check: check(&run.history),
+        server: run.server,
+        elapsed: run.elapsed,
+        errors: run.errors,
+        clients: run.report,
+        cancelled: run.cancelled,
+        operations: kinds.len(),
+        finished,
+    })
+}
+
 async fn run_workload(args: RunArgs) -> u8 {
     let format = args.check.format;
     let seed = args.seed.unwrap_or_else(default_seed);
@@ -378,6 +467,12 @@ async fn run_workload(args: RunArgs) -> u8 {
         Err(code) => return code,
     };
     let model = args.expect.unwrap_or_else(|| model_for(args.isolation));
+    let bank = workload::BankShape {
+        accounts: args.accounts,
+        balance: args.balance,
+        max_transfer: args.max_transfer,
+        read_fraction: args.read_fraction,
+    };
     let options = workload::Options {
         connections: args.connections,
         txns: args.txns,
@@ -389,10 +484,14 @@ async fn run_workload(args: RunArgs) -> u8 {
             max_ops: args.max_ops,
             read_fraction: args.read_fraction,
         },
-        table: args
-            .table
-            .clone()
-            .unwrap_or_else(|| format!("rig_list_append_{}", std::process::id())),
+        bank: bank.clone(),
+        table: args.table.clone().unwrap_or_else(|| {
+            format!(
+                "rig_{}_{}",
+                args.workload.name().replace('-', "_"),
+                std::process::id()
+            )
+        }),
         keep_table: args.keep_table,
     };
     let done = Arc::new(AtomicU64::new(0));
@@ -400,15 +499,36 @@ async fn run_workload(args: RunArgs) -> u8 {
         .then(|| progress_bar(args.txns, done.clone()))
         .flatten();
     let cancel = crate::signals::interrupted();
-    let result = workload::run_list_append(&target.config, &options, &cancel, done.clone()).await;
+    let checking = check_options(model, &args.check);
+    let config = &target.config;
+    let result = match args.workload {
+        WorkloadArg::ListAppend => {
+            workload::run_list_append(config, &options, &cancel, done.clone())
+                .await
+                .map(|run| settle(run, file, history_format, |h| checker::check(h, &checking)))
+        }
+        WorkloadArg::Bank => workload::run_bank(config, &options, &cancel, done.clone())
+            .await
+            .map(|run| {
+                settle(run, file, history_format, |h| {
+                    checker::check_bank(h, bank.total(), model)
+                })
+            }),
+    };
     if let Some(bar) = bar {
         done.store(args.txns, Ordering::Relaxed);
         let _ = bar.await;
     }
-    let run = match result {
-        Ok(run) => run,
-        Err(e) if cancel.is_cancelled() => {
-            let _ = e;
+    let ran = match result {
+        Ok(Ok(ran)) => ran,
+        Ok(Err(e)) => {
+            err!(
+                "consistency: error: cannot write the history `{}`: {e}",
+                path.display()
+            );
+            return exit_code::FAILED;
+        }
+        Err(_) if cancel.is_cancelled() => {
             return crate::report_output::interrupted(
                 "consistency",
                 format,
@@ -417,104 +537,89 @@ async fn run_workload(args: RunArgs) -> u8 {
         }
         Err(e) => return crate::report_output::fail("consistency", format, &e, ""),
     };
-    if let Err(e) = run
-        .history
-        .write(history_format, std::io::BufWriter::new(file))
-    {
-        err!(
-            "consistency: error: cannot write the history `{}`: {e}",
-            path.display()
-        );
-        return exit_code::FAILED;
-    }
-    let report = checker::check(&run.history, &check_options(model, &args.check));
+    let report = &ran.check;
     let name = format!(
-        "list-append at {} satisfies {model}",
+        "{} at {} satisfies {model}",
+        args.workload.name(),
         args.isolation.as_str()
     );
     match format {
-        OutputFormat::Human => print_run(&args, seed, &run, &path, &report, &target.config),
+        OutputFormat::Human => print_run(&args, seed, &ran, &path, config),
         OutputFormat::Json => print_json(&serde_json::json!({
             "tool": "consistency",
-            "workload": "list-append",
-            "server": run.server,
-            "target": target.config.to_string(),
+            "workload": args.workload.name(),
+            "server": ran.server,
+            "target": config.to_string(),
             "isolation": args.isolation.as_str(),
             "connections": args.connections,
             "seed": seed,
             "txns": args.txns,
-            "elapsed": run.elapsed.as_secs_f64(),
-            "throughput": throughput(&run),
-            "errors": run.errors,
+            "elapsed": ran.elapsed.as_secs_f64(),
+            "throughput": ran.throughput(),
+            "errors": ran.errors,
             "history": path,
-            "clients_passed": run.report.passed(),
-            "cancelled": run.cancelled,
+            "clients_passed": ran.clients.passed(),
+            "cancelled": ran.cancelled,
             "check": report,
         })),
     }
-    if let Err(code) = write_junit(args.check.junit.as_deref(), &report, &name) {
+    if let Err(code) = write_junit(args.check.junit.as_deref(), report, &name) {
         return code;
     }
-    if run.cancelled {
+    if ran.cancelled {
         err!("consistency: interrupted; the history so far was checked and written");
         return exit_code::INTERRUPTED;
     }
-    if !run.report.passed() {
-        for p in run.report.participants.iter().filter(|p| p.error.is_some()) {
+    if !ran.clients.passed() {
+        for p in ran.clients.participants.iter() {
             if let Some(e) = &p.error {
                 err!("consistency: {}: {}", p.name, e.message);
             }
         }
-        let code = crate::report_output::exit_for(&run.report);
-        return code.max(verdict_exit(&report));
+        let code = crate::report_output::exit_for(&ran.clients);
+        return code.max(verdict_exit(report));
     }
-    verdict_exit(&report)
-}
-
-fn throughput(run: &WorkloadRun) -> f64 {
-    let finished = run
-        .history
-        .ops
-        .iter()
-        .filter(|op| op.kind != history::OpType::Invoke)
-        .count()
-        .saturating_sub(1);
-    finished as f64 / run.elapsed.as_secs_f64().max(1e-9)
+    verdict_exit(report)
 }
 
 fn print_run(
     args: &RunArgs,
     seed: u64,
-    run: &WorkloadRun,
+    ran: &Ran,
     path: &Path,
-    report: &CheckReport,
     target: &test_rig::ConnectionConfig,
 ) {
     out!(
-        "consistency: list-append on {} ({}) at {}, {} connections, seed {seed}",
-        run.server,
+        "consistency: {} on {} ({}) at {}, {} connections, seed {seed}",
+        args.workload.name(),
+        ran.server,
         target,
         args.isolation.as_str(),
         args.connections
     );
+    let last = match args.workload {
+        WorkloadArg::ListAppend => "every key",
+        WorkloadArg::Bank => "every balance",
+    };
     out!(
-        "workload: {} transactions in {:.2} s ({:.0} per second), then a final read of every key",
-        run.history.ops.len().saturating_sub(2) / 2,
-        run.elapsed.as_secs_f64(),
-        throughput(run)
+        "workload: {} transactions in {:.2} s ({:.0} per second), then a final read of {last}",
+        ran.finished,
+        ran.elapsed.as_secs_f64(),
+        ran.throughput()
     );
-    for (code, count) in &run.errors {
-        out!(
-            "  ended by {code}: {} (e.g. {})",
-            count.count,
-            count.example
-        );
+    for (label, count) in &ran.errors {
+        let why = match label.as_str() {
+            "refused" => "refused by the workload".to_string(),
+            "connection" => "ended by a lost connection".to_string(),
+            code => format!("ended by error {code}"),
+        };
+        out!("  {} {why}, e.g. {}", count.count, count.example);
     }
     out!(
         "history: {} ({} operations; check it again with `consistency check {}`)",
         path.display(),
-        run.history.ops.len(),
+        ran.operations,
         path.display()
     );
-    out_raw!("{}", report.to_human());
+    out_raw!("{}", ran.check.to_human());
 }

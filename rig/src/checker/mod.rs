@@ -25,6 +25,7 @@
 //! assert_eq!(report.verdict, Verdict::Valid);
 //! ```
 
+mod bank;
 mod cycles;
 mod explain;
 mod findings;
@@ -35,6 +36,7 @@ mod report;
 pub mod simulate;
 mod txns;
 
+pub use bank::check_bank;
 pub use findings::{Anomaly, KindFindings, TxnSummary, WITNESSES_PER_KIND};
 pub use model::{AnomalyKind, Model};
 pub use report::{CheckReport, GraphStats, TxnCounts, Verdict};

@@ -81,11 +81,17 @@ pub enum AnomalyKind {
     /// An acknowledged append that no read begun after it contains.
     #[serde(rename = "lost-append")]
     LostAppend,
+    /// Bank: a read whose balances do not add up to the total.
+    #[serde(rename = "wrong-total")]
+    WrongTotal,
+    /// Bank: a read with a negative balance.
+    #[serde(rename = "negative-balance")]
+    NegativeBalance,
 }
 
 impl AnomalyKind {
     /// Every kind, in the order reports list them.
-    pub const ALL: [AnomalyKind; 22] = [
+    pub const ALL: [AnomalyKind; 24] = [
         AnomalyKind::G0,
         AnomalyKind::G1a,
         AnomalyKind::G1b,
@@ -108,6 +114,8 @@ impl AnomalyKind {
         AnomalyKind::DuplicateElements,
         AnomalyKind::Internal,
         AnomalyKind::LostAppend,
+        AnomalyKind::WrongTotal,
+        AnomalyKind::NegativeBalance,
     ];
 
     /// The name used in reports (Elle's, where Elle has one).
@@ -135,6 +143,8 @@ impl AnomalyKind {
             AnomalyKind::DuplicateElements => "duplicate-elements",
             AnomalyKind::Internal => "internal",
             AnomalyKind::LostAppend => "lost-append",
+            AnomalyKind::WrongTotal => "wrong-total",
+            AnomalyKind::NegativeBalance => "negative-balance",
         }
     }
 
@@ -205,14 +215,20 @@ impl Model {
         let everywhere = matches!(kind, G0 | DuplicateElements | LostAppend);
         let g1 = matches!(kind, G1a | G1b | G1c | IncompatibleOrder | DirtyUpdate);
         let item_cycle = matches!(kind, GSingle | GNonadjacent | G2Item);
+        // Transfers only move money: a read that sees another total saw
+        // part of a transfer (read skew, G-single) or one lost (lost
+        // update); a negative balance needs a lost update. Repeatable read
+        // and snapshot isolation forbid both (Berenson et al., "A Critique
+        // of ANSI SQL Isolation Levels": P4 and A5A); read committed does not.
+        let bank = matches!(kind, WrongTotal | NegativeBalance);
         match self {
             Model::ReadUncommitted => everywhere,
             Model::ReadCommitted => everywhere || g1,
-            Model::RepeatableRead => everywhere || g1 || item_cycle,
+            Model::RepeatableRead => everywhere || g1 || item_cycle || bank,
             Model::SnapshotIsolation => {
-                everywhere || g1 || matches!(kind, GSingle | GNonadjacent | Internal)
+                everywhere || g1 || bank || matches!(kind, GSingle | GNonadjacent | Internal)
             }
-            Model::Serializable => everywhere || g1 || item_cycle || kind == Internal,
+            Model::Serializable => everywhere || g1 || item_cycle || bank || kind == Internal,
             Model::StrictSerializable => true,
         }
     }

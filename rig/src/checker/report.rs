@@ -87,15 +87,28 @@ pub(super) struct Parts<'a> {
     pub(super) elapsed: Duration,
 }
 
+impl TxnCounts {
+    /// Counts one transaction that ended as `kind` (an invocation that
+    /// never ended counts as unknown).
+    pub(super) fn add(&mut self, kind: OpType) {
+        match kind {
+            OpType::Ok => self.ok += 1,
+            OpType::Fail => self.fail += 1,
+            _ => self.info += 1,
+        }
+    }
+}
+
 pub(super) fn build(parts: Parts<'_>) -> CheckReport {
     let mut counts = TxnCounts::default();
     for t in parts.txns {
-        match t.kind {
-            OpType::Ok => counts.ok += 1,
-            OpType::Fail => counts.fail += 1,
-            _ => counts.info += 1,
-        }
+        counts.add(t.kind);
     }
+    finish(counts, parts)
+}
+
+/// The report of `parts`, with the transactions already counted.
+pub(super) fn finish(counts: TxnCounts, parts: Parts<'_>) -> CheckReport {
     let found: Vec<AnomalyKind> = parts.findings.by_kind.keys().copied().collect();
     let violates = |m: Model| found.iter().any(|k| m.forbids(*k));
     let (violated, satisfied): (Vec<Model>, Vec<Model>) =

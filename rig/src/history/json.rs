@@ -70,11 +70,20 @@ fn mop_from_value(value: &Value) -> Result<Mop, String> {
     }
 }
 
-/// The operation `value` describes, `None` for an operation that is not a
-/// client's (Jepsen's nemesis, whose process is not a number), or why it
-/// is not an operation of a list-append history. `position` is its index
-/// when it gives none.
-pub(super) fn op_from_value(value: &Value, position: u64) -> Result<Option<Op>, String> {
+/// What every operation has, whatever its workload.
+pub(super) struct Header<'v> {
+    pub(super) object: &'v serde_json::Map<String, Value>,
+    pub(super) index: u64,
+    pub(super) process: u64,
+    pub(super) kind: OpType,
+    pub(super) time: Option<u64>,
+    pub(super) error: Option<String>,
+}
+
+/// The common fields of the operation `value` describes, `None` for an
+/// operation that is not a client's (Jepsen's nemesis, whose process is
+/// not a number). `position` is its index when it gives none.
+pub(super) fn header(value: &Value, position: u64) -> Result<Option<Header<'_>>, String> {
     let object = value
         .as_object()
         .ok_or_else(|| format!("expected an operation (an object), found {value}"))?;
@@ -89,27 +98,6 @@ pub(super) fn op_from_value(value: &Value, position: u64) -> Result<Option<Op>, 
         .and_then(Value::as_str)
         .and_then(OpType::parse)
         .ok_or_else(|| "`type` must be \"invoke\", \"ok\", \"fail\" or \"info\"".to_string())?;
-    let f = match object.get("f") {
-        None | Some(Value::Null) => "txn".to_string(),
-        Some(Value::String(f)) if f == "txn" => f.clone(),
-        Some(other) => {
-            return Err(format!(
-                "`f` is {other}: only list-append transactions (\"txn\") can be checked"
-            ))
-        }
-    };
-    let value = match object.get("value") {
-        Some(Value::Array(mops)) => mops
-            .iter()
-            .map(mop_from_value)
-            .collect::<Result<Vec<_>, _>>()?,
-        Some(Value::Null) | None => Vec::new(),
-        Some(other) => {
-            return Err(format!(
-                "`value` must be a list of micro-operations, not {other}"
-            ))
-        }
-    };
     let index = match object.get("index") {
         Some(i) => i
             .as_u64()
@@ -128,13 +116,50 @@ pub(super) fn op_from_value(value: &Value, position: u64) -> Result<Option<Op>, 
         Value::String(s) => Some(s.clone()),
         other => Some(other.to_string()),
     });
-    Ok(Some(Op {
+    Ok(Some(Header {
+        object,
         index,
         process,
         kind,
-        f,
-        value,
         time,
         error,
+    }))
+}
+
+/// The list-append operation `value` describes, `None` for an operation
+/// that is not a client's, or why it is not one of a list-append history.
+pub(super) fn op_from_value(value: &Value, position: u64) -> Result<Option<Op>, String> {
+    let Some(h) = header(value, position)? else {
+        return Ok(None);
+    };
+    let f = match h.object.get("f") {
+        None | Some(Value::Null) => "txn".to_string(),
+        Some(Value::String(f)) if f == "txn" => f.clone(),
+        Some(other) => {
+            return Err(format!(
+                "`f` is {other}: only list-append transactions (\"txn\") can be checked"
+            ))
+        }
+    };
+    let value = match h.object.get("value") {
+        Some(Value::Array(mops)) => mops
+            .iter()
+            .map(mop_from_value)
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(Value::Null) | None => Vec::new(),
+        Some(other) => {
+            return Err(format!(
+                "`value` must be a list of micro-operations, not {other}"
+            ))
+        }
+    };
+    Ok(Some(Op {
+        index: h.index,
+        process: h.process,
+        kind: h.kind,
+        f,
+        value,
+        time: h.time,
+        error: h.error,
     }))
 }

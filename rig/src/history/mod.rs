@@ -7,10 +7,12 @@
 //! array (what `elle-cli` reads) or as EDN (Jepsen's `history.edn`), and any
 //! of the three is read back ([`read_file`], [`read_str`]).
 
+pub mod bank;
 mod edn;
 mod json;
 mod read;
 
+pub use bank::{read_any_file, read_any_str, AnyHistory, BankHistory, BankOp, BankValue, Workload};
 pub use read::{read_file, read_str, HistoryError};
 
 use std::io::Write;
@@ -129,6 +131,32 @@ pub struct Op {
 pub struct History {
     /// The operations, by index.
     pub ops: Vec<Op>,
+}
+
+/// What every history can do, whatever its workload.
+pub trait Recorded {
+    /// Writes it in `format`.
+    fn write_as(&self, format: Format, out: &mut dyn Write) -> std::io::Result<()>;
+    /// Each operation's type, in order.
+    fn op_types(&self) -> Vec<OpType>;
+}
+
+impl Recorded for History {
+    fn write_as(&self, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+        self.write(format, out)
+    }
+    fn op_types(&self) -> Vec<OpType> {
+        self.ops.iter().map(|op| op.kind).collect()
+    }
+}
+
+impl Recorded for BankHistory {
+    fn write_as(&self, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+        self.write(format, out)
+    }
+    fn op_types(&self) -> Vec<OpType> {
+        self.ops.iter().map(|op| op.kind).collect()
+    }
 }
 
 /// The file formats a history is written in.

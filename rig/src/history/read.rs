@@ -147,65 +147,99 @@ fn array_element_lines(text: &str) -> Vec<usize> {
     lines
 }
 
+/// An operation as the structural checks see it, whatever its workload.
+pub(super) trait Paired {
+    /// Its process, type and index.
+    fn key(&self) -> (u64, OpType, u64);
+    fn process(&self) -> u64 {
+        self.key().0
+    }
+    fn kind(&self) -> OpType {
+        self.key().1
+    }
+    fn index(&self) -> u64 {
+        self.key().2
+    }
+    /// Whether this completion carries what `invoke` announced (a failed
+    /// or unknown completion may leave its value out).
+    fn completes(&self, invoke: &Self) -> bool;
+}
+
+impl Paired for Op {
+    fn key(&self) -> (u64, OpType, u64) {
+        (self.process, self.kind, self.index)
+    }
+    fn completes(&self, invoke: &Op) -> bool {
+        let same_shape = invoke.value.len() == self.value.len()
+            && invoke.value.iter().zip(&self.value).all(|(a, b)| {
+                std::mem::discriminant(a) == std::mem::discriminant(b) && a.key() == b.key()
+            });
+        same_shape || (self.kind != OpType::Ok && self.value.is_empty())
+    }
+}
+
 /// Each process alternates invocation and completion, and a completion
-/// carries the micro-operations its invocation announced.
-fn validate(ops: &[(usize, Op)]) -> Result<(), HistoryError> {
-    let mut open: HashMap<u64, &Op> = HashMap::new();
+/// carries what its invocation announced.
+fn validate<T: Paired>(ops: &[(usize, T)]) -> Result<(), HistoryError> {
+    let mut open: HashMap<u64, &T> = HashMap::new();
     for (line, op) in ops {
-        match (op.kind, open.get(&op.process)) {
+        match (op.kind(), open.get(&op.process())) {
             (OpType::Invoke, Some(pending)) => {
                 return Err(HistoryError::at(
                     *line,
                     format!(
                         "process {} invokes a transaction while its transaction at index {} has not completed",
-                        op.process, pending.index
+                        op.process(),
+                        pending.index()
                     ),
                 ))
             }
             (OpType::Invoke, None) => {
-                open.insert(op.process, op);
+                open.insert(op.process(), op);
             }
             (_, None) => {
                 return Err(HistoryError::at(
                     *line,
                     format!(
                         "process {} completes a transaction it never invoked",
-                        op.process
+                        op.process()
                     ),
                 ))
             }
             (_, Some(invoke)) => {
-                let same_shape = invoke.value.len() == op.value.len()
-                    && invoke.value.iter().zip(&op.value).all(|(a, b)| {
-                        std::mem::discriminant(a) == std::mem::discriminant(b) && a.key() == b.key()
-                    });
-                // A failed or unknown completion may leave its value out.
-                let bare = op.kind != OpType::Ok && op.value.is_empty();
-                if !(same_shape || bare) {
+                if !op.completes(invoke) {
                     return Err(HistoryError::at(
                         *line,
                         format!(
                             "the completion's micro-operations differ from those its invocation (index {}) announced",
-                            invoke.index
+                            invoke.index()
                         ),
                     ));
                 }
-                open.remove(&op.process);
+                open.remove(&op.process());
             }
         }
     }
     Ok(())
 }
 
-/// Reads the history in `text`, in whichever format it is written;
-/// `edn_hint` says the file name ends in `.edn`.
-pub fn read_str(text: &str, edn_hint: bool) -> Result<History, HistoryError> {
-    let shape = shape_of(text, edn_hint)?;
+/// The JSON value of each operation in `text`, with the line it starts on.
+pub(super) fn values_of(
+    text: &str,
+    edn_hint: bool,
+) -> Result<Vec<(usize, serde_json::Value)>, HistoryError> {
+    values(text, shape_of(text, edn_hint)?)
+}
+
+/// The client operations `convert` makes of `values`, checked for
+/// structure (see [`validate`]).
+pub(super) fn ops_from<T: Paired>(
+    values: Vec<(usize, serde_json::Value)>,
+    convert: impl Fn(&serde_json::Value, u64) -> Result<Option<T>, String>,
+) -> Result<Vec<T>, HistoryError> {
     let mut ops = Vec::new();
-    for (position, (line, value)) in values(text, shape)?.into_iter().enumerate() {
-        if let Some(op) =
-            json::op_from_value(&value, position as u64).map_err(|m| HistoryError::at(line, m))?
-        {
+    for (position, (line, value)) in values.into_iter().enumerate() {
+        if let Some(op) = convert(&value, position as u64).map_err(|m| HistoryError::at(line, m))? {
             ops.push((line, op));
         }
     }
@@ -216,20 +250,29 @@ pub fn read_str(text: &str, edn_hint: bool) -> Result<History, HistoryError> {
         });
     }
     validate(&ops)?;
-    Ok(History {
-        ops: ops.into_iter().map(|(_, op)| op).collect(),
-    })
+    Ok(ops.into_iter().map(|(_, op)| op).collect())
 }
 
-/// Reads the history in the file at `path`.
-pub fn read_file(path: &Path) -> Result<History, HistoryError> {
-    let text = std::fs::read_to_string(path).map_err(|e| HistoryError {
+/// Reads the list-append history in `text`, in whichever format it is
+/// written; `edn_hint` says the file name ends in `.edn`.
+pub fn read_str(text: &str, edn_hint: bool) -> Result<History, HistoryError> {
+    let ops = ops_from(values_of(text, edn_hint)?, json::op_from_value)?;
+    Ok(History { ops })
+}
+
+/// A file's text, or why it cannot be read.
+pub(super) fn file_text(path: &Path) -> Result<String, HistoryError> {
+    std::fs::read_to_string(path).map_err(|e| HistoryError {
         line: None,
         message: match e.kind() {
             std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
             _ => format!("cannot read it: {e}"),
         },
-    })?;
+    })
+}
+
+/// Reads the list-append history in the file at `path`.
+pub fn read_file(path: &Path) -> Result<History, HistoryError> {
     let edn = path.extension().is_some_and(|e| e == "edn");
-    read_str(&text, edn)
+    read_str(&file_text(path)?, edn)
 }

@@ -3,24 +3,13 @@
 //! read a point select. Each client runs its generated transactions one by
 //! one on its own session and records what it invoked and how each ended.
 
+use super::client::{Record, Txns};
 use super::generator::Generator;
-use super::{ClientLog, Options};
-use crate::context::StateContext;
 use crate::error::StateError;
-use crate::history::{Element, Mop, Op, OpType};
+use crate::history::{Element, Key, Mop, Op, OpType};
 use crate::session::Session;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
-
-/// How one transaction ended.
-pub(crate) enum Ended {
-    /// Committed, with the values read.
-    Committed(Vec<Mop>),
-    /// Certainly not committed, and why.
-    Failed(StateError),
-    /// Maybe committed: the connection was lost during COMMIT.
-    Unknown(StateError),
-}
+use crate::workflow::BoxFuture;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `1,2,3` as stored, back into elements.
 pub(crate) fn parse_list(text: &str) -> Result<Vec<Element>, StateError> {
@@ -76,145 +65,88 @@ async fn run_mops(
     Ok(done)
 }
 
-/// Runs one transaction; never retried (a retry would hide what the
-/// server did).
-pub(crate) async fn transact(session: &mut Session, table: &str, mops: &[Mop]) -> Ended {
-    if let Err(e) = session.execute("START TRANSACTION").await {
-        return Ended::Failed(e);
+/// The list-append workload's transactions for one client.
+pub(crate) struct ListAppendTxns {
+    pub(crate) generator: Generator,
+    pub(crate) table: String,
+}
+
+impl Txns for ListAppendTxns {
+    type Value = Vec<Mop>;
+
+    fn next(&mut self) -> Vec<Mop> {
+        self.generator.next_txn()
     }
-    match run_mops(session, table, mops).await {
-        Ok(done) => match session.execute("COMMIT").await {
-            Ok(_) => Ended::Committed(done),
-            // The connection went during COMMIT: it may have committed.
-            Err(e) if is_connection_lost(&e) => Ended::Unknown(e),
-            // The server answered: it did not commit.
-            Err(e) => Ended::Failed(e),
-        },
-        Err(e) => {
-            if session.is_open() {
-                // Ends what the error left open; a failure here changes
-                // nothing, since nothing was committed.
-                let _ = session.execute("ROLLBACK").await;
-            }
-            Ended::Failed(e)
-        }
+
+    fn body<'a>(
+        &'a self,
+        session: &'a mut Session,
+        mops: &'a Vec<Mop>,
+    ) -> BoxFuture<'a, Result<Vec<Mop>, StateError>> {
+        Box::pin(run_mops(session, &self.table, mops))
     }
 }
 
-/// Whether an error means the session's connection is gone: the driver
-/// lost it (no server answer), or the server says it is ending it
-/// (MariaDB's 1927 "connection was killed", 1053 server shutdown, MySQL's
-/// 4031 disconnected for inactivity). The client reconnects and goes on.
-pub fn is_connection_lost(error: &StateError) -> bool {
-    match error.server_code() {
-        Some(code) => matches!(code, 1927 | 1053 | 4031),
-        None => matches!(error, StateError::Driver(_)),
-    }
-}
-
-/// Whether an error is one the workload expects now and then, and goes
-/// on after: a deadlock, a lock wait timeout, a write conflict (TiDB
-/// 8002, 8022, 9007; MariaDB 1020 "record has changed since last read").
-pub fn is_expected_failure(error: &StateError) -> bool {
-    matches!(
-        error.server_code(),
-        Some(1213 | 1205 | 1020 | 8002 | 8005 | 8022 | 8028 | 9007)
-    )
-}
-
-fn nanos(start: Instant) -> u64 {
-    start.elapsed().as_nanos() as u64
-}
-
-fn op(process: u64, kind: OpType, value: Vec<Mop>, start: Instant, error: Option<String>) -> Op {
+/// A recorded transaction as a history operation.
+pub(crate) fn op_of(record: Record<Vec<Mop>>) -> Op {
     Op {
         index: 0,
-        process,
-        kind,
+        process: record.process,
+        kind: record.kind,
         f: "txn".into(),
-        value,
-        time: Some(nanos(start)),
-        error,
+        value: record.value,
+        time: Some(record.time),
+        error: record.error,
     }
 }
 
-/// Sets the session's isolation level for every transaction after it.
-pub(crate) async fn set_level(session: &mut Session, options: &Options) -> Result<(), StateError> {
-    session
-        .execute(&format!(
-            "SET SESSION TRANSACTION ISOLATION LEVEL {}",
-            options.level.sql()
-        ))
-        .await
-        .map(drop)
+/// Every key's list, read in the current transaction.
+pub(crate) async fn read_keys(
+    session: &mut Session,
+    table: String,
+) -> Result<BTreeMap<Key, Vec<Element>>, StateError> {
+    let rows: Vec<(i64, String)> = session.query(&format!("SELECT k, v FROM {table}")).await?;
+    rows.into_iter()
+        .map(|(k, v)| Ok((k, parse_list(&v)?)))
+        .collect()
 }
 
-/// Runs client `client`'s share of the transactions on the context's
-/// session, recording each in `log`. A client whose transaction ended
-/// unknown continues as a new process (Jepsen's rule: a process is
-/// single-threaded, and the unknown one may still be running). Ends early
-/// on cancellation, or on an error the workload does not expect (returned,
-/// after its transaction is recorded).
-pub(crate) async fn run_client(
-    cx: &mut StateContext,
-    client: u32,
-    options: &Options,
-    log: &mut ClientLog,
-    start: Instant,
-    progress: &AtomicU64,
-) -> Result<(), StateError> {
-    let cancel = cx.cancellation().cloned().unwrap_or_default();
-    let mut generator = Generator::new(
-        options.seed,
-        client,
-        options.connections,
-        options.shape.clone(),
-    );
-    let mut process = u64::from(client);
-    set_level(cx.session()?, options).await?;
-    for _ in 0..options.share(client) {
-        if cancel.is_cancelled() {
-            break;
-        }
-        let mops = generator.next_txn();
-        log.ops
-            .push(op(process, OpType::Invoke, mops.clone(), start, None));
-        let session = cx.session()?;
-        let ended = tokio::select! {
-            ended = transact(session, &options.table, &mops) => ended,
-            _ = cancel.cancelled() => {
-                log.ops.push(op(process, OpType::Info, mops, start, Some("cancelled".into())));
-                break;
-            }
-        };
-        progress.fetch_add(1, Ordering::Relaxed);
-        match ended {
-            Ended::Committed(done) => log.ops.push(op(process, OpType::Ok, done, start, None)),
-            Ended::Failed(e) => {
-                log.ops
-                    .push(op(process, OpType::Fail, mops, start, Some(e.to_string())));
-                log.count(&e);
-                if !cx.session()?.is_open() || is_connection_lost(&e) {
-                    set_level(cx.reconnect().await?, options).await?;
-                } else if !is_expected_failure(&e) {
-                    return Err(e);
-                }
-            }
-            Ended::Unknown(e) => {
-                log.ops
-                    .push(op(process, OpType::Info, mops, start, Some(e.to_string())));
-                log.count(&e);
-                process += u64::from(options.connections);
-                set_level(cx.reconnect().await?, options).await?;
-            }
-        }
+/// Records the final read of `keys` (those `found` and those never
+/// written, read empty) as the last process's transaction.
+pub(crate) fn push_final_read(
+    ops: &mut Vec<Op>,
+    keys: &BTreeSet<Key>,
+    found: &BTreeMap<Key, Vec<Element>>,
+    invoked: u64,
+    completed: u64,
+) {
+    let process = ops.iter().map(|op| op.process).max().map_or(0, |p| p + 1);
+    let reads = |filled: bool| -> Vec<Mop> {
+        keys.iter()
+            .map(|k| Mop::Read {
+                key: *k,
+                list: filled.then(|| found.get(k).cloned().unwrap_or_default()),
+            })
+            .collect()
+    };
+    for (kind, time, filled) in [
+        (OpType::Invoke, invoked, false),
+        (OpType::Ok, completed, true),
+    ] {
+        ops.push(op_of(Record {
+            process,
+            kind,
+            value: reads(filled),
+            time,
+            error: None,
+        }));
     }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workload::client::{is_connection_lost, is_expected_failure};
 
     fn server_error(code: u16) -> StateError {
         StateError::from_driver(mysql_async::Error::Server(mysql_async::ServerError {

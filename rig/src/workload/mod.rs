@@ -1,25 +1,28 @@
 //! Randomized transactional workloads over many real sessions, recorded
-//! as a [`History`] for [`checker`](crate::checker): one coordinator
+//! as histories for [`checker`](crate::checker): one coordinator
 //! participant per client, each with its own session (never a pooled
 //! connection), each transaction at the chosen isolation level and never
-//! retried. After the workload, a final read of every key gives the
-//! lost-append check its evidence.
+//! retried. After the workload, a final read gives the checks their
+//! evidence (every key for list-append, every balance for the bank).
 
+mod bank;
+mod client;
 mod generator;
 mod list_append;
 
+pub use bank::BankShape;
+pub use client::{is_connection_lost, is_expected_failure, ErrorCount};
 pub use generator::{Generator, Shape, MAX_OPS};
-pub use list_append::{is_connection_lost, is_expected_failure};
 
 use crate::config::ConnectionConfig;
 use crate::coordinator::Coordinator;
 use crate::error::StateError;
 use crate::flavor::ServerInfo;
-use crate::history::{History, Key, Mop, Op, OpType};
+use crate::history::{BankHistory, BankOp, BankValue, History, Key, Mop, Op, OpType};
 use crate::isolation::Level;
 use crate::report::RunReport;
 use crate::session::{quote_identifier, Session};
-use serde::Serialize;
+use client::{ClientLog, Record, Txns};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
@@ -37,8 +40,10 @@ pub struct Options {
     pub level: Level,
     /// The generators' seed.
     pub seed: u64,
-    /// The shape of the transactions.
+    /// The shape of list-append transactions.
     pub shape: Shape,
+    /// The shape of the bank.
+    pub bank: BankShape,
     /// The table the workload uses (created afresh, dropped at the end).
     pub table: String,
     /// Leaves the table in place after the run.
@@ -54,47 +59,11 @@ impl Options {
     }
 }
 
-/// How often one kind of error ended a transaction.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ErrorCount {
-    /// How many transactions it ended.
-    pub count: u64,
-    /// The first message seen.
-    pub example: String,
-}
-
-/// What one client recorded.
-#[derive(Debug, Default)]
-pub(crate) struct ClientLog {
-    pub(crate) ops: Vec<Op>,
-    pub(crate) errors: BTreeMap<String, ErrorCount>,
-}
-
-impl ClientLog {
-    pub(crate) fn count(&mut self, error: &StateError) {
-        let label = error_label(error);
-        self.errors
-            .entry(label)
-            .or_insert_with(|| ErrorCount {
-                count: 0,
-                example: error.to_string(),
-            })
-            .count += 1;
-    }
-}
-
-/// `1213`, or `connection` for an error the server did not give.
-fn error_label(error: &StateError) -> String {
-    error
-        .server_code()
-        .map_or_else(|| "connection".to_string(), |c| c.to_string())
-}
-
 /// A finished workload.
 #[derive(Debug)]
-pub struct WorkloadRun {
+pub struct WorkloadRun<H = History> {
     /// Everything the clients did, and the final read.
-    pub history: History,
+    pub history: H,
     /// The coordinator's report on the clients.
     pub report: RunReport,
     /// How long the clients ran.
@@ -107,120 +76,58 @@ pub struct WorkloadRun {
     pub server: ServerInfo,
 }
 
-async fn create_table(config: &ConnectionConfig, table: &str) -> Result<ServerInfo, StateError> {
+/// Drops and creates the workload's table (and fills it), and tells who
+/// the server is.
+async fn create_table(
+    config: &ConnectionConfig,
+    table: &str,
+    fill: &[String],
+) -> Result<ServerInfo, StateError> {
     let mut session = Session::connect(config).await?;
     let server = session.server_info().await?;
     session
         .execute(&format!("DROP TABLE IF EXISTS {table}"))
         .await?;
-    session
-        .execute(&format!(
-            "CREATE TABLE {table} (k BIGINT NOT NULL PRIMARY KEY, v TEXT NOT NULL)"
-        ))
-        .await?;
+    for sql in fill {
+        session.execute(sql).await?;
+    }
     session.close().await?;
     Ok(server)
 }
 
-/// Reads every key the history appended to, in one transaction after all
-/// others ended, and records it as the last process's.
-async fn final_read(
-    config: &ConnectionConfig,
-    options: &Options,
-    history: &mut Vec<Op>,
+/// What the clients recorded, merged in time order.
+struct Clients<V> {
+    report: RunReport,
+    elapsed: Duration,
+    records: Vec<Record<V>>,
+    errors: BTreeMap<String, ErrorCount>,
     start: Instant,
-) -> Result<(), StateError> {
-    let keys: BTreeSet<Key> = history
-        .iter()
-        .flat_map(|op| op.value.iter())
-        .filter(|m| matches!(m, Mop::Append { .. }))
-        .map(Mop::key)
-        .collect();
-    let process = history
-        .iter()
-        .map(|op| op.process)
-        .max()
-        .map_or(0, |p| p + 1);
-    let mut session = Session::connect(config).await?;
-    list_append::set_level(&mut session, options).await?;
-    let invoke_time = start.elapsed().as_nanos() as u64;
-    session.execute("START TRANSACTION").await?;
-    let rows: Vec<(i64, String)> = session
-        .query(&format!("SELECT k, v FROM {}", options.table))
-        .await?;
-    session.execute("COMMIT").await?;
-    let complete_time = start.elapsed().as_nanos() as u64;
-    let mut found: BTreeMap<Key, Vec<i64>> = BTreeMap::new();
-    for (k, v) in rows {
-        found.insert(k, list_append::parse_list(&v)?);
-    }
-    let reads = |filled: bool| -> Vec<Mop> {
-        keys.iter()
-            .map(|k| Mop::Read {
-                key: *k,
-                list: filled.then(|| found.get(k).cloned().unwrap_or_default()),
-            })
-            .collect()
-    };
-    for (kind, time, filled) in [
-        (OpType::Invoke, invoke_time, false),
-        (OpType::Ok, complete_time, true),
-    ] {
-        history.push(Op {
-            index: 0,
-            process,
-            kind,
-            f: "txn".into(),
-            value: reads(filled),
-            time: Some(time),
-            error: None,
-        });
-    }
-    session.close().await
 }
 
-/// [`final_read`], tried again (up to three times) when its connection
-/// is lost: the lost-append check needs its evidence, and a read that
-/// never committed changed nothing.
-async fn final_read_retried(
-    config: &ConnectionConfig,
-    options: &Options,
-    history: &mut Vec<Op>,
-    start: Instant,
-) -> Result<(), StateError> {
-    let mut attempt = 1;
-    loop {
-        match final_read(config, options, history, start).await {
-            Err(e) if attempt < 3 && list_append::is_connection_lost(&e) => attempt += 1,
-            other => return other,
-        }
-    }
-}
-
-/// Runs the list-append workload against `config`: creates the table,
-/// runs the clients on a coordinator, reads every key at the end, drops
-/// the table, and returns the history. `progress` counts finished
-/// transactions as they finish. Cancelling `cancel` stops every client
-/// after its current transaction (recorded as unknown).
-pub async fn run_list_append(
+/// Runs `options.connections` clients on a coordinator, each with the
+/// transactions `txns` makes for it, until done or cancelled.
+async fn run_clients<T, F>(
     config: &ConnectionConfig,
     options: &Options,
     cancel: &CancellationToken,
     progress: Arc<AtomicU64>,
-) -> Result<WorkloadRun, StateError> {
-    let mut options = options.clone();
-    options.table = quote_identifier(&options.table);
-    // Cancellable from the first connect: a server that accepts and never
-    // answers would otherwise hold a Ctrl-C for the whole connect timeout.
-    let server = tokio::select! {
-        created = create_table(config, &options.table) => created?,
-        _ = cancel.cancelled() => return Err(StateError::Cancelled),
-    };
-    let logs: Arc<Mutex<Vec<ClientLog>>> = Arc::default();
+    txns: F,
+) -> Result<Clients<T::Value>, StateError>
+where
+    T: Txns + 'static,
+    T::Value: 'static,
+    F: Fn(u32, &Options) -> T + Send + Sync + Clone + 'static,
+{
+    let logs: Arc<Mutex<Vec<ClientLog<T::Value>>>> = Arc::default();
     let mut coordinator = Coordinator::new();
     let start = Instant::now();
     for client in 0..options.connections {
-        let (options, logs, progress) = (options.clone(), logs.clone(), progress.clone());
+        let (options, logs, progress, txns) = (
+            options.clone(),
+            logs.clone(),
+            progress.clone(),
+            txns.clone(),
+        );
         coordinator.add_scenario(
             &format!("client-{}", client + 1),
             config.clone(),
@@ -228,9 +135,11 @@ pub async fn run_list_append(
                 let mut cx =
                     crate::workflow::Workflow::run(&crate::common_states::WORKFLOW, cx).await?;
                 let mut log = ClientLog::default();
-                let result =
-                    list_append::run_client(&mut cx, client, &options, &mut log, start, &progress)
-                        .await;
+                let mut own = txns(client, &options);
+                let result = client::run_client(
+                    &mut cx, client, &options, &mut own, &mut log, start, &progress,
+                )
+                .await;
                 logs.lock().unwrap_or_else(|p| p.into_inner()).push(log);
                 Ok(result?)
             },
@@ -247,10 +156,10 @@ pub async fn run_list_append(
     let report = coordinator.run().await;
     forward.abort();
     let elapsed = start.elapsed();
-    let mut ops = Vec::new();
+    let mut records = Vec::new();
     let mut errors: BTreeMap<String, ErrorCount> = BTreeMap::new();
     for log in std::mem::take(&mut *logs.lock().unwrap_or_else(|p| p.into_inner())) {
-        ops.extend(log.ops);
+        records.extend(log.ops);
         for (label, count) in log.errors {
             let entry = errors.entry(label).or_insert(ErrorCount {
                 count: 0,
@@ -259,23 +168,130 @@ pub async fn run_list_append(
             entry.count += count.count;
         }
     }
-    ops.sort_by_key(|op| op.time);
-    let cancelled = report.cancelled;
+    records.sort_by_key(|r| r.time);
+    Ok(Clients {
+        report,
+        elapsed,
+        records,
+        errors,
+        start,
+    })
+}
+
+/// Runs one read-only transaction after all others ended, on a session
+/// of its own, tried again (up to three times) when its connection is
+/// lost: the checks need its evidence, and a read that never committed
+/// changed nothing. Gives the read and its invocation and completion times.
+async fn final_read<V>(
+    config: &ConnectionConfig,
+    level: Level,
+    start: Instant,
+    read: impl for<'s> Fn(&'s mut Session) -> crate::workflow::BoxFuture<'s, Result<V, StateError>>,
+) -> Result<(V, u64, u64), StateError> {
+    let mut attempt = 1;
+    loop {
+        let once = async {
+            let mut session = Session::connect(config).await?;
+            client::set_level(&mut session, level).await?;
+            let invoked = start.elapsed().as_nanos() as u64;
+            session.execute("START TRANSACTION").await?;
+            let value = read(&mut session).await?;
+            session.execute("COMMIT").await?;
+            let completed = start.elapsed().as_nanos() as u64;
+            let _ = session.close().await;
+            Ok((value, invoked, completed))
+        };
+        match once.await {
+            Err(e) if attempt < 3 && is_connection_lost(&e) => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+/// Drops the table unless asked to keep it; bounded, so that a server
+/// gone silent cannot hold the exit.
+async fn drop_table(config: &ConnectionConfig, options: &Options) {
+    if options.keep_table {
+        return;
+    }
+    let drop_it = async {
+        let mut session = Session::connect(config).await?;
+        session
+            .execute(&format!("DROP TABLE IF EXISTS {}", options.table))
+            .await
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(10), drop_it).await;
+}
+
+/// The created table's server, or a cancellation while creating it: a
+/// server that accepts and never answers would otherwise hold a Ctrl-C
+/// for the whole connect timeout.
+async fn setup(
+    config: &ConnectionConfig,
+    table: &str,
+    fill: &[String],
+    cancel: &CancellationToken,
+) -> Result<ServerInfo, StateError> {
+    tokio::select! {
+        created = create_table(config, table, fill) => created,
+        _ = cancel.cancelled() => Err(StateError::Cancelled),
+    }
+}
+
+fn quoted(options: &Options) -> Options {
+    let mut options = options.clone();
+    options.table = quote_identifier(&options.table);
+    options
+}
+
+/// Runs the list-append workload against `config`: creates the table,
+/// runs the clients on a coordinator, reads every key at the end, drops
+/// the table, and returns the history. `progress` counts finished
+/// transactions as they finish. Cancelling `cancel` stops every client
+/// after its current transaction (recorded as unknown).
+pub async fn run_list_append(
+    config: &ConnectionConfig,
+    options: &Options,
+    cancel: &CancellationToken,
+    progress: Arc<AtomicU64>,
+) -> Result<WorkloadRun<History>, StateError> {
+    let options = quoted(options);
+    let table = options.table.clone();
+    let fill = [format!(
+        "CREATE TABLE {table} (k BIGINT NOT NULL PRIMARY KEY, v TEXT NOT NULL)"
+    )];
+    let server = setup(config, &table, &fill, cancel).await?;
+    let clients = run_clients(config, &options, cancel, progress, |client, o: &Options| {
+        list_append::ListAppendTxns {
+            generator: Generator::new(o.seed, client, o.connections, o.shape.clone()),
+            table: o.table.clone(),
+        }
+    })
+    .await?;
+    let mut ops: Vec<Op> = clients
+        .records
+        .into_iter()
+        .map(list_append::op_of)
+        .collect();
+    let cancelled = clients.report.cancelled;
     let read = if cancelled {
         Ok(())
     } else {
-        final_read_retried(config, &options, &mut ops, start).await
+        let keys: BTreeSet<Key> = ops
+            .iter()
+            .flat_map(|op| op.value.iter())
+            .filter(|m| matches!(m, Mop::Append { .. }))
+            .map(Mop::key)
+            .collect();
+        let read = final_read(config, options.level, clients.start, |s| {
+            Box::pin(list_append::read_keys(s, table.clone()))
+        })
+        .await;
+        read.map(|(found, invoked, completed)| {
+            list_append::push_final_read(&mut ops, &keys, &found, invoked, completed)
+        })
     };
-    if !options.keep_table {
-        // Bounded, so that a server gone silent cannot hold the exit.
-        let drop_table = async {
-            let mut session = Session::connect(config).await?;
-            session
-                .execute(&format!("DROP TABLE IF EXISTS {}", options.table))
-                .await
-        };
-        let _ = tokio::time::timeout(Duration::from_secs(10), drop_table).await;
-    }
+    drop_table(config, &options).await;
     read?;
     let mut history = History::default();
     for op in ops {
@@ -283,9 +299,85 @@ pub async fn run_list_append(
     }
     Ok(WorkloadRun {
         history,
-        report,
-        elapsed,
-        errors,
+        report: clients.report,
+        elapsed: clients.elapsed,
+        errors: clients.errors,
+        cancelled,
+        server,
+    })
+}
+
+/// Runs the bank workload against `config`: creates the accounts, runs
+/// the clients' transfers and reads, reads every balance at the end,
+/// drops the table, and returns the history; as
+/// [`run_list_append`] otherwise.
+pub async fn run_bank(
+    config: &ConnectionConfig,
+    options: &Options,
+    cancel: &CancellationToken,
+    progress: Arc<AtomicU64>,
+) -> Result<WorkloadRun<BankHistory>, StateError> {
+    let options = quoted(options);
+    let table = options.table.clone();
+    let accounts: Vec<String> = (0..options.bank.accounts)
+        .map(|a| format!("({a}, {})", options.bank.balance))
+        .collect();
+    let fill = [
+        format!("CREATE TABLE {table} (id BIGINT NOT NULL PRIMARY KEY, balance BIGINT NOT NULL)"),
+        format!(
+            "INSERT INTO {table} (id, balance) VALUES {}",
+            accounts.join(", ")
+        ),
+    ];
+    let server = setup(config, &table, &fill, cancel).await?;
+    let clients = run_clients(config, &options, cancel, progress, |client, o: &Options| {
+        bank::BankTxns::new(o.seed, client, o.bank.clone(), o.table.clone())
+    })
+    .await?;
+    let mut history = BankHistory::default();
+    let last_process = clients.records.iter().map(|r| r.process).max();
+    for r in clients.records {
+        history.push(BankOp {
+            index: 0,
+            process: r.process,
+            kind: r.kind,
+            value: r.value,
+            time: Some(r.time),
+            error: r.error,
+        });
+    }
+    let cancelled = clients.report.cancelled;
+    let read = if cancelled {
+        Ok(())
+    } else {
+        final_read(config, options.level, clients.start, |s| {
+            Box::pin(bank::read_all(s, table.clone()))
+        })
+        .await
+        .map(|(balances, invoked, completed)| {
+            let process = last_process.map_or(0, |p| p + 1);
+            for (kind, value, time) in [
+                (OpType::Invoke, BankValue::Read(None), invoked),
+                (OpType::Ok, BankValue::Read(Some(balances)), completed),
+            ] {
+                history.push(BankOp {
+                    index: 0,
+                    process,
+                    kind,
+                    value,
+                    time: Some(time),
+                    error: None,
+                });
+            }
+        })
+    };
+    drop_table(config, &options).await;
+    read?;
+    Ok(WorkloadRun {
+        history,
+        report: clients.report,
+        elapsed: clients.elapsed,
+        errors: clients.errors,
         cancelled,
         server,
     })
