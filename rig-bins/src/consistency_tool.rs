@@ -615,8 +615,15 @@ fn print_run(
         };
         out!("  {} {why}, e.g. {}", count.count, count.example);
     }
+    let total = match args.workload {
+        WorkloadArg::ListAppend => String::new(),
+        WorkloadArg::Bank => format!(
+            " --total {}",
+            i64::from(args.accounts) * args.balance
+        ),
+    };
     out!(
-        "history: {} ({} operations; check it again with `consistency check {}`)",
+        "history: {} ({} operations; check it again with `consistency check {}{total}`)",
         path.display(),
         ran.operations,
         path.display()
