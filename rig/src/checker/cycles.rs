@@ -5,7 +5,7 @@
 //! rw edges, whether the last was rw, whether an order edge was taken), so
 //! that the first cycle found is a shortest one of the wanted shape.
 
-use super::graph::{Graph, PROCESS, REALTIME, RW, WR, WW};
+use super::graph::{Graph, RW, WR, WW};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -53,46 +53,34 @@ impl Shape {
 /// A cycle: its edges in order, each `(from, to, type bit)`.
 pub(crate) type Cycle = Vec<(usize, usize, u8)>;
 
-// State flags of a path: rw count (0, 1, 2+), last edge rw, an order edge
-// taken, two rw edges adjacent somewhere.
+// State flags of a path: how many rw edges (0, 1, 2 or more) and whether
+// the last edge was rw. Nothing more is needed: the order edges' pass
+// runs only where the data edges alone found no cycle of the shape, so
+// whatever it finds uses one; and a cycle with two adjacent rw edges is
+// found from the second of them, closing with the first.
 const RW_COUNT: u8 = 0b11;
 const LAST_RW: u8 = 0b100;
-const ORDERED: u8 = 0b1000;
-const ADJACENT: u8 = 0b1_0000;
-const STATES: usize = 32;
+const STATES: usize = 8;
 
 fn step(flags: u8, bit: u8, shape: Shape) -> Option<u8> {
     let last_rw = flags & LAST_RW != 0;
-    let mut next = flags & !LAST_RW;
-    if bit & (PROCESS | REALTIME) != 0 {
-        next |= ORDERED;
+    if bit != RW {
+        return Some(flags & RW_COUNT);
     }
-    if bit == RW {
-        match shape {
-            Shape::GNonadjacent if last_rw => return None,
-            Shape::G0 | Shape::G1c | Shape::GSingle if flags & RW_COUNT >= 1 => return None,
-            _ => {}
-        }
-        if last_rw {
-            next |= ADJACENT;
-        }
-        let count = ((flags & RW_COUNT) + 1).min(2);
-        next = (next & !RW_COUNT) | count | LAST_RW;
+    if shape == Shape::GNonadjacent && last_rw {
+        return None;
     }
-    Some(next)
+    Some(((flags & RW_COUNT) + 1).min(2) | LAST_RW)
 }
 
-fn closes(flags: u8, shape: Shape, needs_order: bool) -> bool {
-    if needs_order && flags & ORDERED == 0 {
-        return false;
-    }
-    let rw = flags & RW_COUNT;
+fn closes(flags: u8, shape: Shape) -> bool {
+    let last_rw = flags & LAST_RW != 0;
     match shape {
-        Shape::G0 | Shape::G1c => true,
-        Shape::GSingle => rw == 1,
+        // Their shapes allow no rw edge but the first (G-single's).
+        Shape::G0 | Shape::G1c | Shape::GSingle => true,
         // The first edge is rw: a closing rw edge would sit next to it.
-        Shape::GNonadjacent => rw >= 2 && flags & LAST_RW == 0,
-        Shape::G2Item => rw >= 2 && (flags & (ADJACENT | LAST_RW) != 0),
+        Shape::GNonadjacent => flags & RW_COUNT >= 2 && !last_rw,
+        Shape::G2Item => last_rw,
     }
 }
 
@@ -143,12 +131,11 @@ impl<'g> Searcher<'g> {
     }
 
     /// A shortest cycle of `shape` in the current component, using the
-    /// data edges the shape allows plus the order edges in `order` (at
-    /// least one of which it must then use), within `budget`.
+    /// data edges the shape allows plus the order edges in `order`,
+    /// within `budget`.
     pub(crate) fn find(&mut self, shape: Shape, order: u8, budget: Duration) -> Outcome {
         let started = Instant::now();
         let allowed = shape.data_edges() | order;
-        let needs_order = order != 0;
         for i in 0..self.nodes.len() {
             let a = self.nodes[i];
             let starts: Vec<usize> = self
@@ -161,7 +148,7 @@ impl<'g> Searcher<'g> {
                 if started.elapsed() > budget {
                     return Outcome::GaveUp;
                 }
-                if let Some(cycle) = self.search_from(a, b, shape, allowed, needs_order) {
+                if let Some(cycle) = self.search_from(a, b, shape, allowed) {
                     return Outcome::Found(cycle);
                 }
             }
@@ -175,7 +162,6 @@ impl<'g> Searcher<'g> {
         b: usize,
         shape: Shape,
         allowed: u8,
-        needs_order: bool,
     ) -> Option<Cycle> {
         self.generation += 1;
         let generation = self.generation;
@@ -199,7 +185,7 @@ impl<'g> Searcher<'g> {
                         continue;
                     };
                     if next == a {
-                        if closes(after, shape, needs_order) {
+                        if closes(after, shape) {
                             return Some(self.path(a, b, shape.start(), state, at, bit));
                         }
                         continue;
