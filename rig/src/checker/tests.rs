@@ -213,6 +213,14 @@ fn g_nonadjacent_two_separate_anti_dependencies() {
     let r = b.check(Model::SnapshotIsolation);
     assert_eq!(kinds(&r), [GNonadjacent]);
     assert_eq!(r.verdict, Verdict::Invalid);
+    // The whole cycle is the witness: four transactions, four edges, each
+    // explained, and the conclusion.
+    let w = &r.anomalies[&GNonadjacent].witnesses[0];
+    assert_eq!(w.transactions.len(), 4, "{w:?}");
+    assert_eq!(w.explanation.len(), 5, "{w:?}");
+    let diagram = w.mermaid.as_ref().unwrap();
+    assert_eq!(diagram.matches("-->|rw|").count(), 2, "{diagram}");
+    assert_eq!(diagram.matches("-->|wr|").count(), 2, "{diagram}");
 
     // T1 no longer sees T4's append: the cycle is broken.
     let mut b = concurrent(&[
