@@ -617,10 +617,7 @@ fn print_run(
     }
     let total = match args.workload {
         WorkloadArg::ListAppend => String::new(),
-        WorkloadArg::Bank => format!(
-            " --total {}",
-            i64::from(args.accounts) * args.balance
-        ),
+        WorkloadArg::Bank => format!(" --total {}", i64::from(args.accounts) * args.balance),
     };
     out!(
         "history: {} ({} operations; check it again with `consistency check {}{total}`)",

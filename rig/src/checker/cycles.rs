@@ -156,13 +156,7 @@ impl<'g> Searcher<'g> {
         Outcome::None
     }
 
-    fn search_from(
-        &mut self,
-        a: usize,
-        b: usize,
-        shape: Shape,
-        allowed: u8,
-    ) -> Option<Cycle> {
+    fn search_from(&mut self, a: usize, b: usize, shape: Shape, allowed: u8) -> Option<Cycle> {
         self.generation += 1;
         let generation = self.generation;
         let first = step(0, shape.start(), shape)?;
