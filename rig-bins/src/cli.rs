@@ -84,7 +84,21 @@ pub fn parse_args<T: clap::Parser>(tool: &str) -> T {
         err!("{tool}: error: {message}");
         std::process::exit(i32::from(crate::exit_code::USAGE));
     }
-    T::parse_from(args)
+    T::parse_from(attached_passwords_verbatim(args))
+}
+
+/// `-pSECRET` as `--password=SECRET`, so that a password beginning with
+/// `=` keeps it: clap reads `-p=x` as the value `x`, the mysql client as
+/// the password `=x`.
+fn attached_passwords_verbatim(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    args.into_iter()
+        .map(|arg| match arg.to_str() {
+            Some(text) if text.len() > 2 && text.starts_with("-p") => {
+                format!("--password={}", &text[2..]).into()
+            }
+            _ => arg,
+        })
+        .collect()
 }
 
 fn check_password_spacing(args: &[std::ffi::OsString]) -> Result<(), String> {
@@ -325,6 +339,31 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<ConnectionArgs, clap::Error> {
         Cli::try_parse_from(std::iter::once("tool").chain(args.iter().copied())).map(|c| c.conn)
+    }
+
+    #[test]
+    fn an_attached_password_is_taken_verbatim_even_after_an_equals_sign() {
+        let args: Vec<std::ffi::OsString> = ["basic", "-p=se=cret", "-pplain", "-P", "3306", "-p"]
+            .iter()
+            .map(Into::into)
+            .collect();
+        let out: Vec<String> = attached_passwords_verbatim(args)
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect();
+        assert_eq!(
+            out,
+            [
+                "basic",
+                "--password==se=cret",
+                "--password=plain",
+                "-P",
+                "3306",
+                "-p"
+            ]
+        );
+        let parsed = Cli::try_parse_from(["tool", "--password==se=cret"]).unwrap();
+        assert_eq!(parsed.conn.password, Some(Some("=se=cret".to_string())));
     }
 
     #[test]
