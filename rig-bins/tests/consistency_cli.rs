@@ -468,7 +468,7 @@ async fn clients_whose_connections_are_killed_reconnect_and_the_history_stays_so
     use mysql_async::prelude::Queryable;
     let history = scratch("killed.jsonl");
     let table = table_for(&history);
-    let child = tool()
+    let mut child = tool()
         .args(["run", "--url", &server_url(), "--format", "json"])
         .args(["--txns", "6000", "--connections", "8", "--seed", "13"])
         .args(["--table", &table])
@@ -485,7 +485,12 @@ async fn clients_whose_connections_are_killed_reconnect_and_the_history_stays_so
     let mut seen: Vec<u64> = Vec::new();
     let mut kills = 0;
     let started = std::time::Instant::now();
-    while started.elapsed() < std::time::Duration::from_secs(3) {
+    // Until 20 kills, or the run ends (a loaded machine may take a while
+    // to start the clients), at most 60 s.
+    while kills < 20
+        && child.try_wait().unwrap().is_none()
+        && started.elapsed() < std::time::Duration::from_secs(60)
+    {
         let running: Vec<u64> = admin
             .query(format!(
                 "SELECT ID FROM information_schema.PROCESSLIST WHERE (INFO LIKE 'INSERT INTO `{table}`%' OR INFO LIKE 'SELECT v FROM `{table}`%') AND ID <> CONNECTION_ID()"
