@@ -343,7 +343,10 @@ async fn ctrl_c_mid_workload_writes_and_checks_the_history_so_far_and_drops_the_
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_secs(2));
+    // Interrupt once the clients are at work (a loaded machine may take a
+    // while to start them), not after a fixed time.
+    clients_at_work(&table_for(&history)).await;
+    std::thread::sleep(std::time::Duration::from_millis(500));
     interrupt(&child);
     assert_eq!(wait_exit(&mut child), Some(130));
     let out = child.wait_with_output().unwrap();
@@ -366,6 +369,26 @@ async fn ctrl_c_mid_workload_writes_and_checks_the_history_so_far_and_drops_the_
         "{}",
         stderr(&again)
     );
+}
+
+/// Waits (at most 60 s) until a client runs a statement on `table`.
+async fn clients_at_work(table: &str) {
+    use mysql_async::prelude::Queryable;
+    let mut admin = admin().await;
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(60) {
+        let running: Vec<u64> = admin
+            .query(format!(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO `{table}`%' OR INFO LIKE 'SELECT v FROM `{table}`%'"
+            ))
+            .await
+            .unwrap();
+        if !running.is_empty() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no client of {table} started within 60 s");
 }
 
 #[test]
