@@ -288,6 +288,21 @@ impl StateError {
             .is_some_and(|code| TRANSIENT_CODES.contains(&code))
     }
 
+    /// Whether the session's connection is gone: the driver lost it (no
+    /// server answer), there is no session, or the server says it is
+    /// ending the connection (MariaDB's 1927 "connection was killed", 1053
+    /// server shutdown, MySQL's 4031 disconnected for inactivity, and the
+    /// client codes 2006 and 2013 where a server relays them).
+    pub fn is_connection_lost(&self) -> bool {
+        match self {
+            StateError::Server { code, .. } => {
+                matches!(code, 1927 | 1053 | 4031 | 2006 | 2013)
+            }
+            StateError::Driver(_) | StateError::NoSession(_) => true,
+            _ => false,
+        }
+    }
+
     /// The error's class.
     pub fn class(&self) -> ErrorClass {
         if self.is_unreachable() {

@@ -22,7 +22,9 @@ fn ww(a: usize, b: usize, txns: &[Txn], o: &Observations) -> String {
         let Some(&at) = o.position.get(&(key, element)) else {
             continue;
         };
-        let order = &o.order[&key];
+        let Some(order) = o.order.get(&key) else {
+            continue;
+        };
         if let Some(next) = order.get(at + 1) {
             if o.writer.get(&(key, *next)) == Some(&b) {
                 return format!(

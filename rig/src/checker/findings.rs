@@ -99,11 +99,6 @@ impl Findings {
             entry.witnesses.push(witness());
         }
     }
-
-    /// Whether any anomaly of `kind` was found.
-    pub(crate) fn has(&self, kind: AnomalyKind) -> bool {
-        self.by_kind.contains_key(&kind)
-    }
 }
 
 /// An anomaly that is not a cycle: `txns` and what they did.

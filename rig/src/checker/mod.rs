@@ -6,6 +6,9 @@
 //! order), find cycles inside strongly connected components, and classify
 //! them with Adya's definitions.
 //!
+//! Bank histories have a checker of their own, [`check_bank`]: every
+//! committed read of all balances must add up to the total.
+//!
 //! Transactions whose outcome is unknown (`info`) are handled soundly: an
 //! unknown transaction's writes count only once a read has seen them (then
 //! it committed), and it never reads anything.

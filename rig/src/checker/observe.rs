@@ -218,8 +218,10 @@ fn check_reads(id: usize, txn: &Txn, txns: &[Txn], o: &mut Observations, finding
         if w == id || o.last_append.get(&(w, key)) == Some(last) {
             continue;
         }
+        let Some(&final_element) = o.last_append.get(&(w, key)) else {
+            continue;
+        };
         let writer = &txns[w];
-        let final_element = o.last_append[&(w, key)];
         findings.add(AnomalyKind::G1b, || {
             plain(
                 AnomalyKind::G1b,
@@ -349,19 +351,22 @@ fn check_lost(
 }
 
 fn check_dirty_updates(txns: &[Txn], o: &Observations, findings: &mut Findings) {
-    let mut keys: Vec<&Key> = o.order.keys().collect();
-    keys.sort();
-    for key in keys {
-        let order = &o.order[key];
-        let aborted = order.iter().position(|e| {
-            !o.writer.contains_key(&(*key, *e)) && o.failed_writer.contains_key(&(*key, *e))
+    let mut orders: Vec<(&Key, &Vec<Element>)> = o.order.iter().collect();
+    orders.sort_unstable_by_key(|(key, _)| **key);
+    for (key, order) in orders {
+        // The first version an aborted transaction alone appended.
+        let aborted = order.iter().enumerate().find_map(|(at, e)| {
+            let failed = o.failed_writer.get(&(*key, *e))?;
+            (!o.writer.contains_key(&(*key, *e))).then_some((at, *e, *failed))
         });
-        let Some(at) = aborted else { continue };
+        let Some((at, dirty, failed)) = aborted else {
+            continue;
+        };
         let later = order[at + 1..]
             .iter()
             .find_map(|e| o.writer.get(&(*key, *e)).map(|w| (*e, *w)));
         let Some((element, w)) = later else { continue };
-        let failed = &txns[o.failed_writer[&(*key, order[at])]];
+        let failed = &txns[failed];
         let writer = &txns[w];
         findings.add(AnomalyKind::DirtyUpdate, || {
             plain(
@@ -371,7 +376,7 @@ fn check_dirty_updates(txns: &[Txn], o: &Observations, findings: &mut Findings) 
                     "key {key}'s order {} has {}'s {element} after {}, appended by {}, which aborted",
                     short_list(order),
                     writer.name(),
-                    order[at],
+                    dirty,
                     failed.name()
                 ),
             )

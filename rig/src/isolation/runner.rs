@@ -81,15 +81,6 @@ pub(crate) struct Runner {
 /// The prefix of every run's table; the rest is unique to the run.
 pub(crate) const TABLE_PREFIX: &str = "rig_hermitage_";
 
-/// Whether the error means the connection itself is gone (no server answer).
-fn connection_lost(e: &StateError) -> bool {
-    match e {
-        StateError::Server { code, .. } => matches!(code, 1927 | 2006 | 2013),
-        StateError::Driver(_) | StateError::NoSession(_) => true,
-        _ => false,
-    }
-}
-
 async fn open_session(
     config: &crate::config::ConnectionConfig,
     flavor: Flavor,
@@ -274,7 +265,7 @@ impl Runner {
         for s in 0..self.slots.len() {
             if let Slot::Ready(session) = &mut self.slots[s] {
                 if let Err(e) = session.execute(sql).await {
-                    if connection_lost(&e) {
+                    if e.is_connection_lost() {
                         self.broken[s] = true;
                     }
                     return Err(e);
@@ -306,7 +297,7 @@ impl Runner {
         let set_level = format!("SET SESSION TRANSACTION ISOLATION LEVEL {}", level.sql());
         if let Err(e) = self.each_session(&set_level).await {
             // A connection killed since the last cell shows only now: reopen and retry once.
-            if !connection_lost(&e) {
+            if !e.is_connection_lost() {
                 return Err(e);
             }
             self.revive().await?;
@@ -322,7 +313,7 @@ impl Runner {
             }
             if let Slot::Ready(session) = &mut self.slots[s] {
                 if let Err(e) = session.execute("ROLLBACK").await {
-                    if !connection_lost(&e) {
+                    if !e.is_connection_lost() {
                         return Err(e);
                     }
                     self.broken[s] = true;
@@ -521,7 +512,7 @@ impl Runner {
                     .is_some_and(|c| ABORTS_TRANSACTION.contains(&c))
                 {
                     self.aborted[s] = true;
-                } else if record.error_code.is_none() || connection_lost(&e) {
+                } else if record.error_code.is_none() || e.is_connection_lost() {
                     self.broken[s] = true;
                     return Err(e);
                 }

@@ -115,17 +115,6 @@ impl<V> ClientLog<V> {
     }
 }
 
-/// Whether an error means the session's connection is gone: the driver
-/// lost it (no server answer), or the server says it is ending it
-/// (MariaDB's 1927 "connection was killed", 1053 server shutdown, MySQL's
-/// 4031 disconnected for inactivity). The client reconnects and goes on.
-pub fn is_connection_lost(error: &StateError) -> bool {
-    match error.server_code() {
-        Some(code) => matches!(code, 1927 | 1053 | 4031),
-        None => matches!(error, StateError::Driver(_)),
-    }
-}
-
 /// Whether an error is one the workload expects now and then, and goes
 /// on after: a deadlock, a lock wait timeout, a write conflict (TiDB
 /// 8002, 8022, 9007; MariaDB 1020 "record has changed since last read").
@@ -152,7 +141,7 @@ pub(crate) async fn transaction<T: Txns>(
     match txns.body(session, value).await {
         Ok(done) => match session.execute("COMMIT").await {
             Ok(_) => Ended::Committed(done),
-            Err(e) if is_connection_lost(&e) => Ended::Unknown(e),
+            Err(e) if e.is_connection_lost() => Ended::Unknown(e),
             Err(e) => Ended::Failed(e),
         },
         Err(e) => {
@@ -215,7 +204,7 @@ pub(crate) async fn run_client<T: Txns>(
             Ended::Failed(e) => {
                 log.record(start, process, OpType::Fail, value, Some(e.to_string()));
                 log.count(&e);
-                if !cx.session()?.is_open() || is_connection_lost(&e) {
+                if !cx.session()?.is_open() || e.is_connection_lost() {
                     set_level(cx.reconnect().await?, options.level).await?;
                 } else if !is_expected_failure(&e) && !txns.refused(&e) {
                     return Err(e);

@@ -146,7 +146,7 @@ pub(crate) fn push_final_read(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workload::client::{is_connection_lost, is_expected_failure};
+    use crate::workload::client::is_expected_failure;
 
     fn server_error(code: u16) -> StateError {
         StateError::from_driver(mysql_async::Error::Server(mysql_async::ServerError {
@@ -173,14 +173,14 @@ mod tests {
     #[test]
     fn a_killed_or_dropped_connection_is_lost_and_a_refusal_is_not() {
         for code in [1927, 1053, 4031] {
-            assert!(is_connection_lost(&server_error(code)), "{code}");
+            assert!(server_error(code).is_connection_lost(), "{code}");
         }
-        assert!(!is_connection_lost(&server_error(1213)));
+        assert!(!server_error(1213).is_connection_lost());
         let io = mysql_async::Error::Io(mysql_async::IoError::Io(std::io::Error::from(
             std::io::ErrorKind::UnexpectedEof,
         )));
-        assert!(is_connection_lost(&StateError::from_driver(io)));
-        assert!(!is_connection_lost(&StateError::Cancelled));
+        assert!(StateError::from_driver(io).is_connection_lost());
+        assert!(!StateError::Cancelled.is_connection_lost());
     }
 
     #[test]

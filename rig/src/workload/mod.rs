@@ -11,7 +11,7 @@ mod generator;
 mod list_append;
 
 pub use bank::BankShape;
-pub use client::{is_connection_lost, is_expected_failure, ErrorCount};
+pub use client::{is_expected_failure, ErrorCount};
 pub use generator::{Generator, Shape, MAX_OPS};
 
 use crate::config::ConnectionConfig;
@@ -68,7 +68,8 @@ pub struct WorkloadRun<H = History> {
     pub report: RunReport,
     /// How long the clients ran.
     pub elapsed: Duration,
-    /// Errors that ended transactions, by server code.
+    /// What ended transactions: server codes, `refused` (the workload
+    /// declined, as the bank's insufficient funds) and `connection`.
     pub errors: BTreeMap<String, ErrorCount>,
     /// Whether the run was cancelled before its end.
     pub cancelled: bool,
@@ -199,10 +200,10 @@ async fn final_read<V>(
             session.execute("COMMIT").await?;
             let completed = start.elapsed().as_nanos() as u64;
             let _ = session.close().await;
-            Ok((value, invoked, completed))
+            Ok::<_, StateError>((value, invoked, completed))
         };
         match once.await {
-            Err(e) if attempt < 3 && is_connection_lost(&e) => attempt += 1,
+            Err(e) if attempt < 3 && e.is_connection_lost() => attempt += 1,
             other => return other,
         }
     }
