@@ -34,13 +34,15 @@ fn options(table: &str) -> workload::Options {
         bank: workload::BankShape::default(),
         table: table.into(),
         keep_table: false,
+        nemesis: workload::Nemesis::None,
+        reconnect_for: std::time::Duration::from_secs(10),
     }
 }
 
 async fn recorded(config: &test_rig::ConnectionConfig) -> f64 {
     let cancel = tokio_util::sync::CancellationToken::new();
     let run = workload::run_list_append(
-        config,
+        std::slice::from_ref(config),
         &options("rig_bench_recorded"),
         &cancel,
         Arc::new(AtomicU64::new(0)),

@@ -24,11 +24,19 @@ pub enum OutputFormat {
 #[derive(Debug, Clone, Args)]
 pub struct ConnectionArgs {
     /// Server URL: mysql://user:password@host:port/database?ssl-mode=MODE (all but
-    /// the host optional).
+    /// the host optional). Give it more than once for a cluster's nodes:
+    /// sessions are spread over them round-robin.
     /// Without --url and without --host/--port/--user/--database, TEST_RIG_URL is used; without
     /// that either, 127.0.0.1:4000 (TiDB) then 127.0.0.1:3306 are tried.
     #[arg(long, value_name = "URL", conflicts_with_all = ["host", "port", "user", "database"])]
-    pub url: Option<String>,
+    pub url: Vec<String>,
+
+    /// A statement to run on every session right after it connects (and
+    /// reconnects); repeatable, run in order. E.g.
+    /// "SET SESSION wsrep_sync_wait = 1" (Galera: reads wait for the
+    /// cluster), "SET SESSION tidb_txn_mode = 'pessimistic'".
+    #[arg(long, value_name = "SQL")]
+    pub session_init: Vec<String>,
 
     /// Server host name or IP address [default: MYSQL_HOST, else 127.0.0.1].
     /// `-h` as for the mysql client (`-H` is kept as an alias); help is
@@ -133,8 +141,11 @@ fn ssl_mode_arg(value: &str) -> Result<SslMode, String> {
 /// What the tool will connect to, and how it was chosen.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// The configuration.
+    /// The configuration: the first endpoint.
     pub config: ConnectionConfig,
+    /// Every endpoint (one per `--url`; else just `config`), each with the
+    /// same overrides, for tools that spread sessions over them.
+    pub endpoints: Vec<ConnectionConfig>,
     /// A sentence for the user when the target was found rather than given.
     pub note: Option<String>,
 }
@@ -222,16 +233,21 @@ impl ConnectionArgs {
         // Flags silently winning over the environment's URL would leave a
         // user testing another server than the one they exported.
         let env_set = std::env::var_os(URL_ENV).is_some_and(|v| !v.is_empty());
-        if env_set && (self.url.is_some() || self.names_a_target()) {
-            let by = if self.url.is_some() {
+        if env_set && (!self.url.is_empty() || self.names_a_target()) {
+            let by = if !self.url.is_empty() {
                 "--url names"
             } else {
                 "--host/--port/--user/--database name"
             };
             note = Some(format!("{URL_ENV} is set but not used: {by} the target"));
         }
-        let mut config = if let Some(url) = &self.url {
-            ConnectionConfig::from_url(url)?
+        let mut configs = self
+            .url
+            .iter()
+            .map(|url| ConnectionConfig::from_url(url))
+            .collect::<Result<Vec<_>, _>>()?;
+        let first = if let Some(first) = configs.first() {
+            first.clone()
         } else if self.names_a_target() {
             self.flags_target(&client_env)
         } else if let Some(config) = ConnectionConfig::from_env()? {
@@ -257,7 +273,29 @@ impl ConnectionArgs {
                 ..ConnectionConfig::default()
             }
         };
-        // An explicit flag wins over the URL, which wins over the default.
+        if configs.is_empty() {
+            configs.push(first);
+        }
+        let password = match &self.password {
+            Some(Some(inline)) => Some(Password::new(inline.clone())),
+            Some(None) => Some(prompt_password()?),
+            None => None,
+        };
+        for config in &mut configs {
+            self.override_settings(config, password.as_ref());
+            config.validate()?;
+        }
+        Ok(Target {
+            config: configs[0].clone(),
+            endpoints: configs,
+            note,
+        })
+    }
+
+    /// The flags that apply to any target: an explicit flag wins over the
+    /// URL, which wins over the default; the environment's password only
+    /// where nothing else gave one.
+    fn override_settings(&self, config: &mut ConnectionConfig, password: Option<&Password>) {
         if let Some(t) = self.connect_timeout {
             config.connect_timeout = t;
         }
@@ -270,14 +308,14 @@ impl ConnectionArgs {
                 config.tls.mode = SslMode::VerifyCa;
             }
         }
-        match &self.password {
-            Some(Some(inline)) => config.password = Some(Password::new(inline.clone())),
-            Some(None) => config.password = Some(prompt_password()?),
+        match password {
+            Some(given) => config.password = Some(given.clone()),
             None if config.password.is_none() => config.password = password_from_env(),
             None => {}
         }
-        config.validate()?;
-        Ok(Target { config, note })
+        config
+            .session_init
+            .extend(self.session_init.iter().cloned());
     }
 }
 

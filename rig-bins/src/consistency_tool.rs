@@ -66,6 +66,13 @@ impl WorkloadArg {
     }
 }
 
+/// The built-in faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NemesisArg {
+    /// Kills random clients' connections from the server side.
+    KillConnections,
+}
+
 /// History file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum HistoryFormat {
@@ -176,6 +183,31 @@ pub struct RunArgs {
     /// Leaves the table in place after the run.
     #[arg(long)]
     pub keep_table: bool,
+
+    /// A built-in fault: kill-connections (KILL CONNECTION of a random
+    /// client's session, on its node, about every --fault-every [default 1s]).
+    #[arg(long, value_enum, conflicts_with = "fault")]
+    pub nemesis: Option<NemesisArg>,
+
+    /// A shell command that injects a fault, run every --fault-every
+    /// [default 10s], e.g. "scripts/dev-cluster kill 2". A fault that fails
+    /// ends the run.
+    #[arg(long, value_name = "CMD")]
+    pub fault: Option<String>,
+
+    /// The shell command that heals it, run --fault-every after each fault
+    /// and always before the final reads, e.g. "scripts/dev-cluster restart 2".
+    #[arg(long, value_name = "CMD", requires = "fault")]
+    pub heal: Option<String>,
+
+    /// The pause before each fault and each heal.
+    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    pub fault_every: Option<Duration>,
+
+    /// How long a client keeps reconnecting to a server that is down
+    /// before it gives up.
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = duration_arg)]
+    pub reconnect_for: Duration,
 
     /// Check options.
     #[command(flatten)]
@@ -394,14 +426,32 @@ struct Ran {
     clients: test_rig::RunReport,
     cancelled: bool,
     operations: usize,
-    /// Transactions that ended, the final read left out.
+    /// Transactions that ended, the final reads left out.
     finished: usize,
     check: CheckReport,
+    nemesis: workload::NemesisLog,
+    convergence: workload::Convergence,
+    timeline: workload::Timeline,
 }
 
 impl Ran {
     fn throughput(&self) -> f64 {
         self.finished as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// The nemesis the options ask for.
+fn nemesis_of(args: &RunArgs) -> workload::Nemesis {
+    match (&args.nemesis, &args.fault) {
+        (Some(NemesisArg::KillConnections), _) => workload::Nemesis::KillConnections {
+            every: args.fault_every.unwrap_or(Duration::from_secs(1)),
+        },
+        (None, Some(fault)) => workload::Nemesis::Commands {
+            fault: fault.clone(),
+            heal: args.heal.clone(),
+            every: args.fault_every.unwrap_or(Duration::from_secs(10)),
+        },
+        (None, None) => workload::Nemesis::None,
     }
 }
 
@@ -415,12 +465,16 @@ fn settle<H: Recorded>(
     let mut out = std::io::BufWriter::new(file);
     run.history.write_as(format, &mut out)?;
     std::io::Write::flush(&mut out)?;
-    let kinds = run.history.op_types();
-    let finished = kinds
+    let outline = run.history.outline();
+    let reads = run.convergence.nodes.len().max(1);
+    let finished = outline
         .iter()
-        .filter(|k| **k != history::OpType::Invoke)
+        .filter(|o| o.kind != history::OpType::Invoke)
         .count()
-        .saturating_sub(1);
+        .saturating_sub(reads);
+    let timeline = workload::timeline(&outline, &run.nemesis, run.elapsed.as_nanos() as u64);
+    let operations = outline.len();
+    drop(outline);
     Ok(Ran {
         check: check(&run.history),
         server: run.server,
@@ -428,8 +482,11 @@ fn settle<H: Recorded>(
         errors: run.errors,
         clients: run.report,
         cancelled: run.cancelled,
-        operations: kinds.len(),
+        operations,
         finished,
+        nemesis: run.nemesis,
+        convergence: run.convergence,
+        timeline,
     })
 }
 
@@ -493,6 +550,8 @@ async fn run_workload(args: RunArgs) -> u8 {
             )
         }),
         keep_table: args.keep_table,
+        nemesis: nemesis_of(&args),
+        reconnect_for: args.reconnect_for,
     };
     let done = Arc::new(AtomicU64::new(0));
     let bar = (format == OutputFormat::Human)
@@ -501,13 +560,14 @@ async fn run_workload(args: RunArgs) -> u8 {
     let cancel = crate::signals::interrupted();
     let checking = check_options(model, &args.check);
     let config = &target.config;
+    let endpoints = &target.endpoints;
     let result = match args.workload {
         WorkloadArg::ListAppend => {
-            workload::run_list_append(config, &options, &cancel, done.clone())
+            workload::run_list_append(endpoints, &options, &cancel, done.clone())
                 .await
                 .map(|run| settle(run, file, history_format, |h| checker::check(h, &checking)))
         }
-        WorkloadArg::Bank => workload::run_bank(config, &options, &cancel, done.clone())
+        WorkloadArg::Bank => workload::run_bank(endpoints, &options, &cancel, done.clone())
             .await
             .map(|run| {
                 settle(run, file, history_format, |h| {
@@ -544,12 +604,13 @@ async fn run_workload(args: RunArgs) -> u8 {
         args.isolation.as_str()
     );
     match format {
-        OutputFormat::Human => print_run(&args, seed, &ran, &path, config),
+        OutputFormat::Human => print_run(&args, seed, &ran, &path, endpoints),
         OutputFormat::Json => print_json(&serde_json::json!({
             "tool": "consistency",
             "workload": args.workload.name(),
             "server": ran.server,
             "target": config.to_string(),
+            "endpoints": endpoints.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
             "isolation": args.isolation.as_str(),
             "connections": args.connections,
             "seed": seed,
@@ -560,6 +621,9 @@ async fn run_workload(args: RunArgs) -> u8 {
             "history": path,
             "clients_passed": ran.clients.passed(),
             "cancelled": ran.cancelled,
+            "nemesis": ran.nemesis,
+            "timeline": ran.timeline,
+            "final_states": ran.convergence,
             "check": report,
         })),
     }
@@ -569,6 +633,17 @@ async fn run_workload(args: RunArgs) -> u8 {
     if ran.cancelled {
         err!("consistency: interrupted; the history so far was checked and written");
         return exit_code::INTERRUPTED;
+    }
+    if let Some(failure) = &ran.nemesis.failure {
+        err!("consistency: error: {failure}; the run was ended there, and the history so far was checked and written");
+        return exit_code::FAILED;
+    }
+    if !ran.convergence.agrees() {
+        err!(
+            "consistency: the nodes' final states differ ({} keys or accounts)",
+            ran.convergence.differing
+        );
+        return exit_code::FAILED;
     }
     if !ran.clients.passed() {
         for p in ran.clients.participants.iter() {
@@ -587,22 +662,34 @@ fn print_run(
     seed: u64,
     ran: &Ran,
     path: &Path,
-    target: &test_rig::ConnectionConfig,
+    endpoints: &[test_rig::ConnectionConfig],
 ) {
+    let targets: Vec<String> = endpoints.iter().map(|e| e.to_string()).collect();
     out!(
         "consistency: {} on {} ({}) at {}, {} connections, seed {seed}",
         args.workload.name(),
         ran.server,
-        target,
+        targets.join(", "),
         args.isolation.as_str(),
         args.connections
     );
+    if endpoints.len() > 1 {
+        out!(
+            "nodes: clients spread round-robin over {} endpoints (client-1 on the first)",
+            endpoints.len()
+        );
+    }
     let last = match args.workload {
         WorkloadArg::ListAppend => "every key",
         WorkloadArg::Bank => "every balance",
     };
+    let on_each = if endpoints.len() > 1 {
+        " on each node"
+    } else {
+        ""
+    };
     out!(
-        "workload: {} transactions in {:.2} s ({:.0} per second), then a final read of {last}",
+        "workload: {} transactions in {:.2} s ({:.0} per second), then a final read of {last}{on_each}",
         ran.finished,
         ran.elapsed.as_secs_f64(),
         ran.throughput()
@@ -615,6 +702,34 @@ fn print_run(
         };
         out!("  {} {why}, e.g. {}", count.count, count.example);
     }
+    print_timeline(ran);
+    if args.workload == WorkloadArg::ListAppend && !ran.cancelled {
+        let lost = ran
+            .check
+            .anomalies
+            .get(&checker::AnomalyKind::LostAppend)
+            .map_or(0, |f| f.count);
+        match lost {
+            0 => out!("lost appends: none (every acknowledged append is in the final reads)"),
+            n => out!("lost appends: {n} acknowledged appends missing (see lost-append below)"),
+        }
+    }
+    if ran.convergence.nodes.len() > 1 {
+        if ran.convergence.agrees() {
+            out!(
+                "final states: the {} nodes agree",
+                ran.convergence.nodes.len()
+            );
+        } else {
+            out!(
+                "final states: DIFFER on {} keys or accounts",
+                ran.convergence.differing
+            );
+            for difference in &ran.convergence.differences {
+                out!("  {difference}");
+            }
+        }
+    }
     let total = match args.workload {
         WorkloadArg::ListAppend => String::new(),
         WorkloadArg::Bank => format!(" --total {}", i64::from(args.accounts) * args.balance),
@@ -626,4 +741,62 @@ fn print_run(
         path.display()
     );
     out_raw!("{}", ran.check.to_human());
+}
+
+/// The nemesis's events and what the clients did around them; each
+/// node's committed transactions per second. Nothing for a plain run on
+/// one server.
+fn print_timeline(ran: &Ran) {
+    let seconds = |nanos: u64| nanos as f64 / 1e9;
+    let t = &ran.timeline;
+    if ran.nemesis.events.is_empty() && t.per_node.is_empty() {
+        return;
+    }
+    if t.kills > 0 {
+        let failed = ran
+            .nemesis
+            .events
+            .iter()
+            .filter(|e| e.error.is_some())
+            .count();
+        out!(
+            "nemesis: {} connections killed ({failed} kills found the connection already gone)",
+            t.kills - failed
+        );
+    }
+    for event in ran.nemesis.events.iter().filter(|e| e.kind != "kill") {
+        let outcome = match &event.error {
+            None => "ok".to_string(),
+            Some(e) => format!("FAILED: {e}"),
+        };
+        out!(
+            "nemesis: {:>8.3} s  {} `{}` ({outcome}, took {:.2} s)",
+            seconds(event.time),
+            event.kind,
+            event.what,
+            seconds(event.took)
+        );
+    }
+    out!("timeline (transactions by how they ended; committed per second per node):");
+    for w in &t.windows {
+        let nodes: Vec<String> = w
+            .per_node
+            .iter()
+            .map(|(node, o)| format!("{node} {:.0}/s", w.rate(o)))
+            .collect();
+        let nodes = if nodes.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", nodes.join(", "))
+        };
+        out!(
+            "  {:>8.3} s to {:>8.3} s, after {}: {} ok, {} failed, {} unknown{nodes}",
+            seconds(w.from),
+            seconds(w.to),
+            w.after,
+            w.outcomes.ok,
+            w.outcomes.fail,
+            w.outcomes.info
+        );
+    }
 }

@@ -18,10 +18,13 @@ use test_rig::{
     StepFailed, Workflow,
 };
 
-/// `n` copies of one target, named `conn-1` ... `conn-n`.
-pub fn copies(config: &ConnectionConfig, n: usize) -> Vec<NamedConnection> {
+/// `n` connections named `conn-1` ... `conn-n`, spread round-robin over
+/// `endpoints` (the nodes of a cluster, or one server): `conn-1` on the
+/// first, `conn-2` on the second, and so on.
+pub fn copies(endpoints: &[ConnectionConfig], n: usize) -> Vec<NamedConnection> {
     (1..=n)
-        .map(|i| NamedConnection {
+        .zip(endpoints.iter().cycle())
+        .map(|(i, config)| NamedConnection {
             id: format!("conn-{i}"),
             config: config.clone(),
         })

@@ -71,7 +71,7 @@ async fn connections(args: &MultiArgs) -> Result<Vec<NamedConnection>, (u8, Stri
         .resolve_for("simple_multi_connection", args.format)
         .await
         .map_err(|code| (code, String::new()))?;
-    Ok(fan_out::copies(&target.config, args.connections))
+    Ok(fan_out::copies(&target.endpoints, args.connections))
 }
 
 /// Runs the tool and returns its exit code.

@@ -77,7 +77,7 @@ pub async fn run(args: PythonArgs) -> u8 {
         Ok(t) => t,
         Err(code) => return code,
     };
-    let list = fan_out::copies(&target.config, args.connections);
+    let list = fan_out::copies(&target.endpoints, args.connections);
     let report = match fan_out::run(
         "python_demo",
         args.format,

@@ -165,6 +165,10 @@ pub struct ConnectionConfig {
     pub statement_timeout: Option<Duration>,
     /// TLS settings.
     pub tls: TlsConfig,
+    /// Statements run on every session right after it connects (and
+    /// after each reconnect), in order: `SET SESSION wsrep_sync_wait = 1`,
+    /// `SET SESSION tidb_txn_mode = 'pessimistic'`.
+    pub session_init: Vec<String>,
 }
 
 impl Default for ConnectionConfig {
@@ -178,6 +182,7 @@ impl Default for ConnectionConfig {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             statement_timeout: None,
             tls: TlsConfig::default(),
+            session_init: Vec::new(),
         }
     }
 }
@@ -193,6 +198,7 @@ impl fmt::Debug for ConnectionConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("statement_timeout", &self.statement_timeout)
             .field("tls", &self.tls)
+            .field("session_init", &self.session_init)
             .finish()
     }
 }

@@ -169,6 +169,16 @@ pub enum StateError {
         "this context is not part of a coordinated run: barriers and messages need a Coordinator"
     )]
     NotCoordinated,
+    /// A session-init statement failed on a fresh session.
+    #[error("session-init statement `{sql}` failed on {address}: {reason}")]
+    SessionInit {
+        /// The statement.
+        sql: String,
+        /// Where.
+        address: String,
+        /// The server's answer.
+        reason: String,
+    },
     /// The run was cancelled (Ctrl-C or a programmatic cancel) while this step ran.
     #[error("cancelled")]
     Cancelled,
@@ -333,6 +343,7 @@ impl StateError {
         matches!(
             self,
             StateError::Config(_)
+                | StateError::SessionInit { .. }
                 | StateError::TlsUnavailable { .. }
                 | StateError::TlsRefused { .. }
                 | StateError::AccessDenied { .. }

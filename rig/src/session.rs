@@ -158,7 +158,8 @@ fn short(sql: &str) -> String {
 impl Session {
     /// Connects to the server without selecting a database: resolves the
     /// host, opens TCP, negotiates TLS per `config.tls`, authenticates. All
-    /// of it is bounded by `config.connect_timeout`.
+    /// of it is bounded by `config.connect_timeout`. Then runs the
+    /// configuration's session-init statements (`session_init`).
     pub async fn connect_server(config: &ConnectionConfig) -> Result<Session, StateError> {
         config.validate()?;
         let started = Instant::now();
@@ -236,7 +237,7 @@ impl Session {
             Err(Some(e)) => return Err(classify_connect_error(e, config)),
             Err(None) => return Err(too_slow()),
         };
-        Ok(Session {
+        let mut session = Session {
             conn: Some(conn),
             address: config.address(),
             config: std::sync::Arc::new(config.clone()),
@@ -244,7 +245,27 @@ impl Session {
             tls_version: None,
             flavor: None,
             kill_id: None,
-        })
+        };
+        session.run_init(config).await?;
+        Ok(session)
+    }
+
+    /// Runs the configuration's session-init statements; a failed one is
+    /// a [`StateError::SessionInit`] naming it (a configuration mistake).
+    async fn run_init(&mut self, config: &ConnectionConfig) -> Result<(), StateError> {
+        for sql in &config.session_init {
+            match self.execute(sql).await {
+                Err(e) if !e.is_connection_lost() => {
+                    return Err(StateError::SessionInit {
+                        sql: sql.clone(),
+                        address: config.address(),
+                        reason: e.to_string(),
+                    })
+                }
+                other => other?,
+            };
+        }
+        Ok(())
     }
 
     /// Connects and, when the configuration names a database, selects it

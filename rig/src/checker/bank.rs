@@ -24,6 +24,7 @@ fn witness(kind: AnomalyKind, op: &BankOp, balances: &BTreeMap<i64, i64>, why: S
             process: op.process,
             outcome: op.kind,
             ops: format!("read {}", balances_text(balances)),
+            node: op.node.clone(),
         }],
         explanation: vec![why],
         mermaid: None,
@@ -97,6 +98,7 @@ mod tests {
                 value,
                 time: None,
                 error: None,
+                node: None,
             };
             h.push(op(OpType::Invoke, BankValue::Read(None)));
             h.push(op(
@@ -152,6 +154,7 @@ mod tests {
                 value: t.clone(),
                 time: None,
                 error: None,
+                node: None,
             });
         }
         let r = check_bank(&h, 100, Model::Serializable);

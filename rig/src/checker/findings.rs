@@ -29,6 +29,9 @@ pub struct TxnSummary {
     pub outcome: OpType,
     /// What it did, e.g. `append 5 to 3; read 4 = [1, 2]`.
     pub ops: String,
+    /// The server (a cluster's node) its session was on, when recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 impl TxnSummary {
@@ -52,6 +55,7 @@ impl TxnSummary {
             process: txn.process,
             outcome: txn.kind,
             ops,
+            node: txn.node.map(str::to_string),
         }
     }
 }

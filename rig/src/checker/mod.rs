@@ -37,6 +37,7 @@ mod model;
 mod observe;
 mod report;
 pub mod simulate;
+mod stale;
 mod txns;
 
 pub use bank::check_bank;
@@ -107,6 +108,9 @@ pub fn check(history: &History, options: &CheckOptions) -> CheckReport {
         process: options.process_order,
         realtime: options.real_time && timed,
     };
+    if orders.realtime {
+        stale::check(&txns, &observations, &mut findings);
+    }
     let graph = graph::build(&txns, &observations, orders);
     let components = graph::cyclic_components(&graph);
     let mut passes: Vec<u8> = vec![0];

@@ -6,7 +6,9 @@
 //! (PL-2.99) adds G2-item; snapshot isolation forbids G1, G-single and
 //! G-nonadjacent and internal inconsistency, not G2-item; serializable
 //! (PL-3) forbids G1 and G2; strict serializable adds their process and
-//! real-time variants. Elle's implications are applied: G0 implies G1c,
+//! real-time variants, and stale reads (a read that misses a write
+//! acknowledged before it began: Adya's PL-SS real-time order). Elle's
+//! implications are applied: G0 implies G1c,
 //! incompatible orders and dirty updates imply G1a, and in a list-append
 //! history every G-single and G-nonadjacent cycle is also G2-item.
 
@@ -81,6 +83,9 @@ pub enum AnomalyKind {
     /// An acknowledged append that no read begun after it contains.
     #[serde(rename = "lost-append")]
     LostAppend,
+    /// A read that misses an append acknowledged before the read began.
+    #[serde(rename = "stale-read")]
+    StaleRead,
     /// Bank: a read whose balances do not add up to the total.
     #[serde(rename = "wrong-total")]
     WrongTotal,
@@ -91,7 +96,7 @@ pub enum AnomalyKind {
 
 impl AnomalyKind {
     /// Every kind, in the order reports list them.
-    pub const ALL: [AnomalyKind; 24] = [
+    pub const ALL: [AnomalyKind; 25] = [
         AnomalyKind::G0,
         AnomalyKind::G1a,
         AnomalyKind::G1b,
@@ -114,6 +119,7 @@ impl AnomalyKind {
         AnomalyKind::DuplicateElements,
         AnomalyKind::Internal,
         AnomalyKind::LostAppend,
+        AnomalyKind::StaleRead,
         AnomalyKind::WrongTotal,
         AnomalyKind::NegativeBalance,
     ];
@@ -143,6 +149,7 @@ impl AnomalyKind {
             AnomalyKind::DuplicateElements => "duplicate-elements",
             AnomalyKind::Internal => "internal",
             AnomalyKind::LostAppend => "lost-append",
+            AnomalyKind::StaleRead => "stale-read",
             AnomalyKind::WrongTotal => "wrong-total",
             AnomalyKind::NegativeBalance => "negative-balance",
         }

@@ -173,8 +173,12 @@ impl CheckReport {
             for (i, w) in found.witnesses.iter().enumerate() {
                 out.push_str(&format!("  witness {}:\n", i + 1));
                 for txn in &w.transactions {
+                    let node = txn
+                        .node
+                        .as_ref()
+                        .map_or(String::new(), |n| format!(", on {n}"));
                     out.push_str(&format!(
-                        "    {} (process {}, {}): {}\n",
+                        "    {} (process {}, {}{node}): {}\n",
                         txn.name,
                         txn.process,
                         txn.outcome.as_str(),

@@ -82,6 +82,7 @@ pub fn simulate(store: Store, seed: u64, processes: u32, txns: usize, keys: u32)
             value,
             time: Some(clock),
             error: None,
+            node: None,
         })
     };
     loop {

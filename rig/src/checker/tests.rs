@@ -57,6 +57,7 @@ impl Builder {
             value: mops(text, kind == OpType::Ok),
             time: Some(self.clock),
             error: None,
+            node: None,
         });
         self
     }
@@ -153,7 +154,8 @@ fn g1a_a_read_of_an_aborted_append_and_not_of_a_committed_one() {
 fn g1b_a_read_of_an_intermediate_state_and_not_of_the_final_one() {
     let mut b = Builder::new();
     b.ok(0, "a 1 1; a 1 2").ok(1, "r 1 1").ok(2, "r 1 1,2");
-    assert_eq!(kinds(&b.check(Model::ReadCommitted)), [G1b]);
+    // T1 began after T0 was acknowledged: its read is stale as well.
+    assert_eq!(kinds(&b.check(Model::ReadCommitted)), [G1b, StaleRead]);
 
     let mut b = Builder::new();
     b.ok(0, "a 1 1; a 1 2").ok(1, "r 1 1,2");
@@ -279,18 +281,52 @@ fn a_stale_read_after_an_acknowledged_write_is_g_single_realtime() {
     let mut b = Builder::new();
     b.ok(0, "a 1 1").ok(1, "r 1 -").ok(2, "r 1 1");
     let r = b.check(Model::StrictSerializable);
-    assert_eq!(kinds(&r), [GSingleRealtime]);
+    assert_eq!(kinds(&r), [GSingleRealtime, StaleRead]);
     let w = &r.anomalies[&GSingleRealtime].witnesses[0];
     assert!(
         w.explanation.iter().any(|l| l.contains("acknowledged at")),
         "{w:?}"
     );
+    // The stale read itself: who read what and when, whose write it
+    // missed and when that was acknowledged.
+    let stale = &r.anomalies[&StaleRead];
+    assert_eq!(stale.count, 1);
+    let names: Vec<&str> = stale.witnesses[0]
+        .transactions
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(names, ["T1", "T3"]);
+    let text = &stale.witnesses[0].explanation[0];
+    assert!(
+        text.starts_with("T3 began at ")
+            && text
+                .contains("read key 1 = [], without 1, which T1 appended and had acknowledged at"),
+        "{text}"
+    );
     assert_eq!(b.check(Model::Serializable).verdict, Verdict::Valid);
+    assert!(!Model::Serializable.forbids(StaleRead));
+    assert!(Model::StrictSerializable.forbids(StaleRead));
 
     // Concurrent with the append, the same read is not stale.
     let mut b = concurrent(&[ok("a 1 1"), ok("r 1 -")]);
     b.ok(2, "r 1 1");
     assert_eq!(kinds(&b.check(Model::StrictSerializable)), []);
+}
+
+#[test]
+fn every_stale_read_is_counted_and_one_that_saw_the_latest_acknowledged_write_is_not() {
+    // Two appends acknowledged in turn; then three reads: one missing
+    // both, one missing the second, one with both.
+    let mut b = Builder::new();
+    b.ok(0, "a 1 1").ok(0, "a 1 2");
+    b.ok(1, "r 1 -").ok(2, "r 1 1").ok(3, "r 1 1,2");
+    let r = b.check(Model::StrictSerializable);
+    assert_eq!(r.anomalies[&StaleRead].count, 2);
+    // Without real-time order, none is looked for.
+    let mut options = CheckOptions::for_model(Model::StrictSerializable);
+    options.real_time = false;
+    assert!(!kinds(&check(&b.history, &options)).contains(&StaleRead));
 }
 
 #[test]

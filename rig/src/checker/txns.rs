@@ -18,6 +18,8 @@ pub(crate) struct Txn<'h> {
     /// What was done: the completion's micro-operations for `ok` (reads
     /// filled in), the invocation's for the others.
     pub(crate) mops: &'h [Mop],
+    /// The server its session was on, when recorded.
+    pub(crate) node: Option<&'h str>,
 }
 
 impl Txn<'_> {
@@ -48,6 +50,7 @@ pub(crate) fn pair(history: &History) -> Vec<Txn<'_>> {
                 invoke_time: op.time,
                 complete_time: None,
                 mops: &op.value,
+                node: op.node.as_deref(),
             });
             continue;
         }

@@ -3,6 +3,7 @@
 //! "to": 2, "amount": 5}}` and `{"f": "read", "value": {"0": 100, ...}}`
 //! (account to balance; `null` until the read completes).
 
+use super::json::Optional;
 use super::read::{file_text, ops_from, values_of, Paired};
 use super::{Format, HistoryError, OpType};
 use serde_json::{json, Value};
@@ -41,6 +42,8 @@ pub struct BankOp {
     pub time: Option<u64>,
     /// Why it failed or is unknown.
     pub error: Option<String>,
+    /// The server (a cluster's node) its session was on, when recorded.
+    pub node: Option<String>,
 }
 
 /// A bank history.
@@ -95,38 +98,17 @@ fn edn_value(value: &BankValue) -> String {
 
 fn write_op(op: &BankOp, format: Format, out: &mut impl Write) -> std::io::Result<()> {
     let (f, value) = value_json(&op.value);
+    let optional = Optional {
+        time: op.time,
+        error: op.error.as_deref(),
+        node: op.node.as_deref(),
+    };
     if format == Format::Edn {
-        write!(
-            out,
-            "{{:index {}, :process {}, :type :{}, :f :{f}, :value {}",
-            op.index,
-            op.process,
-            op.kind.as_str(),
-            edn_value(&op.value)
-        )?;
-        if let Some(time) = op.time {
-            write!(out, ", :time {time}")?;
-        }
-        if let Some(error) = &op.error {
-            let quoted = serde_json::to_string(error).map_err(std::io::Error::from)?;
-            write!(out, ", :error {quoted}")?;
-        }
-        return out.write_all(b"}");
+        super::edn::write_head(op.index, op.process, op.kind, f, out)?;
+        write!(out, "{}", edn_value(&op.value))?;
+        return super::edn::write_tail(&optional, out);
     }
-    let mut object = json!({
-        "index": op.index,
-        "process": op.process,
-        "type": op.kind.as_str(),
-        "f": f,
-        "value": value,
-    });
-    if let Some(time) = op.time {
-        object["time"] = json!(time);
-    }
-    if let Some(error) = &op.error {
-        object["error"] = json!(error);
-    }
-    serde_json::to_writer(&mut *out, &object).map_err(std::io::Error::from)
+    super::json::write_object(op.index, op.process, op.kind, (f, value), &optional, out)
 }
 
 impl BankHistory {
@@ -199,6 +181,7 @@ fn op_from_value(value: &Value, position: u64) -> Result<Option<BankOp>, String>
         value,
         time: h.time,
         error: h.error,
+        node: h.node,
     }))
 }
 
@@ -264,6 +247,7 @@ mod tests {
             value,
             time: Some(5),
             error: None,
+            node: None,
         };
         let transfer = BankValue::Transfer {
             from: 1,

@@ -3,7 +3,8 @@
 //! Read by turning each EDN value into the JSON value it stands for;
 //! written by hand, since the shape is fixed and small.
 
-use super::{Mop, Op};
+use super::json::Optional;
+use super::{Mop, Op, OpType};
 use edn_format::Value as Edn;
 use serde_json::Value;
 use std::io::Write;
@@ -64,16 +65,40 @@ fn write_mop(mop: &Mop, out: &mut impl Write) -> std::io::Result<()> {
     }
 }
 
-/// Writes `op` as one EDN map (no newline).
-pub(super) fn write_op(op: &Op, out: &mut impl Write) -> std::io::Result<()> {
+/// Writes the start of an operation's EDN map, up to its `:value`.
+pub(super) fn write_head(
+    index: u64,
+    process: u64,
+    kind: OpType,
+    f: &str,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     write!(
         out,
-        "{{:index {}, :process {}, :type :{}, :f :{}, :value [",
-        op.index,
-        op.process,
-        op.kind.as_str(),
-        op.f
-    )?;
+        "{{:index {index}, :process {process}, :type :{}, :f :{f}, :value ",
+        kind.as_str()
+    )
+}
+
+/// Writes the fields of `optional` that are there, and ends the map.
+pub(super) fn write_tail(optional: &Optional, out: &mut impl Write) -> std::io::Result<()> {
+    if let Some(time) = optional.time {
+        write!(out, ", :time {time}")?;
+    }
+    // A JSON string's escapes are ones EDN reads too.
+    for (name, text) in [("error", optional.error), ("node", optional.node)] {
+        if let Some(text) = text {
+            let quoted = serde_json::to_string(text).map_err(std::io::Error::from)?;
+            write!(out, ", :{name} {quoted}")?;
+        }
+    }
+    out.write_all(b"}")
+}
+
+/// Writes `op` as one EDN map (no newline).
+pub(super) fn write_op(op: &Op, out: &mut impl Write) -> std::io::Result<()> {
+    write_head(op.index, op.process, op.kind, &op.f, out)?;
+    out.write_all(b"[")?;
     for (i, mop) in op.value.iter().enumerate() {
         if i > 0 {
             out.write_all(b" ")?;
@@ -81,13 +106,5 @@ pub(super) fn write_op(op: &Op, out: &mut impl Write) -> std::io::Result<()> {
         write_mop(mop, out)?;
     }
     out.write_all(b"]")?;
-    if let Some(time) = op.time {
-        write!(out, ", :time {time}")?;
-    }
-    if let Some(error) = &op.error {
-        // A JSON string's escapes are ones EDN reads too.
-        let quoted = serde_json::to_string(error).map_err(std::io::Error::from)?;
-        write!(out, ", :error {quoted}")?;
-    }
-    out.write_all(b"}")
+    write_tail(&op.optional(), out)
 }

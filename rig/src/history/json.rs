@@ -12,22 +12,53 @@ fn mop_value(mop: &Mop) -> Value {
     }
 }
 
-/// Writes `op` as one JSON object (no newline).
-pub(super) fn write_op(op: &Op, out: &mut impl Write) -> std::io::Result<()> {
+/// The fields an operation has only sometimes, whatever its workload.
+pub(super) struct Optional<'o> {
+    pub(super) time: Option<u64>,
+    pub(super) error: Option<&'o str>,
+    pub(super) node: Option<&'o str>,
+}
+
+/// Writes one operation as a JSON object (no newline): the fields every
+/// operation has, then those of `optional` that are there.
+pub(super) fn write_object(
+    index: u64,
+    process: u64,
+    kind: OpType,
+    (f, value): (&str, Value),
+    optional: &Optional,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let mut object = json!({
-        "index": op.index,
-        "process": op.process,
-        "type": op.kind.as_str(),
-        "f": op.f,
-        "value": op.value.iter().map(mop_value).collect::<Vec<_>>(),
+        "index": index,
+        "process": process,
+        "type": kind.as_str(),
+        "f": f,
+        "value": value,
     });
-    if let Some(time) = op.time {
+    if let Some(time) = optional.time {
         object["time"] = json!(time);
     }
-    if let Some(error) = &op.error {
+    if let Some(error) = optional.error {
         object["error"] = json!(error);
     }
+    if let Some(node) = optional.node {
+        object["node"] = json!(node);
+    }
     serde_json::to_writer(&mut *out, &object).map_err(std::io::Error::from)
+}
+
+/// Writes `op` as one JSON object (no newline).
+pub(super) fn write_op(op: &Op, out: &mut impl Write) -> std::io::Result<()> {
+    let value = Value::Array(op.value.iter().map(mop_value).collect());
+    write_object(
+        op.index,
+        op.process,
+        op.kind,
+        (&op.f, value),
+        &op.optional(),
+        out,
+    )
 }
 
 fn integer(value: &Value, what: &str) -> Result<i64, String> {
@@ -78,6 +109,7 @@ pub(super) struct Header<'v> {
     pub(super) kind: OpType,
     pub(super) time: Option<u64>,
     pub(super) error: Option<String>,
+    pub(super) node: Option<String>,
 }
 
 /// The common fields of the operation `value` describes, `None` for an
@@ -116,6 +148,12 @@ pub(super) fn header(value: &Value, position: u64) -> Result<Option<Header<'_>>,
         Value::String(s) => Some(s.clone()),
         other => Some(other.to_string()),
     });
+    let node = match object.get("node") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        // Jepsen names nodes by string; anything else is kept as written.
+        Some(other) => Some(other.to_string()),
+    };
     Ok(Some(Header {
         object,
         index,
@@ -123,6 +161,7 @@ pub(super) fn header(value: &Value, position: u64) -> Result<Option<Header<'_>>,
         kind,
         time,
         error,
+        node,
     }))
 }
 
@@ -161,5 +200,6 @@ pub(super) fn op_from_value(value: &Value, position: u64) -> Result<Option<Op>, 
         value,
         time: h.time,
         error: h.error,
+        node: h.node,
     }))
 }

@@ -124,6 +124,18 @@ pub struct Op {
     pub time: Option<u64>,
     /// Why it failed or is unknown, when it did not end `ok`.
     pub error: Option<String>,
+    /// The server (a cluster's node) its session was on, when recorded.
+    pub node: Option<String>,
+}
+
+impl Op {
+    pub(in crate::history) fn optional(&self) -> json::Optional<'_> {
+        json::Optional {
+            time: self.time,
+            error: self.error.as_deref(),
+            node: self.node.as_deref(),
+        }
+    }
 }
 
 /// A whole history, in the order things happened.
@@ -137,16 +149,35 @@ pub struct History {
 pub trait Recorded {
     /// Writes it in `format`.
     fn write_as(&self, format: Format, out: &mut dyn Write) -> std::io::Result<()>;
-    /// Each operation's type, in order.
-    fn op_types(&self) -> Vec<OpType>;
+    /// Each operation's type, time and node, in order.
+    fn outline(&self) -> Vec<Outline<'_>>;
+}
+
+/// What every operation has, whatever its workload: enough to count and
+/// place it in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outline<'h> {
+    /// Invocation or completion.
+    pub kind: OpType,
+    /// When, if recorded.
+    pub time: Option<u64>,
+    /// Where, if recorded.
+    pub node: Option<&'h str>,
 }
 
 impl Recorded for History {
     fn write_as(&self, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
         self.write(format, out)
     }
-    fn op_types(&self) -> Vec<OpType> {
-        self.ops.iter().map(|op| op.kind).collect()
+    fn outline(&self) -> Vec<Outline<'_>> {
+        self.ops
+            .iter()
+            .map(|op| Outline {
+                kind: op.kind,
+                time: op.time,
+                node: op.node.as_deref(),
+            })
+            .collect()
     }
 }
 
@@ -154,8 +185,15 @@ impl Recorded for BankHistory {
     fn write_as(&self, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
         self.write(format, out)
     }
-    fn op_types(&self) -> Vec<OpType> {
-        self.ops.iter().map(|op| op.kind).collect()
+    fn outline(&self) -> Vec<Outline<'_>> {
+        self.ops
+            .iter()
+            .map(|op| Outline {
+                kind: op.kind,
+                time: op.time,
+                node: op.node.as_deref(),
+            })
+            .collect()
     }
 }
 

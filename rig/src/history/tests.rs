@@ -13,6 +13,7 @@ fn sample() -> History {
         value,
         time: Some(time),
         error: None,
+        node: None,
     };
     h.push(mk(
         0,

@@ -14,7 +14,9 @@ use crate::workflow::BoxFuture;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 
 /// How one transaction ended.
 pub(crate) enum Ended<V> {
@@ -54,6 +56,7 @@ pub(crate) struct Record<V> {
     pub(crate) value: V,
     pub(crate) time: u64,
     pub(crate) error: Option<String>,
+    pub(crate) node: Option<String>,
 }
 
 /// How often one kind of error ended a transaction.
@@ -70,18 +73,20 @@ pub struct ErrorCount {
 pub(crate) struct ClientLog<V> {
     pub(crate) ops: Vec<Record<V>>,
     pub(crate) errors: BTreeMap<String, ErrorCount>,
-}
-
-impl<V> Default for ClientLog<V> {
-    fn default() -> Self {
-        ClientLog {
-            ops: Vec::new(),
-            errors: BTreeMap::new(),
-        }
-    }
+    /// The server its session is on, written into each record.
+    node: Option<String>,
 }
 
 impl<V> ClientLog<V> {
+    /// An empty log of a client whose session is on `node`.
+    pub(crate) fn on(node: Option<String>) -> Self {
+        ClientLog {
+            ops: Vec::new(),
+            errors: BTreeMap::new(),
+            node,
+        }
+    }
+
     fn record(
         &mut self,
         start: Instant,
@@ -96,6 +101,7 @@ impl<V> ClientLog<V> {
             value,
             time: start.elapsed().as_nanos() as u64,
             error,
+            node: self.node.clone(),
         });
     }
 
@@ -116,9 +122,19 @@ impl<V> ClientLog<V> {
 }
 
 /// Whether an error is one the workload expects now and then, and goes
-/// on after: a deadlock, a lock wait timeout, a write conflict (TiDB
-/// 8002, 8022, 9007; MariaDB 1020 "record has changed since last read").
+/// on after: an abort (see [`is_certain_abort`]), or a cluster node that
+/// cannot serve for now (Galera's 1047, "WSREP has not yet prepared node
+/// for application use", while it is outside the primary component).
 pub fn is_expected_failure(error: &StateError) -> bool {
+    is_certain_abort(error) || error.server_code() == Some(1047)
+}
+
+/// Whether an error says the transaction was rolled back: a deadlock
+/// (also Galera's certification failure), a lock wait timeout, a write
+/// conflict (TiDB 8002, 8005, 8022, 8028, 9007; MariaDB 1020 "record has
+/// changed since last read"). At COMMIT, only these make a transaction
+/// certainly failed.
+pub fn is_certain_abort(error: &StateError) -> bool {
     matches!(
         error.server_code(),
         Some(1213 | 1205 | 1020 | 8002 | 8005 | 8022 | 8028 | 9007)
@@ -127,9 +143,11 @@ pub fn is_expected_failure(error: &StateError) -> bool {
 
 /// Runs `value`'s statements between `START TRANSACTION` and `COMMIT`,
 /// never retried (a retry would hide what the server did), and says how
-/// it ended: an error before COMMIT rolls back (nothing committed), a
-/// connection lost during COMMIT leaves the outcome unknown, any other
-/// COMMIT error is the server refusing it.
+/// it ended: an error before COMMIT rolls back (nothing committed); at
+/// COMMIT, a deadlock or write conflict (a Galera certification failure,
+/// TiDB's write conflict) is the server refusing it, and anything else (a
+/// lost connection, a node leaving its cluster's primary component)
+/// leaves the outcome unknown.
 pub(crate) async fn transaction<T: Txns>(
     txns: &T,
     session: &mut Session,
@@ -141,8 +159,8 @@ pub(crate) async fn transaction<T: Txns>(
     match txns.body(session, value).await {
         Ok(done) => match session.execute("COMMIT").await {
             Ok(_) => Ended::Committed(done),
-            Err(e) if e.is_connection_lost() => Ended::Unknown(e),
-            Err(e) => Ended::Failed(e),
+            Err(e) if is_certain_abort(&e) => Ended::Failed(e),
+            Err(e) => Ended::Unknown(e),
         },
         Err(e) => {
             if session.is_open() {
@@ -166,11 +184,78 @@ pub(crate) async fn set_level(session: &mut Session, level: Level) -> Result<(),
         .map(drop)
 }
 
+/// What every client of one run shares.
+#[derive(Debug, Clone)]
+pub(crate) struct Shared {
+    /// When the run began: operations' times count from it.
+    pub(crate) start: Instant,
+    /// Finished transactions, for a progress display.
+    pub(crate) progress: Arc<AtomicU64>,
+    /// Each client's current connection id, for the nemesis to kill.
+    pub(crate) sessions: Arc<Mutex<Vec<Option<u64>>>>,
+    /// How long a client keeps trying to reconnect to a server that is
+    /// down (a crashed node waiting for its restart) before it gives up.
+    pub(crate) reconnect_for: Duration,
+}
+
+impl Shared {
+    fn register(&self, client: u32, session: &Session) {
+        if let Some(slot) = self
+            .sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(client as usize)
+        {
+            *slot = session.connection_id();
+        }
+    }
+}
+
+/// Whether a new session may succeed later: the server is down or
+/// restarting, or (a cluster's node) not yet back in its cluster.
+pub(crate) fn worth_retrying(error: &StateError) -> bool {
+    error.is_connection_lost() || error.is_unreachable() || is_expected_failure(error)
+}
+
+/// A new session for the client, at the run's level, tried again every
+/// 200 ms while the server is down, for up to `shared.reconnect_for`.
+/// `Cancelled` when the run is cancelled meanwhile.
+async fn reconnect(
+    cx: &mut StateContext,
+    client: u32,
+    options: &Options,
+    shared: &Shared,
+    cancel: &CancellationToken,
+) -> Result<(), StateError> {
+    let deadline = Instant::now() + shared.reconnect_for;
+    loop {
+        let attempt = async {
+            let session = cx.reconnect().await?;
+            set_level(session, options.level).await?;
+            shared.register(client, session);
+            Ok::<_, StateError>(())
+        };
+        let tried = tokio::select! {
+            tried = attempt => tried,
+            _ = cancel.cancelled() => return Err(StateError::Cancelled),
+        };
+        match tried {
+            Err(e) if worth_retrying(&e) && Instant::now() < deadline => {}
+            other => return other,
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+            _ = cancel.cancelled() => return Err(StateError::Cancelled),
+        }
+    }
+}
+
 /// Runs client `client`'s share of the transactions on the context's
 /// session, recording each in `log`. A client whose transaction ended
 /// unknown continues as a new process (Jepsen's rule: a process is
-/// single-threaded, and the unknown one may still be running). Ends early
-/// on cancellation, or on an error the workload does not expect (returned,
+/// single-threaded, and the unknown one may still be running). A lost
+/// connection is reopened (see [`reconnect`]). Ends early on
+/// cancellation, or on an error the workload does not expect (returned,
 /// after its transaction is recorded).
 pub(crate) async fn run_client<T: Txns>(
     cx: &mut StateContext,
@@ -178,12 +263,13 @@ pub(crate) async fn run_client<T: Txns>(
     options: &Options,
     txns: &mut T,
     log: &mut ClientLog<T::Value>,
-    start: Instant,
-    progress: &AtomicU64,
+    shared: &Shared,
 ) -> Result<(), StateError> {
     let cancel = cx.cancellation().cloned().unwrap_or_default();
+    let start = shared.start;
     let mut process = u64::from(client);
     set_level(cx.session()?, options.level).await?;
+    shared.register(client, cx.session()?);
     for _ in 0..options.share(client) {
         if cancel.is_cancelled() {
             break;
@@ -198,23 +284,37 @@ pub(crate) async fn run_client<T: Txns>(
                 break;
             }
         };
-        progress.fetch_add(1, Ordering::Relaxed);
-        match ended {
-            Ended::Committed(done) => log.record(start, process, OpType::Ok, done, None),
+        shared.progress.fetch_add(1, Ordering::Relaxed);
+        let lost = match ended {
+            Ended::Committed(done) => {
+                log.record(start, process, OpType::Ok, done, None);
+                false
+            }
             Ended::Failed(e) => {
                 log.record(start, process, OpType::Fail, value, Some(e.to_string()));
                 log.count(&e);
-                if !cx.session()?.is_open() || e.is_connection_lost() {
-                    set_level(cx.reconnect().await?, options.level).await?;
-                } else if !is_expected_failure(&e) && !txns.refused(&e) {
+                let lost = !cx.session()?.is_open() || e.is_connection_lost();
+                if !lost && !is_expected_failure(&e) && !txns.refused(&e) {
                     return Err(e);
                 }
+                if e.server_code() == Some(1047) {
+                    // A node outside its cluster refuses at once: pace the
+                    // retries rather than spend the share in a burst.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                lost
             }
             Ended::Unknown(e) => {
                 log.record(start, process, OpType::Info, value, Some(e.to_string()));
                 log.count(&e);
                 process += u64::from(options.connections);
-                set_level(cx.reconnect().await?, options.level).await?;
+                true
+            }
+        };
+        if lost {
+            match reconnect(cx, client, options, shared, &cancel).await {
+                Err(StateError::Cancelled) => break,
+                other => other?,
             }
         }
     }

@@ -1,18 +1,25 @@
 //! Randomized transactional workloads over many real sessions, recorded
 //! as histories for [`checker`](crate::checker): one coordinator
 //! participant per client, each with its own session (never a pooled
-//! connection), each transaction at the chosen isolation level and never
-//! retried. After the workload, a final read gives the checks their
-//! evidence (every key for list-append, every balance for the bank).
+//! connection), spread round-robin over the endpoints (a cluster's
+//! nodes), each transaction at the chosen isolation level and never
+//! retried; a [`Nemesis`] may inject faults meanwhile. After the
+//! workload, a final read on every endpoint gives the checks their
+//! evidence (every key for list-append, every balance for the bank), and
+//! the endpoints' final states are compared.
 
 mod bank;
 mod client;
 mod generator;
 mod list_append;
+mod nemesis;
+mod timeline;
 
 pub use bank::BankShape;
-pub use client::{is_expected_failure, ErrorCount};
+pub use client::{is_certain_abort, is_expected_failure, ErrorCount};
 pub use generator::{Generator, Shape, MAX_OPS};
+pub use nemesis::{Nemesis, NemesisEvent, NemesisLog, COMMAND_TIMEOUT};
+pub use timeline::{timeline, Outcomes, Timeline, Window};
 
 use crate::config::ConnectionConfig;
 use crate::coordinator::Coordinator;
@@ -22,7 +29,7 @@ use crate::history::{BankHistory, BankOp, BankValue, History, Key, Mop, Op, OpTy
 use crate::isolation::Level;
 use crate::report::RunReport;
 use crate::session::{quote_identifier, Session};
-use client::{ClientLog, Record, Txns};
+use client::{ClientLog, Record, Shared, Txns};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
@@ -48,6 +55,11 @@ pub struct Options {
     pub table: String,
     /// Leaves the table in place after the run.
     pub keep_table: bool,
+    /// Faults to inject while the clients run.
+    pub nemesis: Nemesis,
+    /// How long a client keeps trying to reconnect to a server that is
+    /// down before it gives up (and fails).
+    pub reconnect_for: Duration,
 }
 
 impl Options {
@@ -73,8 +85,71 @@ pub struct WorkloadRun<H = History> {
     pub errors: BTreeMap<String, ErrorCount>,
     /// Whether the run was cancelled before its end.
     pub cancelled: bool,
-    /// The server, as it described itself.
+    /// The server, as it described itself (the first endpoint).
     pub server: ServerInfo,
+    /// What the nemesis did.
+    pub nemesis: NemesisLog,
+    /// How the endpoints' final reads compare.
+    pub convergence: Convergence,
+}
+
+/// Whether every endpoint's final read saw the same state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Convergence {
+    /// The endpoints read, in order (`host:port`).
+    pub nodes: Vec<String>,
+    /// Where they disagree, one sentence per key (or account), at most
+    /// [`DIFFERENCES_SHOWN`]; empty when they all agree.
+    pub differences: Vec<String>,
+    /// How many keys (or accounts) differ in all.
+    pub differing: usize,
+}
+
+/// How many differences a [`Convergence`] spells out.
+pub const DIFFERENCES_SHOWN: usize = 10;
+
+impl Convergence {
+    /// Compares each endpoint's final state, a map from key (or account)
+    /// to what it holds; `what` names the keys in sentences (`key`).
+    pub fn of<X: PartialEq + std::fmt::Debug>(
+        reads: &[(String, BTreeMap<i64, X>)],
+        what: &str,
+    ) -> Convergence {
+        let mut keys: BTreeSet<i64> = BTreeSet::new();
+        for (_, state) in reads {
+            keys.extend(state.keys());
+        }
+        let mut differences = Vec::new();
+        let mut differing = 0;
+        for key in keys {
+            let seen: Vec<Option<&X>> = reads.iter().map(|(_, s)| s.get(&key)).collect();
+            if seen.windows(2).all(|w| w[0] == w[1]) {
+                continue;
+            }
+            differing += 1;
+            if differences.len() < DIFFERENCES_SHOWN {
+                let each: Vec<String> = reads
+                    .iter()
+                    .zip(&seen)
+                    .map(|((node, _), v)| match v {
+                        Some(v) => format!("{node} has {v:?}"),
+                        None => format!("{node} has nothing"),
+                    })
+                    .collect();
+                differences.push(format!("{what} {key}: {}", each.join(", ")));
+            }
+        }
+        Convergence {
+            nodes: reads.iter().map(|(n, _)| n.clone()).collect(),
+            differences,
+            differing,
+        }
+    }
+
+    /// Whether every endpoint read the same.
+    pub fn agrees(&self) -> bool {
+        self.differing == 0
+    }
 }
 
 /// Drops and creates the workload's table (and fills it), and tells who
@@ -96,6 +171,48 @@ async fn create_table(
     Ok(server)
 }
 
+/// Waits until every endpoint sees the table with `rows` rows: on a
+/// cluster, DDL and the fill reach the other nodes a moment later, and a
+/// client there must not begin before them. Gives up after 30 s.
+async fn wait_visible(
+    endpoints: &[ConnectionConfig],
+    table: &str,
+    rows: u64,
+    cancel: &CancellationToken,
+) -> Result<(), StateError> {
+    if endpoints.len() < 2 {
+        return Ok(());
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for endpoint in endpoints {
+        let mut session = Session::connect(endpoint).await?;
+        loop {
+            let count: Result<Option<u64>, StateError> = session
+                .query_first(&format!("SELECT COUNT(*) FROM {table}"))
+                .await;
+            match count {
+                Ok(Some(n)) if n == rows => break,
+                Ok(_) | Err(StateError::Server { code: 1146, .. }) if Instant::now() < deadline => {}
+                Ok(n) => {
+                    return Err(StateError::Step(format!(
+                        "{} still sees {} rows in {table} 30 s after they were written on {}, not {rows}",
+                        endpoint.address(),
+                        n.unwrap_or(0),
+                        endpoints[0].address()
+                    )))
+                }
+                Err(e) => return Err(e),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+                _ = cancel.cancelled() => return Err(StateError::Cancelled),
+            }
+        }
+        let _ = session.close().await;
+    }
+    Ok(())
+}
+
 /// What the clients recorded, merged in time order.
 struct Clients<V> {
     report: RunReport,
@@ -103,12 +220,15 @@ struct Clients<V> {
     records: Vec<Record<V>>,
     errors: BTreeMap<String, ErrorCount>,
     start: Instant,
+    nemesis: NemesisLog,
 }
 
-/// Runs `options.connections` clients on a coordinator, each with the
-/// transactions `txns` makes for it, until done or cancelled.
+/// Runs `options.connections` clients on a coordinator, client `i` on
+/// endpoint `i mod n`, each with the transactions `txns` makes for it,
+/// until done or cancelled, with the nemesis at work meanwhile (and
+/// healed before this returns).
 async fn run_clients<T, F>(
-    config: &ConnectionConfig,
+    endpoints: &[ConnectionConfig],
     options: &Options,
     cancel: &CancellationToken,
     progress: Arc<AtomicU64>,
@@ -121,41 +241,59 @@ where
 {
     let logs: Arc<Mutex<Vec<ClientLog<T::Value>>>> = Arc::default();
     let mut coordinator = Coordinator::new();
-    let start = Instant::now();
-    for client in 0..options.connections {
-        let (options, logs, progress, txns) = (
-            options.clone(),
-            logs.clone(),
-            progress.clone(),
-            txns.clone(),
-        );
+    let shared = Shared {
+        start: Instant::now(),
+        progress,
+        sessions: Arc::new(Mutex::new(vec![None; options.connections as usize])),
+        reconnect_for: options.reconnect_for,
+    };
+    let start = shared.start;
+    for (client, endpoint) in (0..options.connections).zip(endpoints.iter().cycle()) {
+        let (options, logs, shared, txns) =
+            (options.clone(), logs.clone(), shared.clone(), txns.clone());
+        let node = (endpoints.len() > 1).then(|| endpoint.address());
         coordinator.add_scenario(
             &format!("client-{}", client + 1),
-            config.clone(),
+            endpoint.clone(),
             move |cx| async move {
                 let mut cx =
                     crate::workflow::Workflow::run(&crate::common_states::WORKFLOW, cx).await?;
-                let mut log = ClientLog::default();
+                let mut log = ClientLog::on(node);
                 let mut own = txns(client, &options);
-                let result = client::run_client(
-                    &mut cx, client, &options, &mut own, &mut log, start, &progress,
-                )
-                .await;
+                let result =
+                    client::run_client(&mut cx, client, &options, &mut own, &mut log, &shared)
+                        .await;
                 logs.lock().unwrap_or_else(|p| p.into_inner()).push(log);
                 Ok(result?)
             },
         )?;
     }
     let token = coordinator.cancel_token();
+    // The nemesis ends the clients' run when a fault fails, as a cancel does.
+    let abort = CancellationToken::new();
     let forward = {
-        let cancel = cancel.clone();
+        let (cancel, abort, token) = (cancel.clone(), abort.clone(), token.clone());
         tokio::spawn(async move {
-            cancel.cancelled().await;
+            tokio::select! {
+                _ = cancel.cancelled() => {}
+                _ = abort.cancelled() => {}
+            }
             token.cancel();
         })
     };
+    let clients_done = CancellationToken::new();
+    let nemesis = tokio::spawn(nemesis::run(
+        options.nemesis.clone(),
+        endpoints.to_vec(),
+        shared.clone(),
+        options.seed,
+        clients_done.clone(),
+        abort,
+    ));
     let report = coordinator.run().await;
     forward.abort();
+    clients_done.cancel();
+    let nemesis = nemesis.await.unwrap_or_default();
     let elapsed = start.elapsed();
     let mut records = Vec::new();
     let mut errors: BTreeMap<String, ErrorCount> = BTreeMap::new();
@@ -176,20 +314,22 @@ where
         records,
         errors,
         start,
+        nemesis,
     })
 }
 
 /// Runs one read-only transaction after all others ended, on a session
-/// of its own, tried again (up to three times) when its connection is
-/// lost: the checks need its evidence, and a read that never committed
-/// changed nothing. Gives the read and its invocation and completion times.
+/// of its own, tried again (every half second, for up to a minute) while
+/// the server is down or not back in its cluster: the checks need its
+/// evidence, and a read that never committed changed nothing. Gives the
+/// read and its invocation and completion times.
 async fn final_read<V>(
     config: &ConnectionConfig,
     level: Level,
     start: Instant,
     read: impl for<'s> Fn(&'s mut Session) -> crate::workflow::BoxFuture<'s, Result<V, StateError>>,
 ) -> Result<(V, u64, u64), StateError> {
-    let mut attempt = 1;
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let once = async {
             let mut session = Session::connect(config).await?;
@@ -203,10 +343,27 @@ async fn final_read<V>(
             Ok::<_, StateError>((value, invoked, completed))
         };
         match once.await {
-            Err(e) if attempt < 3 && e.is_connection_lost() => attempt += 1,
+            Err(e) if client::worth_retrying(&e) && Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
             other => return other,
         }
     }
+}
+
+/// The final read on every endpoint, in order, each with its node.
+async fn final_reads<V>(
+    endpoints: &[ConnectionConfig],
+    level: Level,
+    start: Instant,
+    read: impl for<'s> Fn(&'s mut Session) -> crate::workflow::BoxFuture<'s, Result<V, StateError>>,
+) -> Result<Vec<(String, V, u64, u64)>, StateError> {
+    let mut reads = Vec::new();
+    for endpoint in endpoints {
+        let (value, invoked, completed) = final_read(endpoint, level, start, &read).await?;
+        reads.push((endpoint.address(), value, invoked, completed));
+    }
+    Ok(reads)
 }
 
 /// Drops the table unless asked to keep it; bounded, so that a server
@@ -245,36 +402,53 @@ fn quoted(options: &Options) -> Options {
     options
 }
 
-/// Runs the list-append workload against `config`: creates the table,
-/// runs the clients on a coordinator, reads every key at the end, drops
-/// the table, and returns the history. `progress` counts finished
+/// The node name operations carry: only when there are several.
+fn node_name(endpoints: &[ConnectionConfig], address: &str) -> Option<String> {
+    (endpoints.len() > 1).then(|| address.to_string())
+}
+
+/// Runs the list-append workload against `endpoints` (one server, or a
+/// cluster's nodes): creates the table on the first, runs the clients on
+/// a coordinator, reads every key on every endpoint at the end, drops the
+/// table, and returns the history. `progress` counts finished
 /// transactions as they finish. Cancelling `cancel` stops every client
 /// after its current transaction (recorded as unknown).
 pub async fn run_list_append(
-    config: &ConnectionConfig,
+    endpoints: &[ConnectionConfig],
     options: &Options,
     cancel: &CancellationToken,
     progress: Arc<AtomicU64>,
 ) -> Result<WorkloadRun<History>, StateError> {
+    let Some(first) = endpoints.first() else {
+        return Err(StateError::Step(
+            "no endpoint to run the workload on".into(),
+        ));
+    };
     let options = quoted(options);
     let table = options.table.clone();
     let fill = [format!(
         "CREATE TABLE {table} (k BIGINT NOT NULL PRIMARY KEY, v TEXT NOT NULL)"
     )];
-    let server = setup(config, &table, &fill, cancel).await?;
-    let clients = run_clients(config, &options, cancel, progress, |client, o: &Options| {
-        list_append::ListAppendTxns {
+    let server = setup(first, &table, &fill, cancel).await?;
+    wait_visible(endpoints, &table, 0, cancel).await?;
+    let clients = run_clients(
+        endpoints,
+        &options,
+        cancel,
+        progress,
+        |client, o: &Options| list_append::ListAppendTxns {
             generator: Generator::new(o.seed, client, o.connections, o.shape.clone()),
             table: o.table.clone(),
-        }
-    })
+        },
+    )
     .await?;
     let mut ops: Vec<Op> = clients
         .records
         .into_iter()
         .map(list_append::op_of)
         .collect();
-    let cancelled = clients.report.cancelled;
+    let cancelled = cancel.is_cancelled();
+    let mut convergence = Convergence::default();
     let read = if cancelled {
         Ok(())
     } else {
@@ -284,15 +458,23 @@ pub async fn run_list_append(
             .filter(|m| matches!(m, Mop::Append { .. }))
             .map(Mop::key)
             .collect();
-        let read = final_read(config, options.level, clients.start, |s| {
+        let reads = final_reads(endpoints, options.level, clients.start, |s| {
             Box::pin(list_append::read_keys(s, table.clone()))
         })
         .await;
-        read.map(|(found, invoked, completed)| {
-            list_append::push_final_read(&mut ops, &keys, &found, invoked, completed)
+        reads.map(|reads| {
+            for (node, found, invoked, completed) in &reads {
+                let node = node_name(endpoints, node);
+                list_append::push_final_read(&mut ops, &keys, found, *invoked, *completed, node);
+            }
+            let states: Vec<_> = reads
+                .into_iter()
+                .map(|(n, found, _, _)| (n, found))
+                .collect();
+            convergence = Convergence::of(&states, "key");
         })
     };
-    drop_table(config, &options).await;
+    drop_table(first, &options).await;
     read?;
     let mut history = History::default();
     for op in ops {
@@ -305,19 +487,26 @@ pub async fn run_list_append(
         errors: clients.errors,
         cancelled,
         server,
+        nemesis: clients.nemesis,
+        convergence,
     })
 }
 
-/// Runs the bank workload against `config`: creates the accounts, runs
-/// the clients' transfers and reads, reads every balance at the end,
-/// drops the table, and returns the history; as
+/// Runs the bank workload against `endpoints`: creates the accounts, runs
+/// the clients' transfers and reads, reads every balance on every
+/// endpoint at the end, drops the table, and returns the history; as
 /// [`run_list_append`] otherwise.
 pub async fn run_bank(
-    config: &ConnectionConfig,
+    endpoints: &[ConnectionConfig],
     options: &Options,
     cancel: &CancellationToken,
     progress: Arc<AtomicU64>,
 ) -> Result<WorkloadRun<BankHistory>, StateError> {
+    let Some(first) = endpoints.first() else {
+        return Err(StateError::Step(
+            "no endpoint to run the workload on".into(),
+        ));
+    };
     let options = quoted(options);
     let table = options.table.clone();
     let accounts: Vec<String> = (0..options.bank.accounts)
@@ -330,10 +519,15 @@ pub async fn run_bank(
             accounts.join(", ")
         ),
     ];
-    let server = setup(config, &table, &fill, cancel).await?;
-    let clients = run_clients(config, &options, cancel, progress, |client, o: &Options| {
-        bank::BankTxns::new(o.seed, client, o.bank.clone(), o.table.clone())
-    })
+    let server = setup(first, &table, &fill, cancel).await?;
+    wait_visible(endpoints, &table, u64::from(options.bank.accounts), cancel).await?;
+    let clients = run_clients(
+        endpoints,
+        &options,
+        cancel,
+        progress,
+        |client, o: &Options| bank::BankTxns::new(o.seed, client, o.bank.clone(), o.table.clone()),
+    )
     .await?;
     let mut history = BankHistory::default();
     let last_process = clients.records.iter().map(|r| r.process).max();
@@ -345,34 +539,45 @@ pub async fn run_bank(
             value: r.value,
             time: Some(r.time),
             error: r.error,
+            node: r.node,
         });
     }
-    let cancelled = clients.report.cancelled;
+    let cancelled = cancel.is_cancelled();
+    let mut convergence = Convergence::default();
     let read = if cancelled {
         Ok(())
     } else {
-        final_read(config, options.level, clients.start, |s| {
+        final_reads(endpoints, options.level, clients.start, |s| {
             Box::pin(bank::read_all(s, table.clone()))
         })
         .await
-        .map(|(balances, invoked, completed)| {
-            let process = last_process.map_or(0, |p| p + 1);
-            for (kind, value, time) in [
-                (OpType::Invoke, BankValue::Read(None), invoked),
-                (OpType::Ok, BankValue::Read(Some(balances)), completed),
-            ] {
-                history.push(BankOp {
-                    index: 0,
-                    process,
-                    kind,
-                    value,
-                    time: Some(time),
-                    error: None,
-                });
+        .map(|reads| {
+            let first = last_process.map_or(0, |p| p + 1);
+            for (process, (node, balances, invoked, completed)) in (first..).zip(&reads) {
+                for (kind, value, time) in [
+                    (OpType::Invoke, BankValue::Read(None), *invoked),
+                    (
+                        OpType::Ok,
+                        BankValue::Read(Some(balances.clone())),
+                        *completed,
+                    ),
+                ] {
+                    history.push(BankOp {
+                        index: 0,
+                        process,
+                        kind,
+                        value,
+                        time: Some(time),
+                        error: None,
+                        node: node_name(endpoints, node),
+                    });
+                }
             }
+            let states: Vec<_> = reads.into_iter().map(|(n, b, _, _)| (n, b)).collect();
+            convergence = Convergence::of(&states, "account");
         })
     };
-    drop_table(config, &options).await;
+    drop_table(first, &options).await;
     read?;
     Ok(WorkloadRun {
         history,
@@ -381,5 +586,7 @@ pub async fn run_bank(
         errors: clients.errors,
         cancelled,
         server,
+        nemesis: clients.nemesis,
+        convergence,
     })
 }
