@@ -1,0 +1,304 @@
+//! The tools against the local 3-node MariaDB Galera cluster
+//! (`scripts/dev-cluster start`, which `.ci/run` and `scripts/test` run):
+//! sessions spread over nodes, session-init, stale reads found with
+//! MariaDB's default `wsrep_sync_wait = 0` and gone with 1, a node killed
+//! and restarted during a run, and the final states compared across
+//! nodes. A cluster that is not running fails these tests.
+//!
+//! They share one cluster and one of them kills a node: they run one at a
+//! time.
+
+mod common;
+use common::*;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::Mutex;
+
+static CLUSTER: Mutex<()> = Mutex::new(());
+
+const NODES: [u16; 3] = [3311, 3312, 3313];
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    let guard = CLUSTER.lock().unwrap_or_else(|p| p.into_inner());
+    for port in NODES {
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+            "no cluster node on 127.0.0.1:{port}: start the cluster with scripts/dev-cluster start"
+        );
+    }
+    guard
+}
+
+fn urls() -> Vec<String> {
+    NODES
+        .iter()
+        .flat_map(|p| {
+            [
+                "--url".to_string(),
+                format!("mysql://root@127.0.0.1:{p}/test"),
+            ]
+        })
+        .collect()
+}
+
+fn dev_cluster() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/dev-cluster")
+}
+
+fn history(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rig-cluster-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn consistency(name: &str, extra: &[&str]) -> Output {
+    common::tool(env!("CARGO_BIN_EXE_consistency"))
+        .arg("run")
+        .args(urls())
+        .args(["--format", "json", "--connections", "12"])
+        .args([
+            "--table",
+            &format!("rig_cluster_{name}_{}", std::process::id()),
+        ])
+        .arg("--history")
+        .arg(history(&format!("{name}.jsonl")))
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn count(doc: &serde_json::Value, kind: &str) -> u64 {
+    doc["check"]["anomalies"][kind]["count"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+#[test]
+fn participants_are_spread_round_robin_and_each_report_names_its_node() {
+    let _cluster = one_at_a_time();
+    let out = common::tool(env!("CARGO_BIN_EXE_simple_multi_connection"))
+        .args(urls())
+        .args(["--connections", "6", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    let targets: Vec<&str> = doc["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["target"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..6)
+        .map(|i| format!("mysql://root@127.0.0.1:{}/test", NODES[i % 3]))
+        .collect();
+    assert_eq!(targets, expected);
+}
+
+#[test]
+fn a_failing_session_init_statement_is_a_usage_error_that_names_it() {
+    let _cluster = one_at_a_time();
+    let out = consistency(
+        "bad_init",
+        &[
+            "--txns",
+            "10",
+            "--session-init",
+            "SET SESSION no_such_variable = 1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let doc = json(&out);
+    let message = doc["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("SET SESSION no_such_variable = 1") && message.contains("1193"),
+        "{message}"
+    );
+}
+
+/// MariaDB documents that with `wsrep_sync_wait = 0` (the default) a read
+/// on one node may not see a commit that another node already
+/// acknowledged, and that 1 makes reads wait for the node to catch up
+/// (mariadb.com/kb/en/galera-cluster-system-variables/#wsrep_sync_wait).
+#[test]
+fn stale_reads_are_found_across_nodes_by_default_and_gone_with_wsrep_sync_wait() {
+    let _cluster = one_at_a_time();
+    let run = |name: &str, init: &[&str]| {
+        let mut args = vec![
+            "--txns",
+            "3000",
+            "--seed",
+            "7",
+            "--expect",
+            "strict-serializable",
+        ];
+        args.extend_from_slice(init);
+        let out = consistency(name, &args);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+        json(&out)
+    };
+    let default = run("stale_default", &[]);
+    let stale = count(&default, "stale-read");
+    assert!(stale > 0, "no stale read found: {}", default["check"]);
+    let witness = &default["check"]["anomalies"]["stale-read"]["witnesses"][0];
+    let sentence = witness["explanation"][0].as_str().unwrap();
+    assert!(
+        sentence.contains(" began at ") && sentence.contains("had acknowledged at"),
+        "{sentence}"
+    );
+    // Writer and reader on different nodes, each named.
+    let nodes: Vec<&str> = witness["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(nodes.len(), 2);
+    assert_ne!(nodes[0], nodes[1], "{witness}");
+
+    let synced = run(
+        "stale_sync_wait",
+        &["--session-init", "SET SESSION wsrep_sync_wait = 1"],
+    );
+    assert_eq!(count(&synced, "stale-read"), 0, "{}", synced["check"]);
+    assert_eq!(
+        count(&synced, "G-single-realtime"),
+        0,
+        "{}",
+        synced["check"]
+    );
+    assert!(synced["final_states"]["differences"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_node_killed_and_restarted_mid_run_is_survived_and_the_nodes_converge() {
+    let _cluster = one_at_a_time();
+    let script = dev_cluster();
+    let fault = format!("{} kill 2", script.display());
+    let heal = format!("{} restart 2", script.display());
+    let out = consistency(
+        "kill_restart",
+        &[
+            "--txns",
+            "6000",
+            "--seed",
+            "11",
+            "--isolation",
+            "read-committed",
+            "--session-init",
+            "SET SESSION wsrep_sync_wait = 1",
+            "--fault",
+            &fault,
+            "--heal",
+            &heal,
+            "--fault-every",
+            "2s",
+        ],
+    );
+    let doc = json(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stderr(&out),
+        doc["check"]
+    );
+    let events: Vec<(&str, bool)> = doc["nemesis"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["error"].is_null()))
+        .collect();
+    assert!(events.len() >= 2, "{events:?}");
+    assert_eq!(events[0], ("fault", true));
+    assert_eq!(events[1], ("heal", true));
+    // Every node read at the end, and all hold the same lists.
+    let states = &doc["final_states"];
+    assert_eq!(states["nodes"].as_array().unwrap().len(), 3);
+    assert_eq!(states["differing"], 0, "{states}");
+    assert_eq!(count(&doc, "lost-append"), 0, "{}", doc["check"]);
+    // The clients on node 2 reconnected and went on after the restart.
+    let windows = doc["timeline"]["windows"].as_array().unwrap();
+    let last = windows.last().unwrap();
+    assert!(
+        last["per_node"]["127.0.0.1:3312"]["ok"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0,
+        "{last}"
+    );
+    let status = Command::new(&script).arg("status").output().unwrap();
+    let status = String::from_utf8_lossy(&status.stdout);
+    assert_eq!(
+        status.matches("Synced (cluster size 3)").count(),
+        3,
+        "{status}"
+    );
+}
+
+#[test]
+fn a_fault_command_that_fails_ends_the_run_with_its_error() {
+    let _cluster = one_at_a_time();
+    let out = consistency(
+        "bad_fault",
+        &[
+            "--txns",
+            "100000",
+            "--fault",
+            "echo no such node >&2; exit 3",
+            "--fault-every",
+            "300ms",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let failure = doc["nemesis"]["failure"].as_str().unwrap();
+    assert!(
+        failure.contains("exit 3") && failure.contains("no such node"),
+        "{failure}"
+    );
+    assert!(stderr(&out).contains("fault command"), "{}", stderr(&out));
+    // Ended early, not after 100 000 transactions.
+    assert!(doc["elapsed"].as_f64().unwrap() < 30.0);
+}
+
+#[test]
+fn killed_connections_are_reconnected_and_their_commits_recorded_as_unknown_or_failed() {
+    let _cluster = one_at_a_time();
+    let out = consistency(
+        "kill_connections",
+        &[
+            "--txns",
+            "3000",
+            "--seed",
+            "5",
+            "--isolation",
+            "read-committed",
+            "--nemesis",
+            "kill-connections",
+            "--fault-every",
+            "100ms",
+        ],
+    );
+    let doc = json(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stderr(&out),
+        doc["check"]
+    );
+    let kills = doc["timeline"]["kills"].as_u64().unwrap();
+    assert!(kills >= 5, "{kills} kills");
+    let lost = doc["errors"]["connection"]["count"].as_u64().unwrap_or(0);
+    assert!(
+        lost > 0,
+        "no transaction saw its connection killed: {}",
+        doc["errors"]
+    );
+    assert!(doc["clients_passed"].as_bool().unwrap());
+}
