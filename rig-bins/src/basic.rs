@@ -184,7 +184,7 @@ enum Ending {
 pub async fn run(args: BasicArgs) -> u8 {
     let started = Instant::now();
     let human = args.format == OutputFormat::Human;
-    let target = match args.conn.resolve_for("basic", args.format).await {
+    let target = match args.conn.resolve_single_for("basic", args.format).await {
         Ok(t) => t,
         Err(code) => return code,
     };

@@ -203,6 +203,26 @@ impl ConnectionArgs {
         }
     }
 
+    /// [`resolve_for`](Self::resolve_for) for a tool that runs against one
+    /// server: more than one `--url` is refused (exit 2) rather than all
+    /// but the first silently ignored.
+    pub async fn resolve_single_for(&self, tool: &str, format: OutputFormat) -> Result<Target, u8> {
+        if self.url.len() > 1 {
+            let message = format!(
+                "{tool} runs against one server, but --url is given {} times: give one (consistency, simple_multi_connection and python_demo spread sessions over several)",
+                self.url.len()
+            );
+            return Err(crate::report_output::fail_with(
+                tool,
+                format,
+                ErrorClass::Configuration,
+                &message,
+                None,
+            ));
+        }
+        self.resolve_for(tool, format).await
+    }
+
     /// The flags' host and port, else the mysql client's environment
     /// (`MYSQL_HOST`, `MYSQL_TCP_PORT`), else the defaults.
     fn flags_target(&self, env: &ClientEnv) -> ConnectionConfig {

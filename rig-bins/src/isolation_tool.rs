@@ -323,7 +323,7 @@ pub async fn run(args: IsolationArgs) -> u8 {
             return exit_code::USAGE;
         }
     };
-    let target = match args.conn.resolve_for("isolation", args.format).await {
+    let target = match args.conn.resolve_single_for("isolation", args.format).await {
         Ok(t) => t,
         Err(code) => return code,
     };

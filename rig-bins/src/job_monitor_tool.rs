@@ -215,7 +215,11 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
         err!("job_monitor: error: --submit needs a statement to run, e.g. --submit 'ALTER TABLE t ADD INDEX (c)'");
         return exit_code::USAGE;
     }
-    let target = match args.conn.resolve_for("job_monitor", args.format).await {
+    let target = match args
+        .conn
+        .resolve_single_for("job_monitor", args.format)
+        .await
+    {
         Ok(t) => t,
         Err(code) => return code,
     };

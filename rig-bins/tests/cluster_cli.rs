@@ -302,3 +302,24 @@ fn killed_connections_are_reconnected_and_their_commits_recorded_as_unknown_or_f
     );
     assert!(doc["clients_passed"].as_bool().unwrap());
 }
+
+#[test]
+fn tools_that_run_against_one_server_refuse_several_urls_instead_of_ignoring_them() {
+    for (tool, path) in [
+        ("basic", env!("CARGO_BIN_EXE_basic")),
+        ("isolation", env!("CARGO_BIN_EXE_isolation")),
+        ("job_monitor", env!("CARGO_BIN_EXE_job_monitor")),
+    ] {
+        let out = common::tool(path)
+            .args(urls())
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{tool}: {}", stderr(&out));
+        let message = json(&out)["error"]["message"].as_str().unwrap().to_string();
+        assert!(
+            message.contains("--url is given 3 times"),
+            "{tool}: {message}"
+        );
+    }
+}

@@ -590,3 +590,35 @@ pub async fn run_bank(
         convergence,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_that_agree_converge_and_each_difference_names_every_nodes_value() {
+        let state = |pairs: &[(i64, &[i64])]| -> BTreeMap<i64, Vec<i64>> {
+            pairs.iter().map(|(k, v)| (*k, v.to_vec())).collect()
+        };
+        let same = [
+            ("a".to_string(), state(&[(1, &[1, 2])])),
+            ("b".to_string(), state(&[(1, &[1, 2])])),
+        ];
+        let c = Convergence::of(&same, "key");
+        assert!(c.agrees());
+        assert_eq!(c.nodes, ["a", "b"]);
+
+        let apart = [
+            ("a".to_string(), state(&[(1, &[1, 2]), (2, &[5])])),
+            ("b".to_string(), state(&[(1, &[1]), (2, &[5])])),
+            ("c".to_string(), state(&[(2, &[5])])),
+        ];
+        let c = Convergence::of(&apart, "key");
+        assert!(!c.agrees());
+        assert_eq!(c.differing, 1);
+        assert_eq!(
+            c.differences,
+            ["key 1: a has [1, 2], b has [1], c has nothing"]
+        );
+    }
+}
