@@ -24,6 +24,11 @@ pub(crate) enum Ended<V> {
     Committed(V),
     /// Certainly not committed, and why.
     Failed(StateError),
+    /// Not committed, but its ROLLBACK failed too, so the transaction is
+    /// still open on the session: the session must be dropped (the
+    /// server rolls back when it goes), never reused, or the next START
+    /// TRANSACTION would commit the writes it made (an implicit commit).
+    FailedOpen(StateError),
     /// Maybe committed: the connection was lost during COMMIT.
     Unknown(StateError),
 }
@@ -163,10 +168,10 @@ pub(crate) async fn transaction<T: Txns>(
             Err(e) => Ended::Unknown(e),
         },
         Err(e) => {
-            if session.is_open() {
-                // Ends what the error left open; a failure here changes
-                // nothing, since nothing was committed.
-                let _ = session.execute("ROLLBACK").await;
+            if session.is_open() && session.execute("ROLLBACK").await.is_err() {
+                // Seen on Galera: a node leaving the primary component
+                // refuses a statement and then the ROLLBACK (1047).
+                return Ended::FailedOpen(e);
             }
             Ended::Failed(e)
         }
@@ -289,6 +294,11 @@ pub(crate) async fn run_client<T: Txns>(
             Ended::Committed(done) => {
                 log.record(start, process, OpType::Ok, done, None);
                 false
+            }
+            Ended::FailedOpen(e) => {
+                log.record(start, process, OpType::Fail, value, Some(e.to_string()));
+                log.count(&e);
+                true
             }
             Ended::Failed(e) => {
                 log.record(start, process, OpType::Fail, value, Some(e.to_string()));
