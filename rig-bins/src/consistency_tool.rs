@@ -466,7 +466,7 @@ fn settle<H: Recorded>(
     run.history.write_as(format, &mut out)?;
     std::io::Write::flush(&mut out)?;
     let outline = run.history.outline();
-    let reads = run.convergence.nodes.len().max(1);
+    let reads = run.convergence.nodes.len().max(1) * run.convergence.rounds.max(1);
     let finished = outline
         .iter()
         .filter(|o| o.kind != history::OpType::Invoke)
@@ -716,8 +716,12 @@ fn print_run(
     }
     if ran.convergence.nodes.len() > 1 {
         if ran.convergence.agrees() {
+            let rounds = match ran.convergence.rounds {
+                0 | 1 => String::new(),
+                n => format!(" (after {n} rounds of reads: a node was still catching up)"),
+            };
             out!(
-                "final states: the {} nodes agree",
+                "final states: the {} nodes agree{rounds}",
                 ran.convergence.nodes.len()
             );
         } else {

@@ -103,7 +103,14 @@ pub struct Convergence {
     pub differences: Vec<String>,
     /// How many keys (or accounts) differ in all.
     pub differing: usize,
+    /// How many rounds of final reads were taken: a node that has just
+    /// rejoined may lag behind for a moment, so the reads are taken again
+    /// (each second, for up to [`CONVERGENCE_WAIT`]) until all agree.
+    pub rounds: usize,
 }
+
+/// How long the final reads are repeated while the nodes disagree.
+pub const CONVERGENCE_WAIT: Duration = Duration::from_secs(30);
 
 /// How many differences a [`Convergence`] spells out.
 pub const DIFFERENCES_SHOWN: usize = 10;
@@ -112,7 +119,7 @@ impl Convergence {
     /// Compares each endpoint's final state, a map from key (or account)
     /// to what it holds; `what` names the keys in sentences (`key`).
     pub fn of<X: PartialEq + std::fmt::Debug>(
-        reads: &[(String, BTreeMap<i64, X>)],
+        reads: &[(String, &BTreeMap<i64, X>)],
         what: &str,
     ) -> Convergence {
         let mut keys: BTreeSet<i64> = BTreeSet::new();
@@ -143,6 +150,7 @@ impl Convergence {
             nodes: reads.iter().map(|(n, _)| n.clone()).collect(),
             differences,
             differing,
+            rounds: 1,
         }
     }
 
@@ -357,7 +365,7 @@ async fn final_reads<V>(
     level: Level,
     start: Instant,
     read: impl for<'s> Fn(&'s mut Session) -> crate::workflow::BoxFuture<'s, Result<V, StateError>>,
-) -> Result<Vec<(String, V, u64, u64)>, StateError> {
+) -> Result<Vec<FinalRead<V>>, StateError> {
     let mut reads = Vec::new();
     for endpoint in endpoints {
         let (value, invoked, completed) = final_read(endpoint, level, start, &read).await?;
@@ -365,6 +373,37 @@ async fn final_reads<V>(
     }
     Ok(reads)
 }
+
+/// Rounds of final reads on every endpoint, taken again each second while
+/// the nodes disagree, for up to [`CONVERGENCE_WAIT`]: every round (each
+/// read is evidence for the checks) and how the last one compares.
+async fn converged_reads<X: PartialEq + std::fmt::Debug>(
+    endpoints: &[ConnectionConfig],
+    level: Level,
+    start: Instant,
+    what: &str,
+    read: impl for<'s> Fn(
+        &'s mut Session,
+    ) -> crate::workflow::BoxFuture<'s, Result<BTreeMap<i64, X>, StateError>>,
+) -> Result<(Vec<Vec<FinalRead<BTreeMap<i64, X>>>>, Convergence), StateError> {
+    let deadline = Instant::now() + CONVERGENCE_WAIT;
+    let mut rounds = Vec::new();
+    loop {
+        let round = final_reads(endpoints, level, start, &read).await?;
+        let states: Vec<(String, &BTreeMap<i64, X>)> =
+            round.iter().map(|(n, v, _, _)| (n.clone(), v)).collect();
+        let mut convergence = Convergence::of(&states, what);
+        rounds.push(round);
+        convergence.rounds = rounds.len();
+        if convergence.agrees() || Instant::now() >= deadline {
+            return Ok((rounds, convergence));
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// One endpoint's final read: its node, what it read, when it began and ended.
+type FinalRead<V> = (String, V, u64, u64);
 
 /// Drops the table unless asked to keep it; bounded, so that a server
 /// gone silent cannot hold the exit.
@@ -458,20 +497,16 @@ pub async fn run_list_append(
             .filter(|m| matches!(m, Mop::Append { .. }))
             .map(Mop::key)
             .collect();
-        let reads = final_reads(endpoints, options.level, clients.start, |s| {
+        let rounds = converged_reads(endpoints, options.level, clients.start, "key", |s| {
             Box::pin(list_append::read_keys(s, table.clone()))
         })
         .await;
-        reads.map(|reads| {
-            for (node, found, invoked, completed) in &reads {
+        rounds.map(|(rounds, agreed)| {
+            for (node, found, invoked, completed) in rounds.iter().flatten() {
                 let node = node_name(endpoints, node);
                 list_append::push_final_read(&mut ops, &keys, found, *invoked, *completed, node);
             }
-            let states: Vec<_> = reads
-                .into_iter()
-                .map(|(n, found, _, _)| (n, found))
-                .collect();
-            convergence = Convergence::of(&states, "key");
+            convergence = agreed;
         })
     };
     drop_table(first, &options).await;
@@ -547,13 +582,15 @@ pub async fn run_bank(
     let read = if cancelled {
         Ok(())
     } else {
-        final_reads(endpoints, options.level, clients.start, |s| {
+        converged_reads(endpoints, options.level, clients.start, "account", |s| {
             Box::pin(bank::read_all(s, table.clone()))
         })
         .await
-        .map(|reads| {
+        .map(|(rounds, agreed)| {
             let first = last_process.map_or(0, |p| p + 1);
-            for (process, (node, balances, invoked, completed)) in (first..).zip(&reads) {
+            for (process, (node, balances, invoked, completed)) in
+                (first..).zip(rounds.iter().flatten())
+            {
                 for (kind, value, time) in [
                     (OpType::Invoke, BankValue::Read(None), *invoked),
                     (
@@ -573,8 +610,7 @@ pub async fn run_bank(
                     });
                 }
             }
-            let states: Vec<_> = reads.into_iter().map(|(n, b, _, _)| (n, b)).collect();
-            convergence = Convergence::of(&states, "account");
+            convergence = agreed;
         })
     };
     drop_table(first, &options).await;
@@ -600,18 +636,21 @@ mod tests {
         let state = |pairs: &[(i64, &[i64])]| -> BTreeMap<i64, Vec<i64>> {
             pairs.iter().map(|(k, v)| (*k, v.to_vec())).collect()
         };
-        let same = [
-            ("a".to_string(), state(&[(1, &[1, 2])])),
-            ("b".to_string(), state(&[(1, &[1, 2])])),
-        ];
+        let (a, b) = (state(&[(1, &[1, 2])]), state(&[(1, &[1, 2])]));
+        let same = [("a".to_string(), &a), ("b".to_string(), &b)];
         let c = Convergence::of(&same, "key");
         assert!(c.agrees());
         assert_eq!(c.nodes, ["a", "b"]);
 
+        let (a, b, c) = (
+            state(&[(1, &[1, 2]), (2, &[5])]),
+            state(&[(1, &[1]), (2, &[5])]),
+            state(&[(2, &[5])]),
+        );
         let apart = [
-            ("a".to_string(), state(&[(1, &[1, 2]), (2, &[5])])),
-            ("b".to_string(), state(&[(1, &[1]), (2, &[5])])),
-            ("c".to_string(), state(&[(2, &[5])])),
+            ("a".to_string(), &a),
+            ("b".to_string(), &b),
+            ("c".to_string(), &c),
         ];
         let c = Convergence::of(&apart, "key");
         assert!(!c.agrees());
