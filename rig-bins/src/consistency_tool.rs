@@ -23,8 +23,9 @@ use test_rig::workload::{self, Shape, WorkloadRun};
 /// observations (Elle's method); or checks a recorded history.
 ///
 /// Exit codes: 0 the history satisfies the expected model, 1 an anomaly
-/// violates it (or the check could not finish, or a client failed), 2 bad
-/// usage or a malformed history file, 3 server unreachable, 130
+/// violates it (or the check could not finish, a client failed, a fault
+/// or heal command failed, or the nodes' final states still differ), 2
+/// bad usage or a malformed history file, 3 server unreachable, 130
 /// interrupted.
 #[derive(Debug, Parser)]
 #[command(name = "consistency", version, disable_help_flag = true)]
@@ -756,19 +757,15 @@ fn print_timeline(ran: &Ran) {
     if ran.nemesis.events.is_empty() && t.per_node.is_empty() {
         return;
     }
-    if t.kills > 0 {
-        let failed = ran
-            .nemesis
-            .events
-            .iter()
-            .filter(|e| e.error.is_some())
-            .count();
+    if t.kills + t.missed_kills > 0 {
         out!(
-            "nemesis: {} connections killed ({failed} kills found the connection already gone)",
-            t.kills - failed
+            "nemesis: {} connections killed ({} kills found the connection already gone)",
+            t.kills,
+            t.missed_kills
         );
     }
-    for event in ran.nemesis.events.iter().filter(|e| e.kind != "kill") {
+    let commands = ran.nemesis.events.iter();
+    for event in commands.filter(|e| e.kind != workload::EventKind::Kill) {
         let outcome = match &event.error {
             None => "ok".to_string(),
             Some(e) => format!("FAILED: {e}"),
@@ -776,7 +773,7 @@ fn print_timeline(ran: &Ran) {
         out!(
             "nemesis: {:>8.3} s  {} `{}` ({outcome}, took {:.2} s)",
             seconds(event.time),
-            event.kind,
+            event.kind.as_str(),
             event.what,
             seconds(event.took)
         );

@@ -50,11 +50,12 @@ fn acknowledged(txns: &[Txn], o: &Observations) -> HashMap<Key, Acknowledged> {
         .into_iter()
         .map(|(key, mut list)| {
             list.sort_unstable_by_key(|(at, ..)| *at);
-            let mut furthest: Option<(usize, i64, usize)> = None;
-            for entry in &mut list {
-                match furthest {
-                    Some((p, e, w)) if p >= entry.1 => (entry.1, entry.2, entry.3) = (p, e, w),
-                    _ => furthest = Some((entry.1, entry.2, entry.3)),
+            // Each entry keeps its time and takes the furthest version
+            // (with its element and writer) acknowledged up to it.
+            for i in 1..list.len() {
+                if list[i - 1].1 >= list[i].1 {
+                    let (_, position, element, writer) = list[i - 1];
+                    list[i] = (list[i].0, position, element, writer);
                 }
             }
             (key, Acknowledged { by_time: list })
@@ -83,7 +84,9 @@ pub(crate) fn check(txns: &[Txn], o: &Observations, findings: &mut Findings) {
             else {
                 continue;
             };
-            if position < list.len() || writer == id {
+            // (The writer is never the reader: it was acknowledged before
+            // the reader began.)
+            if position < list.len() {
                 continue;
             }
             let writer = &txns[writer];

@@ -96,13 +96,27 @@ fn edn_value(value: &BankValue) -> String {
     }
 }
 
+impl BankOp {
+    fn optional(&self) -> Optional<'_> {
+        Optional {
+            time: self.time,
+            error: self.error.as_deref(),
+            node: self.node.as_deref(),
+        }
+    }
+
+    pub(super) fn outline(&self) -> super::Outline<'_> {
+        super::Outline {
+            kind: self.kind,
+            time: self.time,
+            node: self.node.as_deref(),
+        }
+    }
+}
+
 fn write_op(op: &BankOp, format: Format, out: &mut impl Write) -> std::io::Result<()> {
     let (f, value) = value_json(&op.value);
-    let optional = Optional {
-        time: op.time,
-        error: op.error.as_deref(),
-        node: op.node.as_deref(),
-    };
+    let optional = op.optional();
     if format == Format::Edn {
         super::edn::write_head(op.index, op.process, op.kind, f, out)?;
         write!(out, "{}", edn_value(&op.value))?;

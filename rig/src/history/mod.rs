@@ -136,6 +136,14 @@ impl Op {
             node: self.node.as_deref(),
         }
     }
+
+    fn outline(&self) -> Outline<'_> {
+        Outline {
+            kind: self.kind,
+            time: self.time,
+            node: self.node.as_deref(),
+        }
+    }
 }
 
 /// A whole history, in the order things happened.
@@ -170,14 +178,7 @@ impl Recorded for History {
         self.write(format, out)
     }
     fn outline(&self) -> Vec<Outline<'_>> {
-        self.ops
-            .iter()
-            .map(|op| Outline {
-                kind: op.kind,
-                time: op.time,
-                node: op.node.as_deref(),
-            })
-            .collect()
+        self.ops.iter().map(Op::outline).collect()
     }
 }
 
@@ -186,14 +187,7 @@ impl Recorded for BankHistory {
         self.write(format, out)
     }
     fn outline(&self) -> Vec<Outline<'_>> {
-        self.ops
-            .iter()
-            .map(|op| Outline {
-                kind: op.kind,
-                time: op.time,
-                node: op.node.as_deref(),
-            })
-            .collect()
+        self.ops.iter().map(BankOp::outline).collect()
     }
 }
 

@@ -22,13 +22,16 @@ use tokio_util::sync::CancellationToken;
 pub(crate) enum Ended<V> {
     /// Committed, with what it read.
     Committed(V),
-    /// Certainly not committed, and why.
-    Failed(StateError),
-    /// Not committed, but its ROLLBACK failed too, so the transaction is
-    /// still open on the session: the session must be dropped (the
-    /// server rolls back when it goes), never reused, or the next START
-    /// TRANSACTION would commit the writes it made (an implicit commit).
-    FailedOpen(StateError),
+    /// Certainly not committed, and why. `left_open`: its ROLLBACK failed
+    /// too, so the transaction is still open on the session, which must be
+    /// dropped (the server rolls back when it goes), never reused: the
+    /// next START TRANSACTION would commit its writes (an implicit commit).
+    Failed {
+        /// Why.
+        error: StateError,
+        /// Whether the transaction may still be open.
+        left_open: bool,
+    },
     /// Maybe committed: the connection was lost during COMMIT.
     Unknown(StateError),
 }
@@ -159,21 +162,28 @@ pub(crate) async fn transaction<T: Txns>(
     value: &T::Value,
 ) -> Ended<T::Value> {
     if let Err(e) = session.execute("START TRANSACTION").await {
-        return Ended::Failed(e);
+        return Ended::Failed {
+            error: e,
+            left_open: false,
+        };
     }
     match txns.body(session, value).await {
         Ok(done) => match session.execute("COMMIT").await {
             Ok(_) => Ended::Committed(done),
-            Err(e) if is_certain_abort(&e) => Ended::Failed(e),
+            Err(e) if is_certain_abort(&e) => Ended::Failed {
+                error: e,
+                left_open: false,
+            },
             Err(e) => Ended::Unknown(e),
         },
         Err(e) => {
-            if session.is_open() && session.execute("ROLLBACK").await.is_err() {
-                // Seen on Galera: a node leaving the primary component
-                // refuses a statement and then the ROLLBACK (1047).
-                return Ended::FailedOpen(e);
+            // Seen on Galera: a node leaving the primary component refuses
+            // a statement and then the ROLLBACK (1047).
+            let left_open = session.is_open() && session.execute("ROLLBACK").await.is_err();
+            Ended::Failed {
+                error: e,
+                left_open,
             }
-            Ended::Failed(e)
         }
     }
 }
@@ -295,15 +305,13 @@ pub(crate) async fn run_client<T: Txns>(
                 log.record(start, process, OpType::Ok, done, None);
                 false
             }
-            Ended::FailedOpen(e) => {
+            Ended::Failed {
+                error: e,
+                left_open,
+            } => {
                 log.record(start, process, OpType::Fail, value, Some(e.to_string()));
                 log.count(&e);
-                true
-            }
-            Ended::Failed(e) => {
-                log.record(start, process, OpType::Fail, value, Some(e.to_string()));
-                log.count(&e);
-                let lost = !cx.session()?.is_open() || e.is_connection_lost();
+                let lost = left_open || !cx.session()?.is_open() || e.is_connection_lost();
                 if !lost && !is_expected_failure(&e) && !txns.refused(&e) {
                     return Err(e);
                 }

@@ -41,6 +41,29 @@ pub enum Nemesis {
     },
 }
 
+/// What kind of thing the nemesis did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    /// A fault command.
+    Fault,
+    /// A heal command.
+    Heal,
+    /// A `KILL CONNECTION`.
+    Kill,
+}
+
+impl EventKind {
+    /// `fault`, `heal` or `kill`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Fault => "fault",
+            EventKind::Heal => "heal",
+            EventKind::Kill => "kill",
+        }
+    }
+}
+
 /// One thing the nemesis did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NemesisEvent {
@@ -48,8 +71,8 @@ pub struct NemesisEvent {
     pub time: u64,
     /// How long it took, in nanoseconds.
     pub took: u64,
-    /// `fault`, `heal` or `kill`.
-    pub kind: &'static str,
+    /// A fault, a heal or a kill.
+    pub kind: EventKind,
     /// The command run, or which connection was killed.
     pub what: String,
     /// Why it failed, when it did.
@@ -82,15 +105,14 @@ async fn run_command(command: &str) -> Result<(), String> {
         Ok(Err(e)) => Err(format!("could not be started: {e}")),
         Ok(Ok(out)) if out.status.success() => Ok(()),
         Ok(Ok(out)) => {
-            let said = String::from_utf8_lossy(&out.stderr);
-            let said = said.trim();
-            let said = if said.is_empty() {
-                String::from_utf8_lossy(&out.stdout).trim().to_string()
-            } else {
-                said.to_string()
-            };
-            let tail: Vec<&str> = said.lines().rev().take(3).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            // What it said last, on stderr, else on stdout.
+            let said = [&out.stderr, &out.stdout]
+                .map(|text| String::from_utf8_lossy(text).trim().to_string())
+                .into_iter()
+                .find(|text| !text.is_empty())
+                .unwrap_or_default();
+            let lines: Vec<&str> = said.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(3)..];
             Err(format!("{} ({})", out.status, tail.join(" / ")))
         }
     }
@@ -101,7 +123,7 @@ impl NemesisLog {
         &mut self,
         start: Instant,
         began: Instant,
-        kind: &'static str,
+        kind: EventKind,
         what: String,
         error: Option<String>,
     ) {
@@ -115,12 +137,12 @@ impl NemesisLog {
     }
 
     /// Runs a fault or heal command and logs it; a failure ends the run.
-    async fn command(&mut self, start: Instant, kind: &'static str, command: &str) -> bool {
+    async fn command(&mut self, start: Instant, kind: EventKind, command: &str) -> bool {
         let began = Instant::now();
         let result = run_command(command).await;
         let error = result.err();
         if let Some(e) = &error {
-            self.failure = Some(format!("{kind} command `{command}` failed: {e}"));
+            self.failure = Some(format!("{} command `{command}` failed: {e}", kind.as_str()));
         }
         self.record(start, began, kind, command.to_string(), error.clone());
         error.is_none()
@@ -159,7 +181,7 @@ pub(crate) async fn run(
                 if !pause_unless(&stop, every).await {
                     break;
                 }
-                if !log.command(start, "fault", &fault).await {
+                if !log.command(start, EventKind::Fault, &fault).await {
                     abort.cancel();
                     break;
                 }
@@ -169,14 +191,14 @@ pub(crate) async fn run(
                     break;
                 }
                 faulted = false;
-                if !log.command(start, "heal", heal).await {
+                if !log.command(start, EventKind::Heal, heal).await {
                     abort.cancel();
                     return log;
                 }
             }
             // The final reads need every node back.
             if let (true, Some(heal)) = (faulted, &heal) {
-                log.command(start, "heal", heal).await;
+                log.command(start, EventKind::Heal, heal).await;
             }
         }
     }
@@ -211,7 +233,7 @@ async fn kill_connections(
             continue;
         }
         let (client, id) = live[rng.random_range(0..live.len())];
-        let node = client % endpoints.len().max(1);
+        let node = super::clients::endpoint_of(client, endpoints.len());
         let began = Instant::now();
         let what = format!(
             "KILL CONNECTION {id} (client-{} on {})",
@@ -219,7 +241,7 @@ async fn kill_connections(
             endpoints[node].address()
         );
         let killed = kill(&mut control[node], &endpoints[node], id).await;
-        log.record(shared.start, began, "kill", what, killed.err());
+        log.record(shared.start, began, EventKind::Kill, what, killed.err());
     }
 }
 
@@ -230,15 +252,13 @@ async fn kill(
     endpoint: &ConnectionConfig,
     id: u64,
 ) -> Result<(), String> {
-    if control.is_none() {
-        *control = Some(
+    let session = match control {
+        Some(session) => session,
+        None => control.insert(
             Session::connect(endpoint)
                 .await
                 .map_err(|e| e.to_string())?,
-        );
-    }
-    let Some(session) = control.as_mut() else {
-        return Err("no control session".into());
+        ),
     };
     match session.execute(&format!("KILL CONNECTION {id}")).await {
         Ok(_) => Ok(()),

@@ -2,7 +2,7 @@
 //! windows, and each window counts the transactions that ended in it,
 //! in all and per node, so that a reader sees what a fault did to whom.
 
-use super::nemesis::NemesisLog;
+use super::nemesis::{EventKind, NemesisLog};
 use crate::history::{OpType, Outline};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -62,6 +62,8 @@ pub struct Timeline {
     pub per_node: BTreeMap<String, Outcomes>,
     /// How many connections the nemesis killed.
     pub kills: usize,
+    /// Kills that found the connection already gone (or failed).
+    pub missed_kills: usize,
 }
 
 /// Cuts `0..end` at each fault and heal of `nemesis` and counts the
@@ -74,14 +76,14 @@ pub fn timeline(ops: &[Outline], nemesis: &NemesisLog, end: u64) -> Timeline {
         outcomes: Outcomes::default(),
         per_node: BTreeMap::new(),
     }];
-    for event in nemesis.events.iter().filter(|e| e.kind != "kill") {
+    for event in nemesis.events.iter().filter(|e| e.kind != EventKind::Kill) {
         if let Some(last) = windows.last_mut() {
             last.to = event.time;
         }
         windows.push(Window {
             from: event.time,
             to: end.max(event.time),
-            after: format!("{} `{}`", event.kind, event.what),
+            after: format!("{} `{}`", event.kind.as_str(), event.what),
             outcomes: Outcomes::default(),
             per_node: BTreeMap::new(),
         });
@@ -106,10 +108,13 @@ pub fn timeline(ops: &[Outline], nemesis: &NemesisLog, end: u64) -> Timeline {
             per_node.entry(node.to_string()).or_default().count(op.kind);
         }
     }
+    let kills = nemesis.events.iter().filter(|e| e.kind == EventKind::Kill);
+    let missed_kills = kills.clone().filter(|e| e.error.is_some()).count();
     Timeline {
         windows,
         per_node,
-        kills: nemesis.events.iter().filter(|e| e.kind == "kill").count(),
+        kills: kills.count() - missed_kills,
+        missed_kills,
     }
 }
 
@@ -137,9 +142,9 @@ mod tests {
         };
         let nemesis = NemesisLog {
             events: vec![
-                event(10, "fault", "pause 2"),
-                event(15, "kill", "KILL CONNECTION 7"),
-                event(20, "heal", "resume 2"),
+                event(10, EventKind::Fault, "pause 2"),
+                event(15, EventKind::Kill, "KILL CONNECTION 7"),
+                event(20, EventKind::Heal, "resume 2"),
             ],
             failure: None,
         };
