@@ -66,7 +66,8 @@ pub struct Timeline {
     pub missed_kills: usize,
 }
 
-/// Cuts `0..end` at each fault and heal of `nemesis` and counts the
+/// Cuts `0..end` at each fault and heal of `nemesis` begun before `end`
+/// (the heal after the clients stopped cuts nothing) and counts the
 /// completions of `ops` (not the final reads: those after `end`).
 pub fn timeline(ops: &[Outline], nemesis: &NemesisLog, end: u64) -> Timeline {
     let mut windows = vec![Window {
@@ -76,13 +77,17 @@ pub fn timeline(ops: &[Outline], nemesis: &NemesisLog, end: u64) -> Timeline {
         outcomes: Outcomes::default(),
         per_node: BTreeMap::new(),
     }];
-    for event in nemesis.events.iter().filter(|e| e.kind != EventKind::Kill) {
+    let cuts = nemesis
+        .events
+        .iter()
+        .filter(|e| e.kind != EventKind::Kill && e.time < end);
+    for event in cuts {
         if let Some(last) = windows.last_mut() {
             last.to = event.time;
         }
         windows.push(Window {
             from: event.time,
-            to: end.max(event.time),
+            to: end,
             after: format!("{} `{}`", event.kind.as_str(), event.what),
             outcomes: Outcomes::default(),
             per_node: BTreeMap::new(),
@@ -145,6 +150,8 @@ mod tests {
                 event(10, EventKind::Fault, "pause 2"),
                 event(15, EventKind::Kill, "KILL CONNECTION 7"),
                 event(20, EventKind::Heal, "resume 2"),
+                // After the clients stopped: no window of its own.
+                event(35, EventKind::Heal, "resume 2"),
             ],
             failure: None,
         };
