@@ -330,6 +330,20 @@ fn every_stale_read_is_counted_and_one_that_saw_the_latest_acknowledged_write_is
 }
 
 #[test]
+fn a_read_missing_a_version_acknowledged_before_a_later_acknowledged_earlier_one_is_stale() {
+    // Key 1's order is [1, 2], but 2 was acknowledged first (t=30) and 1
+    // later (t=40). A read begun after both that holds [1] misses 2.
+    let mut b = Builder::new();
+    b.invoke(0, "a 1 1").invoke(1, "a 1 2");
+    b.end(1, OpType::Ok, "a 1 2").end(0, OpType::Ok, "a 1 1");
+    b.ok(2, "r 1 1").ok(3, "r 1 1,2");
+    let r = b.check(Model::StrictSerializable);
+    assert_eq!(r.anomalies[&StaleRead].count, 1, "{:?}", kinds(&r));
+    let text = &r.anomalies[&StaleRead].witnesses[0].explanation[0];
+    assert!(text.contains("without 2"), "{text}");
+}
+
+#[test]
 fn incompatible_orders_and_compatible_ones() {
     let mut b = concurrent(&[ok("a 1 1"), ok("a 1 2"), ok("a 1 3")]);
     b.ok(7, "r 1 1,2").ok(8, "r 1 1,3");
