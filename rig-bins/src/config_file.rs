@@ -1,6 +1,6 @@
 //! The `--config FILE.toml` format: a list of named connections, each a URL
 //! or host/port/user/database, with the password inline or in a named
-//! environment variable. Unknown keys, duplicate ids and empty lists are
+//! environment variable, and statements to run on each new session. Unknown keys, duplicate ids and empty lists are
 //! errors that name the file.
 
 use serde::Deserialize;
@@ -24,6 +24,7 @@ struct Entry {
     ssl_mode: Option<String>,
     ssl_ca: Option<PathBuf>,
     connect_timeout: Option<String>,
+    session_init: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,6 +213,7 @@ impl Entry {
             }
             (None, None) => {}
         }
+        config.session_init = self.session_init.unwrap_or_default();
         config.validate().map_err(|e| e.to_string())?;
         Ok(config)
     }
@@ -241,10 +243,16 @@ mod tests {
             id = "b"
             url = "mysql://app@db2:4001/shop"
             connect_timeout = "1s"
+            session_init = ["SET SESSION wsrep_sync_wait = 1", "SET @a = 1"]
             "#,
             DEFAULTS,
         )
         .unwrap();
+        assert!(list[0].config.session_init.is_empty());
+        assert_eq!(
+            list[1].config.session_init,
+            ["SET SESSION wsrep_sync_wait = 1", "SET @a = 1"]
+        );
         assert_eq!(list[0].config.address(), "db1:4000");
         assert_eq!(list[0].config.password.as_ref().unwrap().expose(), "s3cret");
         assert_eq!(list[0].config.connect_timeout, Duration::from_secs(3));

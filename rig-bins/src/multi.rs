@@ -35,7 +35,7 @@ pub struct MultiArgs {
 
     /// A TOML file listing connections (`[[connection]]` with id, url or
     /// host/port/user/database, password or password_env, ssl_mode, ssl_ca,
-    /// connect_timeout).
+    /// connect_timeout, session_init = ["SQL", ...]).
     #[arg(long, value_name = "FILE.toml", conflicts_with_all = ["url", "host", "port", "user", "database", "password"])]
     pub config: Option<PathBuf>,
 
@@ -58,7 +58,13 @@ async fn connections(args: &MultiArgs) -> Result<Vec<NamedConnection>, (u8, Stri
             connect_timeout: args.conn.connect_timeout,
             ssl_mode: args.conn.ssl_mode,
         };
-        return config_file::load(path, defaults).map_err(|e| (exit_code::USAGE, e));
+        let mut list = config_file::load(path, defaults).map_err(|e| (exit_code::USAGE, e))?;
+        // --session-init runs on every session, after an entry's own.
+        for entry in &mut list {
+            let extra = args.conn.session_init.iter().cloned();
+            entry.config.session_init.extend(extra);
+        }
+        return Ok(list);
     }
     if args.connections == 0 {
         return Err((

@@ -366,3 +366,35 @@ fn json_is_printed_for_a_run_refused_before_it_starts() {
     let message = failure_document(&out, "simple_multi_connection", 2, "configuration");
     assert!(message.contains("(max_connections)"), "{message}");
 }
+
+#[test]
+fn session_init_from_the_config_file_and_the_command_line_runs_on_each_session() {
+    // An entry's own statements run, then --session-init's: a failing one
+    // fails that connection as a configuration error naming the statement.
+    let file = config_file(&format!(
+        "[[connection]]\nid = \"good\"\nurl = \"{url}\"\nsession_init = [\"SET @rig_a = 1\"]\n\n[[connection]]\nid = \"bad\"\nurl = \"{url}\"\nsession_init = [\"SET SESSION rig_no_such_variable = 1\"]\n",
+        url = server_url(),
+    ));
+    let out = run(&["--config", file.path(), "--format", "json"]);
+    let doc = json(&out);
+    let p = &doc["participants"];
+    assert_eq!(p[0]["outcome"], "passed", "{doc}");
+    assert_eq!(p[1]["outcome"], "failed", "{doc}");
+    assert_eq!(p[1]["error"]["class"], "configuration");
+    let message = p[1]["error"]["message"].as_str().unwrap();
+    assert!(message.contains("rig_no_such_variable"), "{message}");
+
+    let out = run(&[
+        "--config",
+        file.path(),
+        "--session-init",
+        "SET SESSION rig_other_missing = 1",
+        "--format",
+        "json",
+    ]);
+    let doc = json(&out);
+    let message = doc["participants"][0]["error"]["message"]
+        .as_str()
+        .unwrap_or("");
+    assert!(message.contains("rig_other_missing"), "{doc}");
+}
