@@ -28,6 +28,7 @@ fn options(table: &str) -> workload::Options {
     workload::Options {
         connections: CLIENTS,
         txns: TXNS,
+        duration: None,
         level: LEVEL,
         seed: SEED,
         shape: Shape::default(),

@@ -137,6 +137,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     pub txns: u64,
 
+    /// Runs for this long (e.g. 30s, 2m) instead of until --txns are done;
+    /// every client goes on until then.
+    #[arg(long, value_name = "DURATION", conflicts_with = "txns", value_parser = duration_arg)]
+    pub duration: Option<Duration>,
+
     /// The generators' seed: the same seed gives the same transactions (default: from the clock, and printed).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
@@ -393,25 +398,44 @@ fn default_seed() -> u64 {
         .map_or(1, |d| d.as_secs())
 }
 
-/// Shows finished transactions on a terminal while the workload runs.
-fn progress_bar(total: u64, done: Arc<AtomicU64>) -> Option<tokio::task::JoinHandle<()>> {
+/// Shows the run's progress on a terminal while the workload runs: the
+/// finished transactions against `--txns`, or the time against
+/// `--duration`. Ends when `finished` is set.
+fn progress_bar(
+    duration: Option<Duration>,
+    txns: u64,
+    done: Arc<AtomicU64>,
+    finished: Arc<std::sync::atomic::AtomicBool>,
+) -> Option<tokio::task::JoinHandle<()>> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = indicatif::ProgressBar::new(total);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
+    let (length, template) = match duration {
+        Some(d) => (
+            d.as_secs().max(1),
+            "{spinner} [{bar:30}] {pos}/{len} s, {msg} transactions",
+        ),
+        None => (
+            txns,
             "{spinner} [{bar:30}] {pos}/{len} transactions ({per_sec}, {eta} left)",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> "),
+        ),
+    };
+    let bar = indicatif::ProgressBar::new(length);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
     );
+    let started = std::time::Instant::now();
     Some(tokio::spawn(async move {
-        loop {
+        while !finished.load(Ordering::Relaxed) {
             let n = done.load(Ordering::Relaxed);
-            bar.set_position(n);
-            if n >= total {
-                break;
+            match duration {
+                Some(_) => {
+                    bar.set_position(started.elapsed().as_secs().min(length));
+                    bar.set_message(n.to_string());
+                }
+                None => bar.set_position(n),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -534,6 +558,7 @@ async fn run_workload(args: RunArgs) -> u8 {
     let options = workload::Options {
         connections: args.connections,
         txns: args.txns,
+        duration: args.duration,
         level: args.isolation,
         seed,
         shape: Shape {
@@ -555,8 +580,9 @@ async fn run_workload(args: RunArgs) -> u8 {
         reconnect_for: args.reconnect_for,
     };
     let done = Arc::new(AtomicU64::new(0));
+    let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let bar = (format == OutputFormat::Human)
-        .then(|| progress_bar(args.txns, done.clone()))
+        .then(|| progress_bar(args.duration, args.txns, done.clone(), finished.clone()))
         .flatten();
     let cancel = crate::signals::interrupted();
     let checking = check_options(model, &args.check);
@@ -577,7 +603,7 @@ async fn run_workload(args: RunArgs) -> u8 {
             }),
     };
     if let Some(bar) = bar {
-        done.store(args.txns, Ordering::Relaxed);
+        finished.store(true, Ordering::Relaxed);
         let _ = bar.await;
     }
     let ran = match result {
@@ -615,7 +641,8 @@ async fn run_workload(args: RunArgs) -> u8 {
             "isolation": args.isolation.as_str(),
             "connections": args.connections,
             "seed": seed,
-            "txns": args.txns,
+            "txns": if args.duration.is_some() { None } else { Some(args.txns) },
+            "duration": args.duration.map(|d| d.as_secs_f64()),
             "elapsed": ran.elapsed.as_secs_f64(),
             "throughput": ran.throughput(),
             "errors": ran.errors,

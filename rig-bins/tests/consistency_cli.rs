@@ -627,3 +627,44 @@ async fn bank_keeps_its_total_at_serializable_and_loses_money_at_repeatable_read
     assert!(kinds(&doc).contains(&"wrong-total".to_string()), "{doc:#}");
     assert_eq!(doc["check"]["verdict"], "invalid");
 }
+
+#[test]
+fn a_run_by_duration_goes_on_until_then_and_does_not_also_take_a_transaction_count() {
+    let history = scratch("by-duration.jsonl");
+    let out = tool()
+        .args(["run", "--url", &server_url(), "--format", "json"])
+        .args(["--duration", "2s", "--connections", "4", "--seed", "3"])
+        .args([
+            "--isolation",
+            "serializable",
+            "--table",
+            &table_for(&history),
+        ])
+        .arg("--history")
+        .arg(&history)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    let elapsed = doc["elapsed"].as_f64().unwrap();
+    assert!((2.0..10.0).contains(&elapsed), "{elapsed}");
+    assert_eq!(doc["duration"], 2.0);
+    assert!(doc["txns"].is_null());
+    let t = &doc["check"]["transactions"];
+    assert!(t["ok"].as_u64().unwrap() > 10, "{t}");
+
+    let both = tool()
+        .args([
+            "run",
+            "--url",
+            &server_url(),
+            "--duration",
+            "2s",
+            "--txns",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
+    assert!(stderr(&both).contains("--txns"), "{}", stderr(&both));
+}

@@ -285,10 +285,17 @@ pub(crate) async fn run_client<T: Txns>(
     let mut process = u64::from(client);
     set_level(cx.session()?, options.level).await?;
     shared.register(client, cx.session()?);
-    for _ in 0..options.share(client) {
-        if cancel.is_cancelled() {
+    let share = options.share(client);
+    let mut ran = 0;
+    loop {
+        let done = match options.duration {
+            Some(duration) => start.elapsed() >= duration,
+            None => ran >= share,
+        };
+        if done || cancel.is_cancelled() {
             break;
         }
+        ran += 1;
         let value = txns.next();
         log.record(start, process, OpType::Invoke, value.clone(), None);
         let session = cx.session()?;

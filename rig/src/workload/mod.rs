@@ -46,8 +46,12 @@ use tokio_util::sync::CancellationToken;
 pub struct Options {
     /// Clients, each with its own session.
     pub connections: u32,
-    /// Transactions in all, shared out among the clients.
+    /// Transactions in all, shared out among the clients (unless
+    /// `duration` is given).
     pub txns: u64,
+    /// Runs each client for this long instead of for its share of `txns`
+    /// (a transaction under way at the end is finished first).
+    pub duration: Option<Duration>,
     /// The isolation level of every transaction.
     pub level: Level,
     /// The generators' seed.
