@@ -312,6 +312,24 @@ impl ConnectionArgs {
         })
     }
 
+    /// Another endpoint for a run already resolved to `target` (a session
+    /// placed on another node): `url` with the same flags applied; its
+    /// password, when the URL has none, is the target's.
+    pub fn configure_url(
+        &self,
+        url: &str,
+        target: &Target,
+    ) -> Result<ConnectionConfig, TargetError> {
+        let mut config = ConnectionConfig::from_url(url)?;
+        let given = self.password.as_ref().and(target.config.password.as_ref());
+        self.override_settings(&mut config, given);
+        if config.password.is_none() {
+            config.password = target.config.password.clone();
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
     /// The flags that apply to any target: an explicit flag wins over the
     /// URL, which wins over the default; the environment's password only
     /// where nothing else gave one.

@@ -65,6 +65,12 @@ pub struct IsolationArgs {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub repeat: u32,
 
+    /// Places session T1, T2 or T3 on another server (a cluster's node),
+    /// e.g. T2=mysql://root@127.0.0.1:3312/test; repeatable. Without it,
+    /// several --url place T1, T2, T3 round-robin over them.
+    #[arg(long, value_name = "Tn=URL")]
+    pub session_url: Vec<String>,
+
     /// Prints TEST's script and what each session saw, at each level.
     #[arg(long, value_name = "TEST")]
     pub explain: Option<String>,
@@ -193,6 +199,13 @@ fn print_matrix(report: &MatrixReport, levels: &[Level]) {
         header.push_str(&format!(", tidb_txn_mode={mode}"));
     }
     out!("{header}");
+    if report.sessions.windows(2).any(|w| w[0] != w[1]) {
+        let placed: Vec<String> = (1..)
+            .zip(&report.sessions)
+            .map(|(i, at)| format!("T{i} on {at}"))
+            .collect();
+        out!("sessions: {} (across nodes: a write conflict between nodes may end in an error at COMMIT rather than a lock wait)", placed.join(", "));
+    }
     match report.profile {
         Some(p) => out!("expected profile: {p}"),
         None => {
@@ -310,6 +323,43 @@ fn print_explain(report: &MatrixReport, test: &str) {
     }
 }
 
+/// Where T1, T2, T3 connect: round-robin over several `--url`, then each
+/// `--session-url Tn=URL`; `None` when all three are on the one target.
+fn placement(
+    args: &IsolationArgs,
+    target: &crate::cli::Target,
+) -> Result<Option<[test_rig::ConnectionConfig; 3]>, String> {
+    let endpoints = &target.endpoints;
+    if endpoints.len() < 2 && args.session_url.is_empty() {
+        return Ok(None);
+    }
+    let mut placed: [test_rig::ConnectionConfig; 3] =
+        [0, 1, 2].map(|s| endpoints[s % endpoints.len()].clone());
+    for given in &args.session_url {
+        let (session, url) = given.split_once('=').ok_or_else(|| {
+            format!(
+                "--session-url `{}`: expected T1=URL, T2=URL or T3=URL",
+                test_rig::config::redact_url(given)
+            )
+        })?;
+        let s = match session.trim() {
+            "T1" | "t1" => 0,
+            "T2" | "t2" => 1,
+            "T3" | "t3" => 2,
+            other => {
+                return Err(format!(
+                    "--session-url: `{other}` is not a session: expected T1, T2 or T3"
+                ))
+            }
+        };
+        placed[s] = args
+            .conn
+            .configure_url(url, target)
+            .map_err(|e| format!("--session-url {session}: {e}"))?;
+    }
+    Ok(Some(placed))
+}
+
 /// Runs the tool and returns its exit code.
 pub async fn run(args: IsolationArgs) -> u8 {
     if args.list {
@@ -323,9 +373,23 @@ pub async fn run(args: IsolationArgs) -> u8 {
             return exit_code::USAGE;
         }
     };
-    let target = match args.conn.resolve_single_for("isolation", args.format).await {
+    let mut options = options;
+    let target = match args.conn.resolve_for("isolation", args.format).await {
         Ok(t) => t,
         Err(code) => return code,
+    };
+    options.placement = match placement(&args, &target) {
+        Ok(p) => p,
+        Err(message) => {
+            let class = test_rig::ErrorClass::Configuration;
+            return crate::report_output::fail_with(
+                "isolation",
+                args.format,
+                class,
+                &message,
+                None,
+            );
+        }
     };
     let cancel = crate::signals::interrupted();
     let result = isolation::run_matrix(&target.config, &options, &cancel).await;

@@ -42,6 +42,12 @@ pub struct StepRecord {
     pub error_code: Option<u16>,
     /// The server's error message, if it failed.
     pub error: Option<String>,
+    /// Whether its error is a conflict with a transaction on another node
+    /// (sessions on several nodes, an abort that no lock wait preceded):
+    /// Galera's certification failure, reported as a deadlock (1213), or
+    /// TiDB's write conflict.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cross_node_conflict: bool,
 }
 
 impl StepRecord {
@@ -58,6 +64,7 @@ impl StepRecord {
             affected: None,
             error_code: None,
             error: None,
+            cross_node_conflict: false,
         }
     }
 
@@ -154,6 +161,9 @@ fn describe_step(s: &StepRecord) -> String {
     }
     if let (Some(code), Some(e)) = (s.error_code, &s.error) {
         line.push_str(&format!("  -> error {code}: {e}"));
+    }
+    if s.cross_node_conflict {
+        line.push_str("  [a conflict with a transaction on another node, which won: no lock wait between nodes]");
     }
     line
 }

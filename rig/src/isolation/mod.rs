@@ -169,6 +169,10 @@ pub struct Options {
     pub txn_mode: Option<TxnMode>,
     /// MariaDB `innodb_snapshot_isolation` to set for the run, if any.
     pub snapshot_isolation: Option<bool>,
+    /// Where T1, T2 and T3 connect (a cluster's nodes); `None`: all three
+    /// on the run's server. The table and each cell's rows are written on
+    /// the run's server and awaited on the others.
+    pub placement: Option<[ConnectionConfig; 3]>,
 }
 
 impl Default for Options {
@@ -180,6 +184,7 @@ impl Default for Options {
             detection: Detection::LockViews,
             txn_mode: None,
             snapshot_isolation: None,
+            placement: None,
         }
     }
 }
@@ -208,6 +213,8 @@ pub struct MatrixReport {
     pub cancelled: bool,
     /// The run's own table (dropped when the run ends).
     pub table: String,
+    /// Where T1, T2 and T3 ran (`host:port`).
+    pub sessions: Vec<String>,
 }
 
 impl MatrixReport {
@@ -315,8 +322,13 @@ pub async fn run_matrix(
     let mut warnings = Vec::new();
     let _ = probe.close().await;
     let table = unique_table();
+    let placement = options
+        .placement
+        .clone()
+        .unwrap_or_else(|| [config.clone(), config.clone(), config.clone()]);
+    let sessions = placement.iter().map(ConnectionConfig::address).collect();
     let (mut runner, swept) =
-        runner::Runner::open(config, &server, table.clone(), options.detection).await?;
+        runner::Runner::open(config, placement, &server, table.clone(), options.detection).await?;
     if swept > 0 {
         warnings.push(format!(
             "dropped {swept} table(s) that earlier runs left behind ({}*, no run holds them)",
@@ -378,6 +390,7 @@ pub async fn run_matrix(
         elapsed: started.elapsed(),
         cancelled,
         table,
+        sessions,
     })
 }
 

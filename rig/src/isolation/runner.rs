@@ -16,6 +16,13 @@
 //! table for the whole run, so a later run can tell the tables of crashed
 //! runs (no holder) from those of runs still going on, and drop only the
 //! former.
+//!
+//! Across nodes (the sessions placed on different endpoints of a
+//! cluster): the table and each cell's rows are written on the first
+//! endpoint and awaited on the others before the cell begins; each
+//! endpoint has a control connection of its own, which reads that node's
+//! lock waits and cancels the statements of sessions on that node
+//! (connection ids are per node).
 
 use crate::error::StateError;
 use crate::flavor::{Flavor, ServerInfo};
@@ -71,8 +78,17 @@ pub(crate) struct Runner {
     broken: Vec<bool>,
     /// Statements every session runs when it is (re)opened.
     init: Vec<String>,
+    /// The first endpoint's control connection: the table, each cell's
+    /// rows, the run's lock.
     control: Session,
     config: crate::config::ConnectionConfig,
+    /// Where each session connects.
+    placement: [crate::config::ConnectionConfig; 3],
+    /// Each session's node: an index into `nodes`.
+    node_of: [usize; 3],
+    /// The control connections of the other endpoints, in order of first
+    /// use (node 0 is `control`'s).
+    others: Vec<Session>,
     table: String,
     detection: Detection,
     flavor: Flavor,
@@ -116,11 +132,31 @@ impl Runner {
     /// number is returned), creates the table and opens three sessions.
     pub(crate) async fn open(
         config: &crate::config::ConnectionConfig,
+        placement: [crate::config::ConnectionConfig; 3],
         server: &ServerInfo,
         table: String,
         detection: Detection,
     ) -> Result<(Runner, usize), StateError> {
         let control = Session::connect(config).await?;
+        // Node 0 is the run's own server; each other address gets one.
+        let mut addresses = vec![config.address()];
+        let mut node_of = [0; 3];
+        let mut others_at = Vec::new();
+        for (s, session_config) in placement.iter().enumerate() {
+            let address = session_config.address();
+            node_of[s] = match addresses.iter().position(|a| *a == address) {
+                Some(n) => n,
+                None => {
+                    addresses.push(address);
+                    others_at.push(session_config.clone());
+                    addresses.len() - 1
+                }
+            };
+        }
+        let mut others = Vec::new();
+        for other in &others_at {
+            others.push(Session::connect(other).await?);
+        }
         // A safety net only: blocked statements are detected and cancelled
         // long before. TiDB honours it too, for pessimistic lock waits
         // (docs.pingcap.com/tidb/stable/system-variables#innodb_lock_wait_timeout).
@@ -133,6 +169,9 @@ impl Runner {
             init,
             control,
             config: config.clone(),
+            placement,
+            node_of,
+            others,
             table,
             detection,
             flavor: server.flavor,
@@ -158,8 +197,9 @@ impl Runner {
                 "CREATE TABLE {t} (id INT PRIMARY KEY, value INT) ENGINE=InnoDB"
             ))
             .await?;
-        for _ in 0..3 {
-            match open_session(config, runner.flavor, &runner.init).await {
+        for s in 0..3 {
+            let at = runner.placement[s].clone();
+            match open_session(&at, runner.flavor, &runner.init).await {
                 Ok((session, id)) => {
                     runner.ids.push(id);
                     runner.slots.push(Slot::Ready(session));
@@ -228,6 +268,9 @@ impl Runner {
                 Slot::Lost => {}
             }
         }
+        for other in std::mem::take(&mut self.others) {
+            drop(other.close().await);
+        }
         let drop_sql = format!("DROP TABLE IF EXISTS {}", self.table);
         match self.control.execute(&drop_sql).await {
             Ok(_) => Ok(()),
@@ -245,7 +288,8 @@ impl Runner {
     async fn revive(&mut self) -> Result<(), StateError> {
         for s in 0..self.slots.len() {
             if self.broken[s] || matches!(self.slots[s], Slot::Lost) {
-                let (session, id) = open_session(&self.config, self.flavor, &self.init).await?;
+                let at = &self.placement[s];
+                let (session, id) = open_session(at, self.flavor, &self.init).await?;
                 self.slots[s] = Slot::Ready(session);
                 self.ids[s] = id;
                 self.broken[s] = false;
@@ -294,6 +338,7 @@ impl Runner {
         self.control
             .execute(&format!("INSERT INTO {t} VALUES (1, 10), (2, 20)"))
             .await?;
+        self.await_rows_everywhere().await?;
         let set_level = format!("SET SESSION TRANSACTION ISOLATION LEVEL {}", level.sql());
         if let Err(e) = self.each_session(&set_level).await {
             // A connection killed since the last cell shows only now: reopen and retry once.
@@ -390,6 +435,7 @@ impl Runner {
                     } else if let Err(e) = self.ready(s)?.execute(&record.sql.clone()).await {
                         record.error_code = e.server_code();
                         record.error = Some(e.to_string());
+                        record.cross_node_conflict = self.lost_to_another_node(&record);
                     }
                     self.aborted[s] = false;
                     evidence.steps.push(record);
@@ -402,27 +448,76 @@ impl Runner {
         Ok(())
     }
 
+    /// Whether `record`'s error is an abort that no lock wait preceded,
+    /// with sessions on several nodes: between nodes nothing waits, and
+    /// the loser learns at its next statement or its COMMIT.
+    fn lost_to_another_node(&self, record: &StepRecord) -> bool {
+        !self.others.is_empty()
+            && !record.blocked
+            && record
+                .error_code
+                .is_some_and(|c| ABORTS_TRANSACTION.contains(&c))
+    }
+
     fn record(&self, s: usize, kind: StepKind, sql: String) -> StepRecord {
         StepRecord::new(s + 1, kind, sql)
     }
 
-    /// Connection ids of the sessions that wait for a lock now.
-    async fn lock_waiters(&mut self) -> Result<HashSet<u64>, StateError> {
-        match self.flavor {
-            Flavor::TiDB => {
-                let ids: Vec<u64> = self.control.query(lockwait::TIDB_WAITERS).await?;
-                Ok(ids.into_iter().collect())
-            }
-            Flavor::MySQL | Flavor::MariaDB => {
-                let status: Option<(String, String, String)> = self
-                    .control
-                    .query_first("SHOW ENGINE INNODB STATUS")
-                    .await?;
-                Ok(status
-                    .map(|(_, _, text)| lockwait::innodb_waiters(&text))
-                    .unwrap_or_default())
+    /// The control connection of node `n`.
+    fn control_of(&mut self, n: usize) -> &mut Session {
+        match n.checked_sub(1).and_then(|i| self.others.get_mut(i)) {
+            Some(other) => other,
+            None => &mut self.control,
+        }
+    }
+
+    /// The sessions that wait for a lock now, as (node, connection id):
+    /// each node is asked about its own.
+    async fn lock_waiters(&mut self) -> Result<HashSet<(usize, u64)>, StateError> {
+        let mut waiting = HashSet::new();
+        for n in 0..=self.others.len() {
+            let flavor = self.flavor;
+            let control = self.control_of(n);
+            let ids = match flavor {
+                Flavor::TiDB => control.query::<u64>(lockwait::TIDB_WAITERS).await?,
+                Flavor::MySQL | Flavor::MariaDB => {
+                    let status: Option<(String, String, String)> =
+                        control.query_first("SHOW ENGINE INNODB STATUS").await?;
+                    status
+                        .map(|(_, _, text)| lockwait::innodb_waiters(&text))
+                        .unwrap_or_default()
+                        .into_iter()
+                        .collect()
+                }
+            };
+            waiting.extend(ids.into_iter().map(|id| (n, id)));
+        }
+        Ok(waiting)
+    }
+
+    /// Waits until every other node holds this cell's rows: written on
+    /// the first node, they reach the others a moment later (Galera
+    /// applies them asynchronously), and a session there must not begin
+    /// before. Gives up after 30 s.
+    async fn await_rows_everywhere(&mut self) -> Result<(), StateError> {
+        let sql = format!("SELECT id, value FROM {} ORDER BY id", self.table);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for n in 1..=self.others.len() {
+            loop {
+                let rows: Vec<(i64, i64)> = self.control_of(n).query(&sql).await?;
+                if rows == [(1, 10), (2, 20)] {
+                    break;
+                }
+                if Instant::now() >= deadline {
+                    return Err(StateError::step(format!(
+                        "node {} still does not hold the cell's rows 30 s after they were written: {rows:?}",
+                        n + 1
+                    )));
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
             }
         }
+        Ok(())
     }
 
     /// Waits until each of `sessions` has either finished its statement or
@@ -453,7 +548,7 @@ impl Runner {
                     running
                         .iter()
                         .copied()
-                        .filter(|s| waiting.contains(&self.ids[*s]))
+                        .filter(|s| waiting.contains(&(self.node_of[*s], self.ids[*s])))
                         .collect()
                 }
                 Detection::LockViews => running.clone(),
@@ -512,6 +607,7 @@ impl Runner {
                     .is_some_and(|c| ABORTS_TRANSACTION.contains(&c))
                 {
                     self.aborted[s] = true;
+                    record.cross_node_conflict = self.lost_to_another_node(record);
                 } else if record.error_code.is_none() || e.is_connection_lost() {
                     self.broken[s] = true;
                     return Err(e);
@@ -523,9 +619,9 @@ impl Runner {
 
     /// Cancels session `s`'s blocked statement and rolls its transaction back.
     async fn cancel(&mut self, s: usize, evidence: &mut Evidence) -> Result<(), StateError> {
-        let (flavor, id) = (Some(self.flavor), self.ids[s]);
-        crate::abandoned::kill_query(&mut self.control, flavor, id, crate::abandoned::Kill::Query)
-            .await?;
+        let (flavor, id, node) = (Some(self.flavor), self.ids[s], self.node_of[s]);
+        let control = self.control_of(node);
+        crate::abandoned::kill_query(control, flavor, id, crate::abandoned::Kill::Query).await?;
         self.harvest(s, evidence, true).await?;
         if self.aborted[s] {
             self.ready(s)?.execute("ROLLBACK").await?;

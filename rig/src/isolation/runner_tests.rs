@@ -18,7 +18,9 @@ async fn admin() -> Session {
 async fn open(table: &str) -> Runner {
     let mut s = admin().await;
     let server = s.server_info().await.unwrap();
-    let (runner, _) = Runner::open(&config(), &server, table.into(), Detection::LockViews)
+    let c = config();
+    let placement = [c.clone(), c.clone(), c.clone()];
+    let (runner, _) = Runner::open(&c, placement, &server, table.into(), Detection::LockViews)
         .await
         .unwrap();
     runner
