@@ -468,12 +468,20 @@ impl ConnectionConfig {
     /// The configuration from `TEST_RIG_URL` (and `MYSQL_PWD` when the URL
     /// has no password), or `None` when `TEST_RIG_URL` is unset or empty.
     pub fn from_env() -> Result<Option<Self>, ConfigError> {
-        let Some(url) = std::env::var(URL_ENV).ok().filter(|u| !u.trim().is_empty()) else {
+        Self::from_variables(|name| std::env::var(name).ok())
+    }
+
+    /// [`Self::from_env`] over any source of variables, so that the rule
+    /// can be tested without changing the process environment.
+    fn from_variables(
+        variable: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Self>, ConfigError> {
+        let Some(url) = variable(URL_ENV).filter(|u| !u.trim().is_empty()) else {
             return Ok(None);
         };
         let mut config = Self::from_url(&url)?;
         if config.password.is_none() {
-            config.password = password_from_env();
+            config.password = variable(PASSWORD_ENV).map(Password);
         }
         Ok(Some(config))
     }
@@ -751,6 +759,78 @@ mod tests {
         );
         c.tls.mode = SslMode::VerifyCa;
         assert!(matches!(c.validate(), Err(ConfigError::CaFile { .. })));
+    }
+
+    #[test]
+    fn a_ca_file_must_hold_a_pem_certificate_and_either_verifying_mode_takes_it() {
+        let dir = std::env::temp_dir();
+        let pem = dir.join(format!("test-rig-ca-{}.pem", std::process::id()));
+        let der = dir.join(format!("test-rig-ca-{}.der", std::process::id()));
+        std::fs::write(
+            &pem,
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let text = dir.join(format!("test-rig-ca-{}.txt", std::process::id()));
+        std::fs::write(&der, [0x30u8, 0x82, 0x01, 0x0a]).unwrap();
+        std::fs::write(&text, "not a certificate\n").unwrap();
+        for mode in [SslMode::VerifyCa, SslMode::VerifyIdentity] {
+            let mut c = ConnectionConfig::default();
+            c.tls.mode = mode;
+            c.tls.ca = Some(pem.clone());
+            assert_eq!(c.validate(), Ok(()), "{mode}");
+            c.tls.ca = Some(text.clone());
+            assert!(
+                matches!(c.validate(), Err(ConfigError::CaFile { ref reason, .. }) if reason.contains("no PEM certificate")),
+                "{mode}"
+            );
+            // A DER certificate is binary: refused before the PEM check.
+            c.tls.ca = Some(der.clone());
+            assert!(
+                matches!(c.validate(), Err(ConfigError::CaFile { ref reason, .. }) if reason.contains("not UTF-8")),
+                "{mode}"
+            );
+        }
+        for mode in [SslMode::Disabled, SslMode::Required] {
+            let mut c = ConnectionConfig::default();
+            c.tls.mode = mode;
+            c.tls.ca = Some(pem.clone());
+            assert_eq!(c.validate(), Err(ConfigError::CaWithoutVerify(mode)));
+        }
+        let _ = std::fs::remove_file(pem);
+        let _ = std::fs::remove_file(der);
+        let _ = std::fs::remove_file(text);
+    }
+
+    /// `TEST_RIG_URL` unset or blank means no configuration; `MYSQL_PWD`
+    /// fills in a password the URL lacks and never replaces one it gives.
+    #[test]
+    fn the_environment_gives_a_url_and_a_password_only_where_the_url_has_none() {
+        let vars = |url: Option<&'static str>, pwd: Option<&'static str>| {
+            move |name: &str| match name {
+                URL_ENV => url.map(String::from),
+                PASSWORD_ENV => pwd.map(String::from),
+                _ => None,
+            }
+        };
+        assert_eq!(
+            ConnectionConfig::from_variables(vars(None, Some("x"))),
+            Ok(None)
+        );
+        assert_eq!(
+            ConnectionConfig::from_variables(vars(Some("  "), None)),
+            Ok(None)
+        );
+        let c = ConnectionConfig::from_variables(vars(Some("mysql://u@h:1/d"), Some("envpw")))
+            .unwrap()
+            .unwrap();
+        assert_eq!((c.user.as_str(), c.host.as_str(), c.port), ("u", "h", 1));
+        assert_eq!(c.password.as_ref().map(Password::expose), Some("envpw"));
+        let c = ConnectionConfig::from_variables(vars(Some("mysql://u:urlpw@h/d"), Some("envpw")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.password.as_ref().map(Password::expose), Some("urlpw"));
+        assert!(ConnectionConfig::from_variables(vars(Some("postgres://h"), None)).is_err());
     }
 }
 

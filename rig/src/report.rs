@@ -468,6 +468,150 @@ mod tests {
         assert!(xml.contains(r#"<error message="p3 did not pass" type="interrupted">"#));
     }
 
+    /// A report of two participants, one passed after two steps, one that
+    /// failed in a step with a server code, a two-line message and a failed
+    /// cleanup: what the human table, JSON and JUnit renderings are read for.
+    fn two_participants(cancelled: bool) -> RunReport {
+        let step = |step, from, to: Option<&'static str>, start_ms, ms| TransitionRecord {
+            workflow: "conn",
+            step,
+            from,
+            to,
+            attempt: 1,
+            start: Duration::from_millis(start_ms),
+            duration: Duration::from_millis(ms),
+            error: to.is_none().then(|| "table t is missing".to_string()),
+            error_code: to.is_none().then_some(1146),
+        };
+        let mut good = ParticipantReport::new("alpha".into(), "conn".into(), "mysql://a".into());
+        good.phase = Phase::Passed;
+        good.last_state = Some("Verified".into());
+        good.transitions = vec![
+            step("connect", "Start", Some("Connected"), 0, 2),
+            step("verify", "Connected", Some("Verified"), 2, 3),
+        ];
+        good.elapsed = Duration::from_millis(5);
+        let mut bad = ParticipantReport::new("b".into(), "conn".into(), "mysql://b".into());
+        bad.phase = Phase::Failed;
+        bad.last_state = Some("Connected".into());
+        bad.transitions = vec![step("verify", "Connected", None, 1, 12)];
+        bad.elapsed = Duration::from_millis(1500);
+        bad.error = Some(ErrorRecord {
+            class: ErrorClass::Failed,
+            message: "table t is missing\nsecond line".into(),
+            code: Some(1146),
+            state: Some("Connected".into()),
+            step: Some("verify".into()),
+            cleanup_error: Some("drop failed".into()),
+        });
+        RunReport::new(
+            SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123),
+            Duration::from_millis(1500),
+            cancelled,
+            vec![good, bad],
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn the_human_table_aligns_columns_and_puts_long_errors_below() {
+        let text = two_participants(false).to_human();
+        let expected = "\
+participant  workflow  outcome  last state  steps  time     error
+alpha        conn      passed   Verified    2      5.00 ms
+b            conn      failed   Connected   1      1.50 s   table t is missing [verify in Connected]; cleanup failed too (details below)
+
+2 participants: 1 passed, 1 failed, 0 interrupted in 1.50 s
+
+b: table t is missing
+second line
+
+b: cleanup failed: drop failed
+";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn the_summary_line_says_one_participant_and_a_cancel() {
+        let mut r = report_of(&[Phase::Interrupted]);
+        r.cancelled = true;
+        let text = r.to_human();
+        assert!(
+            text.contains(
+                "\n1 participant: 0 passed, 0 failed, 1 interrupted in 5.00 ms (cancelled)\n"
+            ),
+            "{text}"
+        );
+        // An error with a state but no step names the state alone.
+        r.participants[0].error.as_mut().unwrap().state = Some("Connected".into());
+        assert!(r.to_human().contains("p0 did not pass [in Connected]"));
+    }
+
+    #[test]
+    fn json_uses_the_documented_field_names_in_milliseconds() {
+        let r = two_participants(false);
+        let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(v["started_unix_ms"], 1_700_000_000_123u64);
+        assert_eq!(v["elapsed_ms"], 1500.0);
+        assert_eq!(v["cancelled"], false);
+        assert_eq!(
+            v["summary"],
+            serde_json::json!({"participants": 2, "passed": 1, "failed": 1, "interrupted": 0})
+        );
+        let b = &v["participants"][1];
+        assert_eq!(b["name"], "b");
+        assert_eq!(b["outcome"], "failed");
+        assert_eq!(b["elapsed_ms"], 1500.0);
+        assert_eq!(b["error"]["code"], 1146);
+        assert_eq!(b["error"]["step"], "verify");
+        let t = &b["transitions"][0];
+        assert_eq!(
+            (t["start_ms"].clone(), t["duration_ms"].clone()),
+            (1.0.into(), 12.0.into())
+        );
+        assert_eq!(t["to"], serde_json::Value::Null);
+        assert_eq!(t["error_code"], 1146);
+    }
+
+    #[test]
+    fn a_participant_is_found_by_its_name_only() {
+        let r = two_participants(false);
+        assert_eq!(
+            r.participant("b").map(|p| p.target.as_str()),
+            Some("mysql://b")
+        );
+        assert_eq!(r.participant("alpha").map(|p| p.phase), Some(Phase::Passed));
+        assert!(r.participant("c").is_none());
+    }
+
+    #[test]
+    fn junit_gives_a_failure_its_state_step_code_cleanup_and_transitions() {
+        let xml = two_participants(false).to_junit("basic");
+        assert!(
+            xml.contains(r#"<testcase classname="basic.conn" name="b" time="1.500">"#),
+            "{xml}"
+        );
+        assert!(xml.contains(
+            "<failure message=\"table t is missing\nsecond line\" type=\"StateError\">\
+             state: Connected\nstep: verify\nserver error code: 1146\ncleanup failed: drop failed\n</failure>"
+        ), "{xml}");
+        assert!(xml.contains(
+            "<system-out>     0.000 ms  Start -&gt; Connected  connect (attempt 1, 2.00 ms)\n     2.000 ms  Connected -&gt; Verified  verify (attempt 1, 3.00 ms)\n</system-out>"
+        ), "{xml}");
+        assert!(xml.contains(
+            "<system-out>     1.000 ms  Connected -&gt; x  verify (attempt 1, 12.0 ms): table t is missing\n</system-out>"
+        ), "{xml}");
+        assert!(xml.contains(r#"time="1.500">"#));
+    }
+
+    #[test]
+    fn xml_keeps_every_character_xml_allows() {
+        // Tab, line ends, the edges of each allowed range, a private-use
+        // character and an emoji pass unchanged.
+        let allowed = "a\t\n\r \u{d7ff}\u{e000}\u{fffd}\u{10000}😀";
+        assert_eq!(xml(allowed), allowed);
+    }
+
     #[test]
     fn xml_text_is_well_formed_for_any_message() {
         // An ANSI-coloured message, a NUL, a form feed and U+FFFF: none is

@@ -562,6 +562,94 @@ mod tests {
         assert!(matches!(err, StateError::NoLivePeers { .. }), "{err}");
     }
 
+    #[test]
+    fn phases_are_named_alike_in_text_and_json() {
+        for (phase, name) in [
+            (Phase::Running, "running"),
+            (Phase::Passed, "passed"),
+            (Phase::Failed, "failed"),
+            (Phase::Interrupted, "interrupted"),
+        ] {
+            assert_eq!(phase.to_string(), name);
+            assert_eq!(serde_json::to_value(phase).unwrap(), json!(name));
+        }
+    }
+
+    #[tokio::test]
+    async fn the_others_see_each_state_outcome_and_event() {
+        let shared = SharedState::new(["a", "b"]);
+        let mut feed = shared.subscribe();
+        shared.enter("a", "Connected");
+        shared.enter("nobody", "Connected");
+        shared.publish("a", "job", json!({"id": 7}));
+        shared.finish("b", Phase::Failed, Some("boom".into()));
+        let seen = shared.participants();
+        assert_eq!(seen.keys().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(
+            (seen["a"].state, seen["a"].phase),
+            (Some("Connected"), Phase::Running)
+        );
+        assert_eq!(
+            (seen["b"].phase, seen["b"].error.as_deref()),
+            (Phase::Failed, Some("boom"))
+        );
+        let events: Vec<serde_json::Value> = shared
+            .events()
+            .iter()
+            .map(|e| {
+                let mut v = serde_json::to_value(e).unwrap();
+                v.as_object_mut().unwrap().remove("at_ms");
+                v
+            })
+            .collect();
+        assert_eq!(
+            events,
+            [
+                json!({"event": "published", "participant": "a", "name": "job", "data": {"id": 7}}),
+                json!({"event": "finished", "participant": "b", "phase": "failed"}),
+            ]
+        );
+        // The live feed carries the same events, in order.
+        let first = feed.recv().await.unwrap();
+        assert!(matches!(first.event, SharedEvent::Published { ref name, .. } if name == "job"));
+        assert!(matches!(
+            feed.recv().await.unwrap().event,
+            SharedEvent::Finished { .. }
+        ));
+        assert!(format!("{shared:?}").contains("boom"));
+    }
+
+    #[tokio::test]
+    async fn a_message_under_another_topic_or_from_another_sender_waits() {
+        let shared = SharedState::new(["a", "b", "c"]);
+        shared.send("b", "a", "other", json!(1)).unwrap();
+        shared.send("c", "a", "ready", json!(2)).unwrap();
+        let short = Duration::from_millis(30);
+        let err = shared
+            .recv("a", "ready", Some("b"), short)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StateError::WaitTimeout { .. }), "{err}");
+        assert_eq!(
+            shared.recv("a", "ready", None, short).await.unwrap().from,
+            "c"
+        );
+        assert!(matches!(
+            shared.recv("a", "ready", Some("nobody"), short).await,
+            Err(StateError::UnknownParticipant(name)) if name == "nobody"
+        ));
+    }
+
+    /// Waiting for one sender that has finished fails at once, even while
+    /// another participant is still running.
+    #[tokio::test]
+    async fn waiting_for_a_finished_sender_fails_at_once() {
+        let shared = SharedState::new(["a", "b", "c"]);
+        shared.finish("b", Phase::Passed, None);
+        let err = shared.recv("a", "x", Some("b"), LONG).await.unwrap_err();
+        assert!(matches!(err, StateError::NoLivePeers { .. }), "{err}");
+    }
+
     #[tokio::test]
     async fn receive_wakes_on_a_later_send() {
         let shared = SharedState::new(["a", "b"]);
