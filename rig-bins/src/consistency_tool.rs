@@ -182,6 +182,11 @@ pub struct RunArgs {
     #[arg(long, value_enum)]
     pub history_format: Option<HistoryFormat>,
 
+    /// Also writes the run as one self-contained HTML page: each client's
+    /// transactions in time, the faults, the windows and the anomalies.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
     /// The table the workload uses (created afresh and dropped at the end).
     #[arg(long, value_name = "NAME")]
     pub table: Option<String>,
@@ -457,6 +462,8 @@ struct Ran {
     nemesis: workload::NemesisLog,
     convergence: workload::Convergence,
     timeline: workload::Timeline,
+    /// `--html`: whether the page was written.
+    page_written: Option<Result<(), String>>,
 }
 
 impl Ran {
@@ -480,12 +487,21 @@ fn nemesis_of(args: &RunArgs) -> workload::Nemesis {
     }
 }
 
-/// Writes `run`'s history to `file` in `format` and checks it.
+/// Where `--html` goes, and what its page needs besides the run.
+struct PageRequest<'a> {
+    path: &'a Path,
+    connections: u32,
+    heading: String,
+}
+
+/// Writes `run`'s history to `file` in `format`, checks it, and writes the
+/// page if one is asked for.
 fn settle<H: Recorded>(
     run: WorkloadRun<H>,
     file: std::fs::File,
     format: Format,
     check: impl FnOnce(&H) -> CheckReport,
+    page: Option<PageRequest>,
 ) -> std::io::Result<Ran> {
     let mut out = std::io::BufWriter::new(file);
     run.history.write_as(format, &mut out)?;
@@ -497,11 +513,32 @@ fn settle<H: Recorded>(
         .filter(|o| o.kind != history::OpType::Invoke)
         .count()
         .saturating_sub(reads);
-    let timeline = workload::timeline(&outline, &run.nemesis, run.elapsed.as_nanos() as u64);
+    let end = run.elapsed.as_nanos() as u64;
+    let timeline = workload::timeline(&outline, &run.nemesis, end);
+    let check = check(&run.history);
+    let page_written = page.map(|request| {
+        let spans = history::spans(&outline);
+        let html = crate::consistency_page::render(&crate::consistency_page::RunPage {
+            heading: format!("{} on {}", request.heading, run.server),
+            spans: &spans,
+            connections: request.connections,
+            workload_end: end,
+            nemesis: &run.nemesis,
+            timeline: &timeline,
+            convergence: &run.convergence,
+            check: &check,
+        });
+        std::fs::write(request.path, html).map_err(|e| {
+            format!(
+                "cannot write the HTML page `{}`: {e}",
+                request.path.display()
+            )
+        })
+    });
     let operations = outline.len();
     drop(outline);
     Ok(Ran {
-        check: check(&run.history),
+        check,
         server: run.server,
         elapsed: run.elapsed,
         errors: run.errors,
@@ -512,6 +549,7 @@ fn settle<H: Recorded>(
         nemesis: run.nemesis,
         convergence: run.convergence,
         timeline,
+        page_written,
     })
 }
 
@@ -541,6 +579,11 @@ async fn run_workload(args: RunArgs) -> u8 {
     };
     if let Err(code) =
         crate::report_output::check_junit_path("consistency", args.check.junit.as_deref())
+    {
+        return code;
+    }
+    if let Err(code) =
+        crate::report_output::check_writable("consistency", "HTML page", args.html.as_deref())
     {
         return code;
     }
@@ -588,18 +631,40 @@ async fn run_workload(args: RunArgs) -> u8 {
     let checking = check_options(model, &args.check);
     let config = &target.config;
     let endpoints = &target.endpoints;
+    let page = args.html.as_deref().map(|path| PageRequest {
+        path,
+        connections: args.connections,
+        heading: format!(
+            "consistency: {} at {}, {} connections, seed {seed}",
+            args.workload.name(),
+            args.isolation.as_str(),
+            args.connections
+        ),
+    });
     let result = match args.workload {
         WorkloadArg::ListAppend => {
             workload::run_list_append(endpoints, &options, &cancel, done.clone())
                 .await
-                .map(|run| settle(run, file, history_format, |h| checker::check(h, &checking)))
+                .map(|run| {
+                    settle(
+                        run,
+                        file,
+                        history_format,
+                        |h| checker::check(h, &checking),
+                        page,
+                    )
+                })
         }
         WorkloadArg::Bank => workload::run_bank(endpoints, &options, &cancel, done.clone())
             .await
             .map(|run| {
-                settle(run, file, history_format, |h| {
-                    checker::check_bank(h, bank.total(), model)
-                })
+                settle(
+                    run,
+                    file,
+                    history_format,
+                    |h| checker::check_bank(h, bank.total(), model),
+                    page,
+                )
             }),
     };
     if let Some(bar) = bar {
@@ -657,6 +722,10 @@ async fn run_workload(args: RunArgs) -> u8 {
     }
     if let Err(code) = write_junit(args.check.junit.as_deref(), report, &name) {
         return code;
+    }
+    if let Some(Err(e)) = &ran.page_written {
+        err!("consistency: error: {e}");
+        return exit_code::USAGE;
     }
     if ran.cancelled {
         err!("consistency: interrupted; the history so far was checked and written");

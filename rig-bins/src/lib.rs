@@ -33,10 +33,12 @@ macro_rules! err {
 pub mod basic;
 pub mod cli;
 pub mod config_file;
+pub mod consistency_page;
 pub mod consistency_tool;
 pub mod execute;
 pub mod exit_code;
 pub mod fan_out;
+pub mod html;
 pub mod isolation_tool;
 pub mod job_monitor_tool;
 pub mod logging;

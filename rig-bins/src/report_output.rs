@@ -74,7 +74,12 @@ pub fn fail_with(
 /// path is a usage error at once rather than after the whole run. Opens it
 /// for appending, which creates it if missing and changes nothing else.
 pub fn check_junit_path(tool: &str, junit: Option<&Path>) -> Result<(), u8> {
-    let Some(path) = junit else {
+    check_writable(tool, "JUnit report", junit)
+}
+
+/// [`check_junit_path`] for any output file, named `what` in the error.
+pub fn check_writable(tool: &str, what: &str, path: Option<&Path>) -> Result<(), u8> {
+    let Some(path) = path else {
         return Ok(());
     };
     std::fs::OpenOptions::new()
@@ -84,7 +89,7 @@ pub fn check_junit_path(tool: &str, junit: Option<&Path>) -> Result<(), u8> {
         .map(drop)
         .map_err(|e| {
             err!(
-                "{tool}: error: cannot write JUnit report `{}`: {e}",
+                "{tool}: error: cannot write {what} `{}`: {e}",
                 path.display()
             );
             exit_code::USAGE

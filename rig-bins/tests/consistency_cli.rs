@@ -668,3 +668,65 @@ fn a_run_by_duration_goes_on_until_then_and_does_not_also_take_a_transaction_cou
     assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
     assert!(stderr(&both).contains("--txns"), "{}", stderr(&both));
 }
+
+/// `--html` writes the run as one page: a lane per client, a bar per
+/// transaction (as many as the checker counted), a tick per kill the
+/// nemesis logged, and nothing fetched from the network.
+#[test]
+fn the_html_page_draws_every_transaction_and_every_kill() {
+    let history = scratch("html.jsonl");
+    let page = scratch("run.html");
+    let out = tool()
+        .args(["run", "--url", &server_url(), "--format", "json"])
+        .args(["--isolation", "read-committed", "--seed", "3"])
+        .args(["--txns", "1500", "--connections", "4"])
+        .args(["--nemesis", "kill-connections", "--fault-every", "50ms"])
+        .args(["--table", &table_for(&history)])
+        .arg("--history")
+        .arg(&history)
+        .arg("--html")
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(!html.contains("<script") && !html.contains("src="));
+    for client in 1..=4 {
+        assert!(
+            html.contains(&format!(">client-{client}</text>")),
+            "client-{client}"
+        );
+    }
+    let t = &doc["check"]["transactions"];
+    let ended: u64 = ["ok", "fail", "info"]
+        .iter()
+        .map(|k| t[k].as_u64().unwrap())
+        .sum();
+    assert_eq!(html.matches("<rect class=\"txn").count() as u64, ended);
+    let kills = doc["nemesis"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "kill")
+        .count();
+    assert!(kills > 0);
+    assert_eq!(html.matches("<line class=\"kill\"").count(), kills);
+    assert!(html.contains("<p id=\"verdict\" class=\"valid\">Expected read-committed"));
+}
+
+#[test]
+fn an_html_page_that_cannot_be_written_is_refused_before_the_run() {
+    let out = tool()
+        .args(["run", "--url", &server_url(), "--txns", "10"])
+        .args(["--html", "/nonexistent-dir/run.html"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot write HTML page `/nonexistent-dir/run.html`"),
+        "{}",
+        stderr(&out)
+    );
+}

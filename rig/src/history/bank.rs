@@ -107,6 +107,7 @@ impl BankOp {
 
     pub(super) fn outline(&self) -> super::Outline<'_> {
         super::Outline {
+            process: self.process,
             kind: self.kind,
             time: self.time,
             node: self.node.as_deref(),

@@ -11,9 +11,11 @@ pub mod bank;
 mod edn;
 mod json;
 mod read;
+mod spans;
 
 pub use bank::{read_any_file, read_any_str, AnyHistory, BankHistory, BankOp, BankValue, Workload};
 pub use read::{read_file, read_str, HistoryError};
+pub use spans::{spans, Span};
 
 use std::io::Write;
 
@@ -139,6 +141,7 @@ impl Op {
 
     fn outline(&self) -> Outline<'_> {
         Outline {
+            process: self.process,
             kind: self.kind,
             time: self.time,
             node: self.node.as_deref(),
@@ -165,6 +168,8 @@ pub trait Recorded {
 /// place it in time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Outline<'h> {
+    /// The process that ran it.
+    pub process: u64,
     /// Invocation or completion.
     pub kind: OpType,
     /// When, if recorded.

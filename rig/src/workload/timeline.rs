@@ -130,6 +130,7 @@ mod tests {
 
     fn op(kind: OpType, time: u64, node: &'static str) -> Outline<'static> {
         Outline {
+            process: 0,
             kind,
             time: Some(time),
             node: Some(node),
