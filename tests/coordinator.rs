@@ -462,3 +462,85 @@ async fn json_and_junit_contain_every_participant() {
     assert_eq!(testcases, ["good", "bad <&>"]);
     assert_eq!(failures, 1);
 }
+
+static LOOKUP_CLEANUPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Looks a row up; not finding it is a declared failure.
+#[test_rig::workflow(name = "lookup")]
+mod lookup {
+    use test_rig::prelude::*;
+
+    #[initial]
+    pub use test_rig::common_states::Completed as Ready;
+    #[terminal]
+    pub struct Found;
+    /// The row is not there: the check failed.
+    #[terminal(failure)]
+    pub struct Missing;
+
+    #[step(Ready -> Found | Missing)]
+    async fn look(cx: &mut StateContext) -> Result<Look, StateError> {
+        let wanted = if cx.participant() == "present" { 1 } else { 0 };
+        let row: Option<i64> = cx
+            .session()?
+            .query_first(&format!("SELECT 1 FROM DUAL WHERE 1 = {wanted}"))
+            .await?;
+        Ok(if row.is_some() {
+            Look::Found
+        } else {
+            Look::Missing
+        })
+    }
+
+    #[cleanup]
+    async fn note(_cx: &mut StateContext) -> Result<(), StateError> {
+        super::LOOKUP_CLEANUPS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// A participant that reaches a `#[terminal(failure)]` state fails, with
+/// the step and the state named, and its cleanup runs; one that reaches
+/// the other terminal passes.
+#[tokio::test]
+async fn reaching_a_failure_terminal_fails_the_participant_and_runs_its_cleanup() {
+    let mut coord = Coordinator::new();
+    for name in ["present", "absent"] {
+        coord
+            .add_workflow(
+                name,
+                server(),
+                (&common_states::WORKFLOW).then(&lookup::WORKFLOW),
+            )
+            .unwrap();
+    }
+    let report = coord.run().await;
+    assert_eq!(phase(&report, "present"), Phase::Passed);
+    assert_eq!(
+        phase(&report, "absent"),
+        Phase::Failed,
+        "{}",
+        report.to_human()
+    );
+    let absent = report.participant("absent").unwrap();
+    assert_eq!(absent.last_state.as_deref(), Some("Missing"));
+    let error = absent.error.as_ref().unwrap();
+    assert_eq!(
+        error.message,
+        "step `look` ended in `Missing`, which workflow `lookup` declares a failure"
+    );
+    assert_eq!(
+        (error.step.as_deref(), error.state.as_deref()),
+        (Some("look"), Some("Missing"))
+    );
+    assert_eq!(error.class, test_rig::ErrorClass::Failed);
+    assert_eq!(
+        LOOKUP_CLEANUPS.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the cleanup runs for the failed participant only"
+    );
+    assert!(lookup::META.mermaid.contains("Missing --> [*]: failure\n"));
+    assert!(lookup::META.mermaid.contains("Found --> [*]\n"));
+    assert!(lookup::META.state("Missing").unwrap().failure);
+    assert!(!lookup::META.state("Found").unwrap().failure);
+}

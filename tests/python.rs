@@ -501,3 +501,52 @@ async fn a_failed_cleanup_is_shown_in_the_human_report() {
         "{human}"
     );
 }
+
+/// `terminal("Missing", failure=True)`: a participant that reaches it
+/// fails and its cleanup runs; the diagram marks the state.
+#[tokio::test]
+async fn a_python_failure_terminal_fails_the_participant_and_runs_the_cleanup() {
+    let path = plugin_file(
+        "failure_terminal",
+        "from test_rig import READY, cleanup, step, terminal\nterminal(\"Found\")\n\
+         terminal(\"Missing\", failure=True)\n\
+         @step(READY, \"Found\", \"Missing\")\ndef look(cx):\n    return \"Missing\" if not cx.query(\"SELECT 1 FROM DUAL WHERE 1 = 0\") else \"Found\"\n\
+         @cleanup\ndef tidy(cx):\n    cx.log('tidied')\n",
+    );
+    let plugin = PythonPlugin::load(&path).unwrap();
+    assert!(
+        plugin.meta().mermaid.contains("Missing --> [*]: failure\n"),
+        "{}",
+        plugin.meta().mermaid
+    );
+    assert!(plugin.meta().mermaid.contains("Found --> [*]\n"));
+    let report = run(plugin, 1).await;
+    let p = &report.participants[0];
+    assert_eq!(p.phase, Phase::Failed, "{}", report.to_human());
+    assert_eq!(p.last_state.as_deref(), Some("Missing"));
+    assert!(
+        p.error
+            .as_ref()
+            .unwrap()
+            .message
+            .starts_with("step `look` ended in `Missing`, which workflow"),
+        "{:?}",
+        p.error
+    );
+    assert_eq!(logged(&report, "tidied"), Some(""));
+
+    // A failure flag that is not a bool is refused where it is written.
+    let path = plugin_file(
+        "failure_not_bool",
+        "from test_rig import READY, step, terminal\nterminal(\"Done\", failure=\"yes\")\n\
+         @step(READY, \"Done\")\ndef go(cx): pass\n",
+    );
+    match PythonPlugin::load(&path) {
+        Err(PluginError::Python { traceback, .. }) => assert!(
+            traceback.contains("failure_not_bool.py\", line 2")
+                && traceback.ends_with("TypeError: failure must be True or False, not 'yes'"),
+            "{traceback}"
+        ),
+        other => panic!("expected a Python error, got {other:?}"),
+    }
+}

@@ -18,6 +18,8 @@ pub(crate) enum Role {
 pub(crate) struct StateDecl {
     pub(crate) ident: Ident,
     pub(crate) role: Role,
+    /// `#[terminal(failure)]`: reaching it fails the run.
+    pub(crate) failure: bool,
     pub(crate) doc: String,
     /// Brought in with a `use`: declared by another workflow.
     pub(crate) imported: bool,
@@ -107,7 +109,8 @@ fn reject_cfg(attrs: &[Attribute], what: &str, errors: &mut Errors) -> bool {
     found
 }
 
-fn role_of(attrs: &[Attribute], errors: &mut Errors) -> Role {
+/// The state's role, and whether it is a `#[terminal(failure)]`.
+fn role_of(attrs: &[Attribute], errors: &mut Errors) -> (Role, bool) {
     let initial = find(attrs, "initial");
     let terminal = find(attrs, "terminal");
     if let (Some(_), Some(t)) = (initial, terminal) {
@@ -116,19 +119,26 @@ fn role_of(attrs: &[Attribute], errors: &mut Errors) -> Role {
             "a state cannot be both #[initial] and #[terminal]: the workflow would have nothing to do",
         ));
     }
-    for a in [initial, terminal].into_iter().flatten() {
-        if !matches!(a.meta, syn::Meta::Path(_)) {
+    if let Some(a) = initial.filter(|a| !matches!(a.meta, syn::Meta::Path(_))) {
+        errors.push(syn::Error::new_spanned(a, "#[initial] takes no arguments"));
+    }
+    let failure = terminal.is_some_and(|a| match &a.meta {
+        syn::Meta::Path(_) => false,
+        syn::Meta::List(list) if list.parse_args::<Ident>().is_ok_and(|i| i == "failure") => true,
+        _ => {
             errors.push(syn::Error::new_spanned(
                 a,
-                "#[initial] and #[terminal] take no arguments",
+                "#[terminal] takes no arguments, or `failure` for a state that fails the run: #[terminal(failure)]",
             ));
+            false
         }
-    }
-    match (initial, terminal) {
+    });
+    let role = match (initial, terminal) {
         (Some(_), _) => Role::Initial,
         (None, Some(_)) => Role::Terminal,
         (None, None) => Role::Plain,
-    }
+    };
+    (role, failure)
 }
 
 fn imported_idents(tree: &UseTree, out: &mut Vec<Ident>, errors: &mut Errors) {
@@ -174,7 +184,7 @@ impl Workflow {
         for item in items.iter_mut() {
             match item {
                 Item::Struct(s) => {
-                    let role = role_of(&s.attrs, &mut errors);
+                    let (role, failure) = role_of(&s.attrs, &mut errors);
                     let is_unit = matches!(s.fields, syn::Fields::Unit);
                     if is_unit && !s.generics.params.is_empty() {
                         errors.push(syn::Error::new(
@@ -196,6 +206,7 @@ impl Workflow {
                         states.push(StateDecl {
                             ident: s.ident.clone(),
                             role,
+                            failure,
                             doc: doc_text(&s.attrs),
                             imported: false,
                         });
@@ -209,7 +220,7 @@ impl Workflow {
                     }
                 }
                 Item::Use(u) if u.attrs.iter().any(is_marker) => {
-                    let role = role_of(&u.attrs, &mut errors);
+                    let (role, failure) = role_of(&u.attrs, &mut errors);
                     let mut idents = Vec::new();
                     imported_idents(&u.tree, &mut idents, &mut errors);
                     if role != Role::Plain && idents.len() > 1 {
@@ -223,6 +234,7 @@ impl Workflow {
                     states.extend(idents.into_iter().map(|ident| StateDecl {
                         ident,
                         role,
+                        failure,
                         doc: doc.clone(),
                         imported: true,
                     }));

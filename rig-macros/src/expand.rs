@@ -32,7 +32,8 @@ pub(crate) fn mermaid(wf: &Workflow, graph: &Graph) -> String {
         }
     }
     for s in wf.states.iter().filter(|s| s.role == Role::Terminal) {
-        out.push_str(&format!("    {} --> [*]\n", plain(&s.ident)));
+        let label = if s.failure { ": failure" } else { "" };
+        out.push_str(&format!("    {} --> [*]{label}\n", plain(&s.ident)));
     }
     out
 }
@@ -357,7 +358,8 @@ pub(crate) fn expand(wf: &Workflow, graph: &Graph, display_name: String) -> Toke
             Role::Terminal => quote!(Terminal),
             Role::Plain => quote!(Intermediate),
         };
-        quote!(::test_rig::__private::StateMeta { name: #name, role: ::test_rig::__private::StateRole::#role, doc: #doc })
+        let failure = s.failure;
+        quote!(::test_rig::__private::StateMeta { name: #name, role: ::test_rig::__private::StateRole::#role, failure: #failure, doc: #doc })
     });
     let step_metas = wf.steps.iter().map(step_meta);
     let codes: Vec<StepCode> = wf

@@ -11,6 +11,8 @@
 //! - every unit struct is a state; mark exactly one `#[initial]` and one or
 //!   more `#[terminal]`. A state of another workflow is brought in with
 //!   `#[initial] use path::State;`, `#[state] use ...` or `#[terminal] use ...`.
+//!   `#[terminal(failure)]` marks an end that fails the run which reaches
+//!   it (its cleanup runs, the error names the step and the state).
 //! - every `#[step(From -> To)]` function is a step:
 //!   `async fn name(cx: &mut StateContext) -> Result<(), StateError>`.
 //!   A branching step `#[step(From -> A | B)]` returns `Result<Name, StateError>`

@@ -185,6 +185,17 @@ pub enum StateError {
     /// A step found something wrong: the test's own verdict, not a framework failure.
     #[error("{0}")]
     Step(String),
+    /// The workflow ended in a terminal state it declares a failure
+    /// (`#[terminal(failure)]`, or `terminal("Name", failure=True)` in Python).
+    #[error("step `{step}` ended in `{state}`, which workflow `{workflow}` declares a failure")]
+    FailureState {
+        /// The workflow.
+        workflow: &'static str,
+        /// The step that moved into it.
+        step: &'static str,
+        /// The failure state.
+        state: &'static str,
+    },
 }
 
 fn visible_list(visible: &[String]) -> String {
@@ -428,6 +439,14 @@ mod tests {
             ),
             (server(1213), ErrorClass::Failed),
             (StateError::step("wrong row count"), ErrorClass::Failed),
+            (
+                StateError::FailureState {
+                    workflow: "w",
+                    step: "check",
+                    state: "Missing",
+                },
+                ErrorClass::Failed,
+            ),
             (StateError::Cancelled, ErrorClass::Cancelled),
         ];
         for (error, class) in cases {

@@ -39,6 +39,8 @@ pub struct StateMeta {
     pub name: &'static str,
     /// Initial, intermediate or terminal.
     pub role: StateRole,
+    /// A terminal state that fails the run that reaches it.
+    pub failure: bool,
     /// Its doc comment.
     pub doc: &'static str,
 }
@@ -330,9 +332,28 @@ impl WorkflowDef {
         R: for<'a> Fn(&'a mut StateContext) -> BoxFuture<'a, Result<usize, StateError>>,
     {
         let mut state = self.meta.initial;
+        let mut last_step = None;
         loop {
-            if self.meta.states[state].role == StateRole::Terminal {
-                return Ok(cx);
+            let reached = &self.meta.states[state];
+            if reached.role == StateRole::Terminal {
+                let Some(index) = last_step.filter(|_: &usize| reached.failure) else {
+                    return Ok(cx);
+                };
+                let step = &self.meta.steps[index];
+                let error = StateError::FailureState {
+                    workflow: self.meta.name,
+                    step: step.name,
+                    state: reached.name,
+                };
+                let failed = StepFailed::from_parts(
+                    self.meta.name,
+                    step.name,
+                    reached.name,
+                    error,
+                    cx,
+                    self.cleanup,
+                );
+                return Err(failed.cleanup().await);
             }
             let Some((index, step)) = self.steps.iter().enumerate().find(|(_, s)| s.from == state)
             else {
@@ -351,7 +372,10 @@ impl WorkflowDef {
                 return Err(failed.cleanup().await);
             };
             match drive_step(self, index, &mut cx, step_fn(index), |i| *i).await {
-                Ok(taken) => state = step.to[taken],
+                Ok(taken) => {
+                    state = step.to[taken];
+                    last_step = Some(index);
+                }
                 Err(error) => return Err(StepFailed::new(self, index, error, cx).cleanup().await),
             }
         }

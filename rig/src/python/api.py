@@ -36,9 +36,13 @@ def state(name):
     return name
 
 
-def terminal(name):
-    """Declares a state the plugin ends in; returns its name."""
-    _states.append(("terminal", _name(name, "a state name"), _caller_line()))
+def terminal(name, failure=False):
+    """Declares a state the plugin ends in; returns its name. With
+    failure=True, a participant that reaches it fails (its cleanup runs)."""
+    if not isinstance(failure, bool):
+        raise TypeError(f"failure must be True or False, not {failure!r}")
+    kind = "failure" if failure else "terminal"
+    _states.append((kind, _name(name, "a state name"), _caller_line()))
     return name
 
 

@@ -24,6 +24,8 @@ pub(crate) struct StepDecl {
 /// A plugin's checked graph: `states[0]` is [`READY`].
 pub(crate) struct Shape {
     pub(crate) states: Vec<(String, StateRole)>,
+    /// The terminal states declared with `failure=True`.
+    pub(crate) failures: Vec<String>,
     pub(crate) steps: Vec<StepDecl>,
     /// The `@cleanup` function, if any.
     pub(crate) cleanup: Option<Py<PyAny>>,
@@ -93,6 +95,7 @@ pub(crate) fn read(
     let mut states: Vec<(String, StateRole)> = vec![(READY.to_string(), StateRole::Initial)];
     let mut index: HashMap<String, usize> = HashMap::from([(READY.to_string(), 0)]);
     let mut declared_at: Vec<u32> = vec![0];
+    let mut failures = Vec::new();
     for (kind, name, line) in raw_states {
         if name == READY {
             problems.at(
@@ -108,10 +111,13 @@ pub(crate) fn read(
                 ),
             );
         } else {
-            let role = if kind == "terminal" {
-                StateRole::Terminal
-            } else {
-                StateRole::Intermediate
+            let role = match kind.as_str() {
+                "terminal" => StateRole::Terminal,
+                "failure" => {
+                    failures.push(name.clone());
+                    StateRole::Terminal
+                }
+                _ => StateRole::Intermediate,
             };
             index.insert(name.clone(), states.len());
             states.push((name, role));
@@ -206,6 +212,7 @@ pub(crate) fn read(
     if problems.list.is_empty() {
         Ok(Shape {
             states,
+            failures,
             steps: resolved,
             cleanup,
         })

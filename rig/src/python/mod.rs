@@ -214,6 +214,7 @@ impl PythonPlugin {
             .map(|((_, role), name)| StateMeta {
                 name,
                 role: *role,
+                failure: shape.failures.iter().any(|f| f == name),
                 doc: "",
             })
             .collect();
@@ -250,7 +251,12 @@ impl PythonPlugin {
             });
             funcs.push(Arc::new(decl.func));
         }
-        let mermaid = leak(mermaid(&state_names, &shape.states, &metas));
+        let mermaid = leak(mermaid(
+            &state_names,
+            &shape.states,
+            &shape.failures,
+            &metas,
+        ));
         let meta: &'static WorkflowMeta = Box::leak(Box::new(WorkflowMeta {
             name,
             states: Box::leak(states.into_boxed_slice()),
@@ -324,7 +330,12 @@ pub fn print_to_stderr() -> Result<(), StateError> {
     .map_err(|e| StateError::step(format!("cannot send Python's output to stderr: {e}")))
 }
 
-fn mermaid(names: &[&str], states: &[(String, StateRole)], steps: &[StepMeta]) -> String {
+fn mermaid(
+    names: &[&str],
+    states: &[(String, StateRole)],
+    failures: &[String],
+    steps: &[StepMeta],
+) -> String {
     let mut out = format!("stateDiagram-v2\n    [*] --> {}\n", names[0]);
     for step in steps {
         for t in step.to {
@@ -332,7 +343,12 @@ fn mermaid(names: &[&str], states: &[(String, StateRole)], steps: &[StepMeta]) -
         }
     }
     for (name, _) in states.iter().filter(|(_, r)| *r == StateRole::Terminal) {
-        out.push_str(&format!("    {name} --> [*]\n"));
+        let label = if failures.contains(name) {
+            ": failure"
+        } else {
+            ""
+        };
+        out.push_str(&format!("    {name} --> [*]{label}\n"));
     }
     out
 }
