@@ -28,7 +28,7 @@ pub struct ConnectionArgs {
     /// sessions are spread over them round-robin.
     /// Without --url and without --host/--port/--user/--database, TEST_RIG_URL is used; without
     /// that either, 127.0.0.1:4000 (TiDB) then 127.0.0.1:3306 are tried.
-    #[arg(long, value_name = "URL", conflicts_with_all = ["host", "port", "user", "database"])]
+    #[arg(long, value_name = "URL", conflicts_with_all = ["host", "port", "user", "database", "socket"])]
     pub url: Vec<String>,
 
     /// A statement to run on every session right after it connects (and
@@ -51,6 +51,11 @@ pub struct ConnectionArgs {
     /// Server TCP port [default: MYSQL_TCP_PORT, else 3306].
     #[arg(short = 'P', long, value_name = "PORT", value_parser = port_arg)]
     pub port: Option<u16>,
+
+    /// A Unix socket to connect through instead of TCP, as the mysql
+    /// client's -S [default: MYSQL_UNIX_PORT when no host or port is given].
+    #[arg(short = 'S', long, value_name = "FILE", conflicts_with_all = ["host", "port"])]
+    pub socket: Option<PathBuf>,
 
     /// User name [default: root].
     #[arg(short = 'u', long, value_name = "USER")]
@@ -226,13 +231,25 @@ impl ConnectionArgs {
     /// The flags' host and port, else the mysql client's environment
     /// (`MYSQL_HOST`, `MYSQL_TCP_PORT`), else the defaults.
     fn flags_target(&self, env: &ClientEnv) -> ConnectionConfig {
+        let socket = self.socket.clone().or_else(|| {
+            (self.host.is_none() && self.port.is_none())
+                .then(|| env.socket.clone())
+                .flatten()
+        });
+        // As the mysql client: a socket is the local server, `localhost`.
+        let default_host = if socket.is_some() {
+            "localhost"
+        } else {
+            "127.0.0.1"
+        };
         ConnectionConfig {
             host: self
                 .host
                 .clone()
                 .or_else(|| env.host.clone())
-                .unwrap_or_else(|| "127.0.0.1".into()),
+                .unwrap_or_else(|| default_host.into()),
             port: self.port.or(env.port).unwrap_or(3306),
+            socket,
             user: self.user.clone().unwrap_or_else(|| "root".into()),
             database: Some(self.database.clone().unwrap_or_else(|| "test".into())),
             ..ConnectionConfig::default()
@@ -240,7 +257,11 @@ impl ConnectionArgs {
     }
 
     fn names_a_target(&self) -> bool {
-        self.host.is_some() || self.port.is_some() || self.user.is_some() || self.database.is_some()
+        self.host.is_some()
+            || self.port.is_some()
+            || self.socket.is_some()
+            || self.user.is_some()
+            || self.database.is_some()
     }
 
     /// Builds the target: `--url`, else the flags (with `MYSQL_HOST` and
@@ -257,7 +278,7 @@ impl ConnectionArgs {
             let by = if !self.url.is_empty() {
                 "--url names"
             } else {
-                "--host/--port/--user/--database name"
+                "--host/--port/--socket/--user/--database name"
             };
             note = Some(format!("{URL_ENV} is set but not used: {by} the target"));
         }
@@ -275,7 +296,9 @@ impl ConnectionArgs {
             config
         } else if client_env.is_set() {
             let config = self.flags_target(&client_env);
-            note = Some(format!("target from MYSQL_HOST/MYSQL_TCP_PORT: {config}"));
+            note = Some(format!(
+                "target from MYSQL_HOST/MYSQL_TCP_PORT/MYSQL_UNIX_PORT: {config}"
+            ));
             config
         } else {
             let probe = self
@@ -364,6 +387,8 @@ struct ClientEnv {
     host: Option<String>,
     /// `MYSQL_TCP_PORT`.
     port: Option<u16>,
+    /// `MYSQL_UNIX_PORT`: the socket's path, despite the name.
+    socket: Option<PathBuf>,
 }
 
 impl ClientEnv {
@@ -382,11 +407,12 @@ impl ClientEnv {
         Ok(ClientEnv {
             host: get("MYSQL_HOST").map(|h| h.trim().to_string()),
             port,
+            socket: get("MYSQL_UNIX_PORT").map(PathBuf::from),
         })
     }
 
     fn is_set(&self) -> bool {
-        self.host.is_some() || self.port.is_some()
+        self.host.is_some() || self.port.is_some() || self.socket.is_some()
     }
 }
 
@@ -486,6 +512,22 @@ mod tests {
         assert!(!none.is_set());
         let c = parse(&["-u", "me"]).unwrap().flags_target(&none);
         assert_eq!((c.host.as_str(), c.port), ("127.0.0.1", 3306));
+        // A socket from the environment only where no host or port is given.
+        let s = env(&[("MYSQL_UNIX_PORT", "/run/m.sock")]).unwrap();
+        assert!(s.is_set());
+        let c = parse(&["-u", "me"]).unwrap().flags_target(&s);
+        assert_eq!(
+            (c.host.as_str(), c.socket.as_deref()),
+            ("localhost", Some(std::path::Path::new("/run/m.sock")))
+        );
+        let c = parse(&["-P", "3307"]).unwrap().flags_target(&s);
+        assert_eq!((c.host.as_str(), c.socket), ("127.0.0.1", None));
+        let c = parse(&["-S", "/tmp/x.sock"]).unwrap().flags_target(&s);
+        assert_eq!(
+            c.socket.as_deref(),
+            Some(std::path::Path::new("/tmp/x.sock"))
+        );
+        assert!(parse(&["-S", "/tmp/x.sock", "--url", "mysql://h"]).is_err());
         let bad = env(&[("MYSQL_TCP_PORT", "33o6")]).unwrap_err().to_string();
         assert!(
             bad.contains("MYSQL_TCP_PORT is `33o6`: expected a number from 1 to 65535"),

@@ -471,3 +471,61 @@ fn dash_e_runs_one_statement_after_the_checks_and_shows_its_result() {
     );
     assert!(stderr(&bad).contains("basic: error: the -e statement failed"));
 }
+
+/// The server's own socket path, asked over TCP (`@@socket`).
+async fn server_socket() -> String {
+    let mut conn = mysql_async::Conn::new(mysql_async::Opts::from_url(&server_url()).unwrap())
+        .await
+        .unwrap();
+    let socket: Option<String> = conn.query_first("SELECT @@socket").await.unwrap();
+    socket.expect("the server has a socket")
+}
+
+/// `-S` (and `MYSQL_UNIX_PORT`) connect through the Unix socket, as the
+/// mysql client does: the server sees the session come from `localhost`,
+/// not from a TCP address; a socket that is not there is unreachable.
+#[tokio::test]
+async fn a_unix_socket_is_used_instead_of_tcp() {
+    let socket = server_socket().await;
+    let host_sql = "SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()";
+    for (args, env) in [
+        (vec!["-S", socket.as_str()], vec![]),
+        (vec![], vec![("MYSQL_UNIX_PORT", socket.as_str())]),
+    ] {
+        let mut all = args.clone();
+        all.extend(["-e", host_sql, "--format", "json"]);
+        let out = basic(&all, &env);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let doc = json(&out);
+        assert_eq!(
+            doc["result"]["rows"],
+            serde_json::json!([["localhost"]]),
+            "{args:?}"
+        );
+        assert_eq!(doc["target"]["address"], socket.as_str(), "{doc:#}");
+    }
+    // Over TCP the same query names an address and port.
+    let tcp = basic(
+        &["--url", &server_url(), "-e", host_sql, "--format", "json"],
+        &[],
+    );
+    let host = json(&tcp)["result"]["rows"][0][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(host.contains(':'), "{host}");
+
+    let missing = basic(&["-S", "/nonexistent/mysqld.sock", "--format", "json"], &[]);
+    assert_eq!(missing.status.code(), Some(3), "{}", stderr(&missing));
+    let message = json(&missing)["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.starts_with("cannot reach /nonexistent/mysqld.sock: "),
+        "{message}"
+    );
+    // A socket and a host name two different servers: refused.
+    let both = basic(&["-S", &socket, "-h", "127.0.0.1"], &[]);
+    assert_eq!(both.status.code(), Some(2));
+}

@@ -153,6 +153,9 @@ pub struct ConnectionConfig {
     pub host: String,
     /// TCP port.
     pub port: u16,
+    /// A Unix socket to connect through instead of TCP (as the mysql
+    /// client's `--socket`): host and port are then not used.
+    pub socket: Option<PathBuf>,
     /// User name.
     pub user: String,
     /// Password, if any.
@@ -176,6 +179,7 @@ impl Default for ConnectionConfig {
         ConnectionConfig {
             host: "127.0.0.1".into(),
             port: 3306,
+            socket: None,
             user: "root".into(),
             password: None,
             database: None,
@@ -192,6 +196,7 @@ impl fmt::Debug for ConnectionConfig {
         f.debug_struct("ConnectionConfig")
             .field("host", &self.host)
             .field("port", &self.port)
+            .field("socket", &self.socket)
             .field("user", &self.user)
             .field("password", &self.password)
             .field("database", &self.database)
@@ -215,6 +220,11 @@ impl fmt::Display for ConnectionConfig {
         if let Some(db) = &self.database {
             write!(f, "/{db}")?;
         }
+        if let Some(socket) = &self.socket {
+            let path = socket.to_string_lossy();
+            let path = percent_encoding::utf8_percent_encode(&path, QUERY_VALUE);
+            write!(f, "?{SOCKET}={path}")?;
+        }
         Ok(())
     }
 }
@@ -224,6 +234,9 @@ const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERI
     .remove(b'_')
     .remove(b'.')
     .remove(b'~');
+
+/// What a socket path keeps unencoded in a URL's query.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &USERINFO.remove(b'/');
 
 fn host_for_url(host: &str) -> String {
     if host.contains(':') {
@@ -290,8 +303,9 @@ const SSL_MODE: &str = "ssl-mode";
 const SSL_CA: &str = "ssl-ca";
 const CONNECT_TIMEOUT: &str = "connect-timeout";
 const STATEMENT_TIMEOUT: &str = "statement-timeout";
+const SOCKET: &str = "socket";
 /// The query parameters a URL may give, by their canonical names.
-const URL_PARAMETERS: [&str; 4] = [SSL_MODE, SSL_CA, CONNECT_TIMEOUT, STATEMENT_TIMEOUT];
+const URL_PARAMETERS: [&str; 5] = [SSL_MODE, SSL_CA, CONNECT_TIMEOUT, STATEMENT_TIMEOUT, SOCKET];
 
 /// The canonical name of a URL query parameter, in any spelling accepted
 /// (`ssl_mode`, `sslmode`, `connect_timeout`...), or `None` if unknown.
@@ -358,9 +372,12 @@ pub fn parse_port(value: &str) -> Result<u16, ConfigError> {
 }
 
 impl ConnectionConfig {
-    /// `host:port`, as used in messages.
+    /// `host:port`, or the socket's path, as used in messages.
     pub fn address(&self) -> String {
-        format!("{}:{}", host_for_url(&self.host), self.port)
+        match &self.socket {
+            Some(socket) => socket.display().to_string(),
+            None => format!("{}:{}", host_for_url(&self.host), self.port),
+        }
     }
 
     /// Parses `mysql://user[:password]@host[:port][/database][?ssl-mode=...&ssl-ca=...]`.
@@ -450,6 +467,7 @@ impl ConnectionConfig {
                 Some(CONNECT_TIMEOUT) => {
                     config.connect_timeout = parse_duration("connect timeout", &value)?
                 }
+                Some(SOCKET) => config.socket = Some(PathBuf::from(value.as_ref())),
                 // STATEMENT_TIMEOUT, the one name left.
                 Some(_) => {
                     config.statement_timeout = Some(parse_duration("statement timeout", &value)?)
@@ -747,6 +765,24 @@ mod tests {
         for bad in ["0", "65536", "-1", "x"] {
             assert_eq!(parse_port(bad), Err(ConfigError::InvalidPort(bad.into())));
         }
+    }
+
+    #[test]
+    fn a_socket_in_the_url_reads_back_and_is_the_address() {
+        let c = ConnectionConfig::from_url("mysql://u@localhost/d?socket=/run/my%20sql/s.sock")
+            .unwrap();
+        assert_eq!(
+            c.socket.as_deref(),
+            Some(std::path::Path::new("/run/my sql/s.sock"))
+        );
+        assert_eq!(c.address(), "/run/my sql/s.sock");
+        assert_eq!(
+            c.to_string(),
+            "mysql://u@localhost:3306/d?socket=/run/my%20sql/s.sock"
+        );
+        assert_eq!(ConnectionConfig::from_url(&c.to_string()).unwrap(), c);
+        assert!(url_sets("mysql://h/?socket=/s", "socket"));
+        assert_eq!(ConnectionConfig::default().address(), "127.0.0.1:3306");
     }
 
     #[test]

@@ -47,6 +47,12 @@ fn opts(config: &ConnectionConfig, mode: SslMode, name: Option<&str>) -> OptsBui
         .user(Some(config.user.clone()))
         .pass(config.password.as_ref().map(|p| p.expose().to_string()))
         .prefer_socket(false)
+        .socket(
+            config
+                .socket
+                .as_ref()
+                .map(|s| s.to_string_lossy().into_owned()),
+        )
         .ssl_opts(crate::tls::ssl_opts(mode, config, name))
 }
 

@@ -116,6 +116,7 @@ pub fn tool(path: &str) -> Command {
         .env_remove("MYSQL_PWD")
         .env_remove("MYSQL_HOST")
         .env_remove("MYSQL_TCP_PORT")
+        .env_remove("MYSQL_UNIX_PORT")
         .stdin(Stdio::null());
     cmd
 }
