@@ -2,6 +2,7 @@
 //! and how they become a `ConnectionConfig`: `--url`, else the flags, else
 //! `TEST_RIG_URL`, else the first local server that answers.
 
+use crate::option_file::ClientOptions;
 use clap::{Args, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -84,6 +85,16 @@ pub struct ConnectionArgs {
     /// PEM file of CA certificates to verify the server with (verify-ca, verify-identity).
     #[arg(long, value_name = "FILE")]
     pub ssl_ca: Option<PathBuf>,
+
+    /// An option file to read instead of ~/.my.cnf: its [client] and
+    /// [test-rig] groups give host, port, socket, user, password,
+    /// database, ssl-mode, ssl-ca, connect-timeout where nothing else does.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_defaults")]
+    pub defaults_file: Option<PathBuf>,
+
+    /// Reads no option file, not even ~/.my.cnf.
+    #[arg(long)]
+    pub no_defaults: bool,
 }
 
 /// The command line, parsed as `T`, after one check clap cannot make: a
@@ -230,10 +241,18 @@ impl ConnectionArgs {
 
     /// The flags' host and port, else the mysql client's environment
     /// (`MYSQL_HOST`, `MYSQL_TCP_PORT`), else the defaults.
-    fn flags_target(&self, env: &ClientEnv) -> ConnectionConfig {
+    fn flags_target(&self, env: &ClientEnv, file: Option<&ClientOptions>) -> ConnectionConfig {
+        let from_file = |pick: fn(&ClientOptions) -> Option<String>| file.and_then(pick);
+        let no_address = self.host.is_none() && self.port.is_none();
         let socket = self.socket.clone().or_else(|| {
-            (self.host.is_none() && self.port.is_none())
-                .then(|| env.socket.clone())
+            no_address
+                .then(|| {
+                    env.socket.clone().or_else(|| {
+                        (env.host.is_none() && env.port.is_none())
+                            .then(|| file.and_then(|f| f.socket.clone()))
+                            .flatten()
+                    })
+                })
                 .flatten()
         });
         // As the mysql client: a socket is the local server, `localhost`.
@@ -247,11 +266,25 @@ impl ConnectionArgs {
                 .host
                 .clone()
                 .or_else(|| env.host.clone())
+                .or_else(|| from_file(|f| f.host.clone()))
                 .unwrap_or_else(|| default_host.into()),
-            port: self.port.or(env.port).unwrap_or(3306),
+            port: self
+                .port
+                .or(env.port)
+                .or(file.and_then(|f| f.port))
+                .unwrap_or(3306),
             socket,
-            user: self.user.clone().unwrap_or_else(|| "root".into()),
-            database: Some(self.database.clone().unwrap_or_else(|| "test".into())),
+            user: self
+                .user
+                .clone()
+                .or_else(|| from_file(|f| f.user.clone()))
+                .unwrap_or_else(|| "root".into()),
+            database: Some(
+                self.database
+                    .clone()
+                    .or_else(|| from_file(|f| f.database.clone()))
+                    .unwrap_or_else(|| "test".into()),
+            ),
             ..ConnectionConfig::default()
         }
     }
@@ -271,6 +304,15 @@ impl ConnectionArgs {
     pub async fn resolve(&self) -> Result<Target, TargetError> {
         let mut note = None;
         let client_env = ClientEnv::read(|name| std::env::var(name).ok())?;
+        let file = crate::option_file::load(self.defaults_file.as_deref(), self.no_defaults)?;
+        let mut file_notes = Vec::new();
+        if let Some(f) = file.as_ref().filter(|f| !f.not_followed.is_empty()) {
+            file_notes.push(format!(
+                "option file `{}`: not followed: {}",
+                f.path.display(),
+                f.not_followed.join(", ")
+            ));
+        }
         // Flags silently winning over the environment's URL would leave a
         // user testing another server than the one they exported.
         let env_set = std::env::var_os(URL_ENV).is_some_and(|v| !v.is_empty());
@@ -287,17 +329,28 @@ impl ConnectionArgs {
             .iter()
             .map(|url| ConnectionConfig::from_url(url))
             .collect::<Result<Vec<_>, _>>()?;
+        // The raw URL each config came from, where one did: its own
+        // settings win over the option file's.
+        let mut raw_urls: Vec<Option<String>> = self.url.iter().cloned().map(Some).collect();
         let first = if let Some(first) = configs.first() {
             first.clone()
         } else if self.names_a_target() {
-            self.flags_target(&client_env)
+            self.flags_target(&client_env, file.as_ref())
         } else if let Some(config) = ConnectionConfig::from_env()? {
             note = Some(format!("target from {URL_ENV}: {config}"));
+            raw_urls.push(std::env::var(URL_ENV).ok());
             config
         } else if client_env.is_set() {
-            let config = self.flags_target(&client_env);
+            let config = self.flags_target(&client_env, file.as_ref());
             note = Some(format!(
                 "target from MYSQL_HOST/MYSQL_TCP_PORT/MYSQL_UNIX_PORT: {config}"
+            ));
+            config
+        } else if let Some(f) = file.as_ref().filter(|f| f.names_a_server()) {
+            let config = self.flags_target(&client_env, Some(f));
+            note = Some(format!(
+                "target from option file `{}`: {config}",
+                f.path.display()
             ));
             config
         } else {
@@ -324,10 +377,18 @@ impl ConnectionArgs {
             Some(None) => Some(prompt_password()?),
             None => None,
         };
-        for config in &mut configs {
+        for (i, config) in configs.iter_mut().enumerate() {
+            if let Some(f) = &file {
+                apply_option_file(config, f, raw_urls.get(i).cloned().flatten().as_deref());
+            }
             self.override_settings(config, password.as_ref());
             config.validate()?;
         }
+        let note = match (note, file_notes.is_empty()) {
+            (note, true) => note,
+            (Some(n), false) => Some(format!("{n}; {}", file_notes.join("; "))),
+            (None, false) => Some(file_notes.join("; ")),
+        };
         Ok(Target {
             config: configs[0].clone(),
             endpoints: configs,
@@ -377,6 +438,32 @@ impl ConnectionArgs {
         config
             .session_init
             .extend(self.session_init.iter().cloned());
+    }
+}
+
+/// What an option file gives besides the address: the password when
+/// nothing else gives one (applied before the flags and `MYSQL_PWD`, which
+/// win), and TLS and connect-timeout settings the URL (`url`) does not set.
+fn apply_option_file(config: &mut ConnectionConfig, file: &ClientOptions, url: Option<&str>) {
+    let url_sets = |key: &str| url.is_some_and(|u| test_rig::config::url_sets(u, key));
+    if config.password.is_none() && std::env::var_os(test_rig::config::PASSWORD_ENV).is_none() {
+        config.password = file.password.clone();
+    }
+    if let Some(mode) = file.ssl_mode.filter(|_| !url_sets("ssl-mode")) {
+        config.tls.mode = mode;
+    }
+    if let Some(ca) = file.ssl_ca.as_ref().filter(|_| !url_sets("ssl-ca")) {
+        config.tls.ca = Some(ca.clone());
+        // As --ssl-ca: a CA with no mode given means verifying with it.
+        if config.tls.mode == SslMode::Preferred && file.ssl_mode.is_none() {
+            config.tls.mode = SslMode::VerifyCa;
+        }
+    }
+    if let Some(t) = file
+        .connect_timeout
+        .filter(|_| !url_sets("connect-timeout"))
+    {
+        config.connect_timeout = t;
     }
 }
 
@@ -497,7 +584,7 @@ mod tests {
         let e = env(&[("MYSQL_HOST", "db7"), ("MYSQL_TCP_PORT", "4000")]).unwrap();
         assert_eq!((e.host.as_deref(), e.port), (Some("db7"), Some(4000)));
         let flags = parse(&["-u", "me"]).unwrap();
-        let c = flags.flags_target(&e);
+        let c = flags.flags_target(&e, None);
         assert_eq!(
             (c.host.as_str(), c.port, c.user.as_str()),
             ("db7", 4000, "me")
@@ -505,24 +592,26 @@ mod tests {
         // A flag wins over the environment.
         let c = parse(&["-h", "db1", "-P", "3307"])
             .unwrap()
-            .flags_target(&e);
+            .flags_target(&e, None);
         assert_eq!((c.host.as_str(), c.port), ("db1", 3307));
         // Unset or empty: the defaults.
         let none = env(&[("MYSQL_HOST", " ")]).unwrap();
         assert!(!none.is_set());
-        let c = parse(&["-u", "me"]).unwrap().flags_target(&none);
+        let c = parse(&["-u", "me"]).unwrap().flags_target(&none, None);
         assert_eq!((c.host.as_str(), c.port), ("127.0.0.1", 3306));
         // A socket from the environment only where no host or port is given.
         let s = env(&[("MYSQL_UNIX_PORT", "/run/m.sock")]).unwrap();
         assert!(s.is_set());
-        let c = parse(&["-u", "me"]).unwrap().flags_target(&s);
+        let c = parse(&["-u", "me"]).unwrap().flags_target(&s, None);
         assert_eq!(
             (c.host.as_str(), c.socket.as_deref()),
             ("localhost", Some(std::path::Path::new("/run/m.sock")))
         );
-        let c = parse(&["-P", "3307"]).unwrap().flags_target(&s);
+        let c = parse(&["-P", "3307"]).unwrap().flags_target(&s, None);
         assert_eq!((c.host.as_str(), c.socket), ("127.0.0.1", None));
-        let c = parse(&["-S", "/tmp/x.sock"]).unwrap().flags_target(&s);
+        let c = parse(&["-S", "/tmp/x.sock"])
+            .unwrap()
+            .flags_target(&s, None);
         assert_eq!(
             c.socket.as_deref(),
             Some(std::path::Path::new("/tmp/x.sock"))

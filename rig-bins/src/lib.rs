@@ -43,6 +43,7 @@ pub mod isolation_tool;
 pub mod job_monitor_tool;
 pub mod logging;
 pub mod multi;
+pub mod option_file;
 pub mod progress;
 #[cfg(feature = "python")]
 pub mod python_tool;
