@@ -494,3 +494,98 @@ mod auto_retry_tests {
         assert_eq!(ON.warning(&mariadb, Some("optimistic")), None);
     }
 }
+
+#[cfg(test)]
+mod report_tests {
+    use super::*;
+
+    #[test]
+    fn levels_read_back_from_their_names_and_have_their_sql() {
+        let names = Level::ALL.map(Level::as_str);
+        assert_eq!(
+            names,
+            [
+                "read-uncommitted",
+                "read-committed",
+                "repeatable-read",
+                "serializable"
+            ]
+        );
+        let sql = Level::ALL.map(Level::sql);
+        assert_eq!(
+            sql,
+            [
+                "READ UNCOMMITTED",
+                "READ COMMITTED",
+                "REPEATABLE READ",
+                "SERIALIZABLE"
+            ]
+        );
+        for (i, level) in Level::ALL.into_iter().enumerate() {
+            assert_eq!(level.index(), i);
+            assert_eq!(Level::parse(level.as_str()), Some(level));
+            assert_eq!(Level::parse(level.sql()), Some(level));
+            assert_eq!(
+                Level::parse(&level.as_str().to_uppercase().replace('-', "_")),
+                Some(level)
+            );
+        }
+        assert_eq!(Level::parse("snapshot"), None);
+    }
+
+    #[test]
+    fn outcomes_are_named_alike_in_text_and_json() {
+        for (outcome, name) in [
+            (Outcome::Anomaly, "anomaly"),
+            (Outcome::Prevented, "prevented"),
+            (Outcome::NotSupported, "not-supported"),
+            (Outcome::Error, "error"),
+        ] {
+            assert_eq!(outcome.as_str(), name);
+            assert_eq!(serde_json::to_value(outcome).unwrap(), name);
+        }
+    }
+
+    fn cell(outcome: Outcome, expected: Option<Expectation>, runs: &[Outcome]) -> CellResult {
+        CellResult {
+            test: "p4",
+            level: Level::RepeatableRead,
+            outcome,
+            expected,
+            why: String::new(),
+            runs: runs.to_vec(),
+            evidence: Evidence::default(),
+        }
+    }
+
+    #[test]
+    fn a_cell_deviates_only_from_a_stated_expectation_and_varies_only_across_runs() {
+        use Outcome::*;
+        assert!(cell(Anomaly, Some(Expectation::Prevented), &[]).deviates());
+        assert!(!cell(Prevented, Some(Expectation::Prevented), &[]).deviates());
+        assert!(!cell(Anomaly, Some(Expectation::Allowed), &[]).deviates());
+        assert!(!cell(Anomaly, None, &[]).deviates());
+        assert!(!cell(Anomaly, None, &[Anomaly, Anomaly, Anomaly]).varied());
+        assert!(cell(Anomaly, None, &[Anomaly, Prevented, Anomaly]).varied());
+        assert!(!cell(Anomaly, None, &[Anomaly]).varied());
+
+        let report = MatrixReport {
+            server: ServerInfo::from_version("10.11.6-MariaDB", "").unwrap(),
+            settings: ServerSettings::default(),
+            profile: None,
+            warnings: Vec::new(),
+            results: vec![
+                cell(Anomaly, Some(Expectation::Anomaly), &[]),
+                cell(Prevented, Some(Expectation::Anomaly), &[]),
+                cell(Error, None, &[]),
+            ],
+            elapsed: Duration::ZERO,
+            cancelled: false,
+            table: String::new(),
+            sessions: Vec::new(),
+        };
+        let deviations = report.deviations();
+        assert_eq!(deviations.len(), 1);
+        assert_eq!(deviations[0].outcome, Prevented);
+    }
+}
