@@ -32,6 +32,11 @@ pub struct BasicArgs {
     /// or "Query OK, N rows affected"), as the mysql client's -e does.
     #[arg(short = 'e', long = "execute", value_name = "SQL")]
     pub execute: Option<String>,
+
+    /// Prints the checks' states and steps as a Mermaid diagram and exits
+    /// without connecting.
+    #[arg(long)]
+    pub diagram: bool,
 }
 
 /// Records every transition, and prints it at once in human mode.
@@ -182,6 +187,10 @@ enum Ending {
 
 /// Runs the tool and returns its exit code.
 pub async fn run(args: BasicArgs) -> u8 {
+    if args.diagram {
+        out_raw!("{}", test_rig::common_states::META.mermaid);
+        return exit_code::OK;
+    }
     let started = Instant::now();
     let human = args.format == OutputFormat::Human;
     let target = match args.conn.resolve_single_for("basic", args.format).await {

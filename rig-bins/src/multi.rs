@@ -50,6 +50,11 @@ pub struct MultiArgs {
     /// Also writes the report as JUnit XML to this file.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+
+    /// Prints the workflow each connection runs as a Mermaid diagram and
+    /// exits without connecting.
+    #[arg(long)]
+    pub diagram: bool,
 }
 
 async fn connections(args: &MultiArgs) -> Result<Vec<NamedConnection>, (u8, String)> {
@@ -82,6 +87,10 @@ async fn connections(args: &MultiArgs) -> Result<Vec<NamedConnection>, (u8, Stri
 
 /// Runs the tool and returns its exit code.
 pub async fn run(args: MultiArgs) -> u8 {
+    if args.diagram {
+        out_raw!("{}", test_rig::common_states::META.mermaid);
+        return exit_code::OK;
+    }
     if let Err(code) =
         report_output::check_junit_path("simple_multi_connection", args.junit.as_deref())
     {

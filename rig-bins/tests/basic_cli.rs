@@ -529,3 +529,41 @@ async fn a_unix_socket_is_used_instead_of_tcp() {
     let both = basic(&["-S", &socket, "-h", "127.0.0.1"], &[]);
     assert_eq!(both.status.code(), Some(2));
 }
+
+/// `--diagram` prints the checks as Mermaid without connecting (the URL
+/// here has nothing listening), and every transition a real run takes is
+/// an edge of it.
+#[test]
+fn the_diagram_has_every_transition_a_run_takes_and_needs_no_server() {
+    let dead = format!("mysql://root@127.0.0.1:{}/test", closed_port());
+    for path in [
+        env!("CARGO_BIN_EXE_basic"),
+        env!("CARGO_BIN_EXE_simple_multi_connection"),
+    ] {
+        let out = tool(path)
+            .args(["--url", &dead, "--diagram"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{path}: {}", stderr(&out));
+        let diagram = text(&out).0;
+        assert!(
+            diagram.starts_with("stateDiagram-v2\n    [*] --> ParsingConfig\n"),
+            "{diagram}"
+        );
+        let run = basic(&["--url", &server_url(), "--format", "json"], &[]);
+        let doc = json(&run);
+        for t in doc["transitions"].as_array().unwrap() {
+            let edge = format!(
+                "    {} --> {}: {}\n",
+                t["from"].as_str().unwrap(),
+                t["to"].as_str().unwrap(),
+                t["step"].as_str().unwrap()
+            );
+            assert!(
+                diagram.contains(&edge),
+                "{path}: {edge} missing from\n{diagram}"
+            );
+        }
+        assert!(diagram.ends_with("    Completed --> [*]\n"), "{diagram}");
+    }
+}
