@@ -86,8 +86,8 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "FILE")]
     pub ssl_ca: Option<PathBuf>,
 
-    /// An option file to read instead of ~/.my.cnf: its [client] and
-    /// [test-rig] groups give host, port, socket, user, password,
+    /// An option file to read instead of ~/.my.cnf: its `[client]` and
+    /// `[test-rig]` groups give host, port, socket, user, password,
     /// database, ssl-mode, ssl-ca, connect-timeout where nothing else does.
     #[arg(long, value_name = "FILE", conflicts_with = "no_defaults")]
     pub defaults_file: Option<PathBuf>,

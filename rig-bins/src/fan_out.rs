@@ -50,12 +50,14 @@ impl Listed {
 }
 
 /// Runs `workflow()` on every connection of `list` at once and returns the
-/// report; on a refused run, prints why (as `tool`) and gives the exit code.
+/// report, with every step attempt in it when `trace_all` (else the last
+/// ones); on a refused run, prints why (as `tool`) and gives the exit code.
 pub async fn run<W, F>(
     tool: &str,
     format: OutputFormat,
     list: &[NamedConnection],
     listed: Listed,
+    trace_all: bool,
     workflow: F,
 ) -> Result<RunReport, u8>
 where
@@ -79,6 +81,9 @@ where
     let progress = Arc::new(Progress::new(list.len()));
     let mut coord = Coordinator::new();
     coord.observe(progress.clone());
+    if trace_all {
+        coord.keep_transitions(None);
+    }
     crate::signals::forward_to(coord.cancel_token());
     for c in list {
         let added = match silent.get(&c.config.address()) {

@@ -51,6 +51,11 @@ pub struct MultiArgs {
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
 
+    /// Keeps every step attempt of every connection in the report (by
+    /// default the last 100 each, and every step's totals).
+    #[arg(long)]
+    pub trace_all: bool,
+
     /// Prints the workflow each connection runs as a Mermaid diagram and
     /// exits without connecting.
     #[arg(long)]
@@ -117,6 +122,7 @@ pub async fn run(args: MultiArgs) -> u8 {
         args.format,
         &list,
         listed,
+        args.trace_all,
         || (&common_states::WORKFLOW).repeat(args.iterations),
     )
     .await

@@ -46,6 +46,11 @@ pub struct PythonArgs {
     /// Also writes the report as JUnit XML to this file.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+
+    /// Keeps every step attempt of every connection in the report (by
+    /// default the last 100 each, and every step's totals).
+    #[arg(long)]
+    pub trace_all: bool,
 }
 
 /// Runs the tool and returns its exit code.
@@ -83,6 +88,7 @@ pub async fn run(args: PythonArgs) -> u8 {
         args.format,
         &list,
         fan_out::Listed::Copies,
+        args.trace_all,
         || (&common_states::WORKFLOW).then(plugin.clone()),
     )
     .await

@@ -398,3 +398,56 @@ fn session_init_from_the_config_file_and_the_command_line_runs_on_each_session()
         .unwrap_or("");
     assert!(message.contains("rig_other_missing"), "{doc}");
 }
+
+/// A long run's report keeps each connection's last 100 step attempts and
+/// every step's totals; `--trace-all` keeps every attempt.
+#[test]
+fn a_long_run_keeps_the_last_transitions_and_every_steps_totals() {
+    let url = server_url();
+    let base = [
+        "--url",
+        url.as_str(),
+        "--connections",
+        "2",
+        "--iterations",
+        "30",
+        "--format",
+        "json",
+    ];
+    let out = run(&base);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    for p in doc["participants"].as_array().unwrap() {
+        // 30 runs of the 5 steps of the common states.
+        assert_eq!(p["steps_run"], 150, "{p}");
+        assert_eq!(p["transitions"].as_array().unwrap().len(), 100);
+        assert_eq!(p["transitions_dropped"], 50);
+        let stats = p["step_stats"].as_array().unwrap();
+        let steps: Vec<&str> = stats.iter().map(|s| s["step"].as_str().unwrap()).collect();
+        assert_eq!(
+            steps,
+            [
+                "parse_config",
+                "connect",
+                "test_connection",
+                "verify_database",
+                "get_version"
+            ]
+        );
+        assert!(
+            stats
+                .iter()
+                .all(|s| s["attempts"] == 30 && s["failed"] == 0),
+            "{stats:?}"
+        );
+        // The kept ones are the last: the run ends in get_version.
+        let last = p["transitions"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["step"], "get_version");
+    }
+    let all = run(&[&base[..], &["--trace-all"]].concat());
+    let doc = json(&all);
+    for p in doc["participants"].as_array().unwrap() {
+        assert_eq!(p["transitions"].as_array().unwrap().len(), 150);
+        assert_eq!(p["transitions_dropped"], 0);
+    }
+}

@@ -54,6 +54,26 @@ pub struct TransitionRecord {
     pub error_code: Option<u16>,
 }
 
+/// Every attempt of one step by one participant, summed up: what stays
+/// when only the last transitions are kept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepStats {
+    /// The workflow the step belongs to.
+    pub workflow: &'static str,
+    /// The step.
+    pub step: &'static str,
+    /// Attempts, retries included.
+    pub attempts: u64,
+    /// Attempts that failed.
+    pub failed: u64,
+    /// Their time in all.
+    #[serde(rename = "total_ms", serialize_with = "serialize_millis")]
+    pub total: Duration,
+    /// The longest attempt.
+    #[serde(rename = "max_ms", serialize_with = "serialize_millis")]
+    pub max: Duration,
+}
+
 /// One participant's run.
 #[derive(Debug, Clone, Serialize)]
 pub struct ParticipantReport {
@@ -73,8 +93,16 @@ pub struct ParticipantReport {
     pub tls_version: Option<String>,
     /// Why it did not pass.
     pub error: Option<ErrorRecord>,
-    /// Every step attempt, in order.
+    /// Step attempts in order: the last ones only (see
+    /// [`Coordinator::keep_transitions`](crate::Coordinator::keep_transitions)),
+    /// every one with `None`.
     pub transitions: Vec<TransitionRecord>,
+    /// How many attempts ran in all, kept or not.
+    pub steps_run: u64,
+    /// How many of the first attempts were not kept.
+    pub transitions_dropped: u64,
+    /// Each step's attempts summed up, in the order first run.
+    pub step_stats: Vec<StepStats>,
     /// When its task started, from the start of the run.
     #[serde(skip)]
     pub started: Option<Duration>,
@@ -94,8 +122,58 @@ impl ParticipantReport {
             tls_version: None,
             error: None,
             transitions: Vec::new(),
+            steps_run: 0,
+            transitions_dropped: 0,
+            step_stats: Vec::new(),
             started: None,
             elapsed: Duration::ZERO,
+        }
+    }
+}
+
+impl ParticipantReport {
+    /// Records one attempt: counted in its step's stats, and kept among
+    /// the last `keep` (all with `None`). The oldest are dropped in
+    /// batches, so that recording stays O(1) amortized.
+    pub(crate) fn record(&mut self, t: TransitionRecord, keep: Option<usize>) {
+        self.steps_run += 1;
+        let at = self
+            .step_stats
+            .iter()
+            .position(|s| s.step == t.step && s.workflow == t.workflow);
+        let stats = match at {
+            Some(i) => &mut self.step_stats[i],
+            None => {
+                self.step_stats.push(StepStats {
+                    workflow: t.workflow,
+                    step: t.step,
+                    attempts: 0,
+                    failed: 0,
+                    total: Duration::ZERO,
+                    max: Duration::ZERO,
+                });
+                let last = self.step_stats.len() - 1;
+                &mut self.step_stats[last]
+            }
+        };
+        stats.attempts += 1;
+        stats.failed += u64::from(t.to.is_none());
+        stats.total += t.duration;
+        stats.max = stats.max.max(t.duration);
+        self.transitions.push(t);
+        if let Some(keep) = keep {
+            if self.transitions.len() >= keep.max(1) * 2 {
+                self.trim(keep);
+            }
+        }
+    }
+
+    /// Keeps only the last `keep` transitions.
+    pub(crate) fn trim(&mut self, keep: usize) {
+        let excess = self.transitions.len().saturating_sub(keep);
+        if excess > 0 {
+            self.transitions.drain(..excess);
+            self.transitions_dropped += excess as u64;
         }
     }
 }
@@ -240,7 +318,7 @@ impl RunReport {
                     p.workflow.clone(),
                     p.phase.to_string(),
                     p.last_state.clone().unwrap_or_else(|| "-".into()),
-                    p.transitions.len().to_string(),
+                    p.steps_run.to_string(),
                     human_duration(p.elapsed),
                     error,
                 ]
@@ -355,6 +433,14 @@ impl RunReport {
                 );
             }
             let mut log = String::new();
+            if p.transitions_dropped > 0 {
+                let _ = writeln!(
+                    log,
+                    "({} earlier step attempts not kept: only the last {} are)",
+                    p.transitions_dropped,
+                    p.transitions.len()
+                );
+            }
             for t in &p.transitions {
                 let _ = writeln!(
                     log,
@@ -486,15 +572,13 @@ mod tests {
         let mut good = ParticipantReport::new("alpha".into(), "conn".into(), "mysql://a".into());
         good.phase = Phase::Passed;
         good.last_state = Some("Verified".into());
-        good.transitions = vec![
-            step("connect", "Start", Some("Connected"), 0, 2),
-            step("verify", "Connected", Some("Verified"), 2, 3),
-        ];
+        good.record(step("connect", "Start", Some("Connected"), 0, 2), None);
+        good.record(step("verify", "Connected", Some("Verified"), 2, 3), None);
         good.elapsed = Duration::from_millis(5);
         let mut bad = ParticipantReport::new("b".into(), "conn".into(), "mysql://b".into());
         bad.phase = Phase::Failed;
         bad.last_state = Some("Connected".into());
-        bad.transitions = vec![step("verify", "Connected", None, 1, 12)];
+        bad.record(step("verify", "Connected", None, 1, 12), None);
         bad.elapsed = Duration::from_millis(1500);
         bad.error = Some(ErrorRecord {
             class: ErrorClass::Failed,
@@ -602,6 +686,73 @@ b: cleanup failed: drop failed
             "<system-out>     1.000 ms  Connected -&gt; x  verify (attempt 1, 12.0 ms): table t is missing\n</system-out>"
         ), "{xml}");
         assert!(xml.contains(r#"time="1.500">"#));
+    }
+
+    fn attempt(step: &'static str, ok: bool, ms: u64) -> TransitionRecord {
+        TransitionRecord {
+            workflow: "w",
+            step,
+            from: "A",
+            to: ok.then_some("B"),
+            attempt: 1,
+            start: Duration::ZERO,
+            duration: Duration::from_millis(ms),
+            error: None,
+            error_code: None,
+        }
+    }
+
+    /// A long run keeps the last transitions and every step's totals; the
+    /// count of steps and the JUnit log say how many were not kept.
+    #[test]
+    fn only_the_last_transitions_are_kept_and_every_attempt_is_counted() {
+        let mut p = ParticipantReport::new("p".into(), "w".into(), "t".into());
+        for i in 0..250u64 {
+            p.record(attempt("step", i % 10 != 0, i), Some(100));
+        }
+        p.record(attempt("other", true, 7), Some(100));
+        p.trim(100);
+        assert_eq!(p.transitions.len(), 100);
+        assert_eq!(p.transitions_dropped, 151);
+        assert_eq!(p.steps_run, 251);
+        assert_eq!(p.transitions.last().unwrap().step, "other");
+        assert_eq!(p.transitions[0].duration, Duration::from_millis(151));
+        let step = &p.step_stats[0];
+        assert_eq!((step.step, step.attempts, step.failed), ("step", 250, 25));
+        assert_eq!(step.total, Duration::from_millis((0..250).sum()));
+        assert_eq!(step.max, Duration::from_millis(249));
+        assert_eq!(
+            (p.step_stats[1].step, p.step_stats[1].attempts),
+            ("other", 1)
+        );
+        // Recording never holds more than twice what is kept.
+        let mut q = ParticipantReport::new("q".into(), "w".into(), "t".into());
+        for _ in 0..1000 {
+            q.record(attempt("step", true, 1), Some(10));
+            assert!(q.transitions.len() < 20);
+        }
+        // None keeps every one.
+        let mut all = ParticipantReport::new("a".into(), "w".into(), "t".into());
+        for _ in 0..300 {
+            all.record(attempt("step", true, 1), None);
+        }
+        assert_eq!((all.transitions.len(), all.transitions_dropped), (300, 0));
+
+        let report = RunReport::new(
+            SystemTime::now(),
+            Duration::ZERO,
+            false,
+            vec![p],
+            Vec::new(),
+        );
+        assert!(
+            report.to_human().contains("  251    "),
+            "{}",
+            report.to_human()
+        );
+        assert!(report
+            .to_junit("s")
+            .contains("<system-out>(151 earlier step attempts not kept: only the last 100 are)\n"));
     }
 
     #[test]

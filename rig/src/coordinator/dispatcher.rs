@@ -16,6 +16,7 @@ pub(crate) struct Dispatcher {
     records: Vec<ParticipantReport>,
     index: HashMap<String, usize>,
     started: Instant,
+    keep: Option<usize>,
 }
 
 impl Dispatcher {
@@ -24,6 +25,7 @@ impl Dispatcher {
         observers: Vec<Arc<dyn RunObserver>>,
         records: Vec<ParticipantReport>,
         started: Instant,
+        keep: Option<usize>,
     ) -> Self {
         let index = records
             .iter()
@@ -36,6 +38,7 @@ impl Dispatcher {
             records,
             index,
             started,
+            keep,
         }
     }
 
@@ -73,7 +76,7 @@ impl Dispatcher {
             RunEvent::Started { .. } => record.started = Some(now),
             RunEvent::Transition(t) => {
                 let start = t.started.saturating_duration_since(self.started);
-                record.transitions.push(TransitionRecord {
+                let transition = TransitionRecord {
                     workflow: t.workflow,
                     step: t.step,
                     from: t.from,
@@ -83,7 +86,8 @@ impl Dispatcher {
                     duration: t.duration,
                     error: t.error.clone(),
                     error_code: t.error_code,
-                });
+                };
+                record.record(transition, self.keep);
                 record.last_state = Some(t.to.unwrap_or(t.from).to_string());
                 if let Some(to) = t.to {
                     self.shared.enter(&t.participant, to);
@@ -96,6 +100,9 @@ impl Dispatcher {
                 tls_version,
             } => {
                 record.phase = *phase;
+                if let Some(keep) = self.keep {
+                    record.trim(keep);
+                }
                 record.tls_version = tls_version.clone();
                 record.elapsed = now.saturating_sub(record.started.unwrap_or_default());
                 let mut error = error.clone();

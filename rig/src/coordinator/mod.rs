@@ -60,7 +60,13 @@ pub struct Coordinator {
     grace: Duration,
     observers: Vec<Arc<dyn RunObserver>>,
     ctrl_c: bool,
+    keep_transitions: Option<usize>,
 }
+
+/// How many of each participant's last step attempts a report keeps by
+/// default: enough to see how a participant ended, while a long run's
+/// report stays small (each step's totals are kept in full).
+pub const DEFAULT_KEPT_TRANSITIONS: usize = 100;
 
 impl Default for Coordinator {
     fn default() -> Self {
@@ -71,6 +77,7 @@ impl Default for Coordinator {
             grace: Duration::from_secs(10),
             observers: Vec::new(),
             ctrl_c: false,
+            keep_transitions: Some(DEFAULT_KEPT_TRANSITIONS),
         }
     }
 }
@@ -172,6 +179,14 @@ impl Coordinator {
         self
     }
 
+    /// How many of each participant's last step attempts the report keeps
+    /// ([`DEFAULT_KEPT_TRANSITIONS`] unless set); `None` keeps every one.
+    /// Each step's totals ([`crate::report::StepStats`]) count them all.
+    pub fn keep_transitions(&mut self, last: Option<usize>) -> &mut Self {
+        self.keep_transitions = last;
+        self
+    }
+
     /// Sends every event of the run to `observer` (e.g. a progress display).
     pub fn observe(&mut self, observer: Arc<dyn RunObserver>) -> &mut Self {
         self.observers.push(observer);
@@ -212,9 +227,15 @@ impl Coordinator {
             ));
         }
         drop(tx);
-        let records = dispatcher::Dispatcher::new(shared.clone(), self.observers, records, started)
-            .run(rx)
-            .await;
+        let records = dispatcher::Dispatcher::new(
+            shared.clone(),
+            self.observers,
+            records,
+            started,
+            self.keep_transitions,
+        )
+        .run(rx)
+        .await;
         if let Some(listener) = ctrl_c {
             listener.abort();
         }
