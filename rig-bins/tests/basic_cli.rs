@@ -361,7 +361,7 @@ fn flags_over_test_rig_url_are_announced() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         stderr(&out).contains(
-            "basic: TEST_RIG_URL is set but not used: --host/--port/--user/--database name the target"
+            "basic: TEST_RIG_URL is set but not used: --host/--port/--socket/--user/--database name the target"
         ),
         "{}",
         stderr(&out)
