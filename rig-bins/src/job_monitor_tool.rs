@@ -110,7 +110,8 @@ pub struct MonitorReport {
     pub server: Option<ServerInfo>,
     /// The source followed.
     pub source: &'static str,
-    /// Every job seen.
+    /// Every job seen, each with its `end_state`.
+    #[serde(serialize_with = "jobs_with_end_state")]
     pub jobs: Vec<JobSummary>,
     /// Whether no job was seen at all.
     pub nothing_running: bool,
@@ -120,6 +121,23 @@ pub struct MonitorReport {
     pub events: Vec<test_rig::coordinator::LoggedEvent>,
     /// Wall time.
     pub elapsed_ms: f64,
+}
+
+/// Each job as it serializes, plus `end_state` (see [`JobSummary::end_state`]).
+fn jobs_with_end_state<S: serde::Serializer>(
+    jobs: &[JobSummary],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::{Error, SerializeSeq};
+    let mut seq = serializer.serialize_seq(Some(jobs.len()))?;
+    for job in jobs {
+        let mut value = serde_json::to_value(job).map_err(S::Error::custom)?;
+        if let Some(map) = value.as_object_mut() {
+            map.insert("end_state".into(), job.end_state().into());
+        }
+        seq.serialize_element(&value)?;
+    }
+    seq.end()
 }
 
 /// Shows changes: a bar per job on a terminal, a line per change otherwise.
@@ -487,11 +505,18 @@ fn print_summary(report: &MonitorReport, server: &ServerInfo) {
             .map(|(_, p)| *p)
             .fold(None, |m: Option<f64>, p| Some(m.map_or(p, |m| m.max(p))));
         let statuses: Vec<&str> = j.statuses.iter().map(JobStatus::as_str).collect();
+        let end = match j.end_state() {
+            "vanished" => format!(
+                "ended: no longer listed by the {} after {:.1} s (it does not say whether it finished or failed)",
+                report.source,
+                j.last_seen_ms / 1000.0
+            ),
+            state => state.to_string(),
+        };
         out!(
-            "  {}  {}  {}  (seen {:.1} s; statuses {}{})",
+            "  {}  {}  {end}  (seen {:.1} s; statuses {}{})",
             j.job.id,
             j.job.target,
-            j.job.status,
             (j.last_seen_ms - j.first_seen_ms) / 1000.0,
             statuses.join(" -> "),
             peak.map(|p| format!("; progress up to {p:.1}%"))

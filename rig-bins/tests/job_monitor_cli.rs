@@ -273,3 +273,51 @@ fn json_is_printed_when_the_server_cannot_be_reached_or_refuses_the_user() {
         "{message}"
     );
 }
+
+/// A statement that began just before the monitor, younger than the default
+/// `--min-time 1s` at the first look, is followed from that first look (not
+/// "nothing running"), and its summary says it ended rather than "running":
+/// the processlist lists it no more, and does not say how it ended.
+#[tokio::test]
+async fn a_statement_younger_than_min_time_at_the_first_look_is_still_followed() {
+    use std::time::Duration;
+    let marker = format!("rig_young_{}", std::process::id());
+    let mut sleeper = admin().await;
+    let sql = format!("SELECT SLEEP(2.5) AS {marker}");
+    let running = tokio::spawn(async move { sleeper.query_drop(sql).await });
+    wait_until_running(&marker, Duration::from_secs(10)).await;
+    let out = run(&["--until-done", "--format", "json", "--interval", "200ms"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["nothing_running"], false, "{doc:#}");
+    let job = doc["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["job"]["target"].as_str().unwrap_or("").contains(&marker))
+        .unwrap_or_else(|| panic!("not followed: {doc:#}"))
+        .clone();
+    // Seen at the first look, while still under a second old.
+    assert!(job["first_seen_ms"].as_f64().unwrap() < 500.0, "{job}");
+    assert_eq!(job["vanished"], true);
+    assert_eq!(job["end_state"], "vanished");
+    running.await.unwrap().unwrap();
+
+    // The human summary says it ended.
+    let mut sleeper = admin().await;
+    let sql = format!("SELECT SLEEP(1.5) AS {marker}_h");
+    let running = tokio::spawn(async move { sleeper.query_drop(sql).await });
+    wait_until_running(&format!("{marker}_h"), Duration::from_secs(10)).await;
+    let out = run(&["--until-done", "--interval", "200ms"]);
+    let (stdout, _) = text(&out);
+    let line = stdout
+        .lines()
+        .find(|l| l.contains(&format!("{marker}_h")) && l.contains("seen"))
+        .unwrap_or_else(|| panic!("no summary line: {stdout}"));
+    assert!(
+        line.contains("ended: no longer listed by the processlist after"),
+        "{line}"
+    );
+    assert!(!line.contains(" running "), "{line}");
+    running.await.unwrap().unwrap();
+}

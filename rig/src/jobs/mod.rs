@@ -90,6 +90,12 @@ impl Source {
 
     /// The jobs the server shows now.
     pub async fn list(&self, session: &mut Session) -> Result<Vec<Job>, StateError> {
+        Ok(self.poll(session).await?.0)
+    }
+
+    /// [`list`](Self::list), and the statements not yet old enough to be
+    /// jobs (processlist, `min_ms`): `conn-ID` each.
+    pub async fn poll(&self, session: &mut Session) -> Result<(Vec<Job>, Vec<String>), StateError> {
         let sql = match self.kind {
             SourceKind::Import => "SHOW IMPORT JOBS",
             SourceKind::Ddl => "ADMIN SHOW DDL JOBS",
@@ -98,9 +104,9 @@ impl Source {
         let rows: Vec<mysql_async::Row> = session.query(sql).await?;
         let rows: Vec<RowMap> = rows.iter().map(model::row_map).collect();
         Ok(match self.kind {
-            SourceKind::Import => import::parse(&rows),
-            SourceKind::Ddl => ddl::parse(&rows),
-            SourceKind::Processlist => processlist::parse(&rows, self.min_ms),
+            SourceKind::Import => (import::parse(&rows), Vec::new()),
+            SourceKind::Ddl => (ddl::parse(&rows), Vec::new()),
+            SourceKind::Processlist => processlist::split(&rows, self.min_ms),
         })
     }
 }

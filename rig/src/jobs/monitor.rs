@@ -88,6 +88,19 @@ impl JobSummary {
     pub fn ended(&self) -> bool {
         self.vanished || self.job.status.is_at_rest()
     }
+
+    /// How it ended, as far as the source tells: its final status
+    /// (`finished`, `failed`, `cancelled`), `vanished` (no longer listed
+    /// without a final status: a statement gone from the processlist, which
+    /// does not say whether it finished or failed), or the status it was in
+    /// when the watch stopped (`running`, `paused`, ...).
+    pub fn end_state(&self) -> &str {
+        if self.vanished && !self.job.status.is_final() {
+            "vanished"
+        } else {
+            self.job.status.as_str()
+        }
+    }
 }
 
 fn wanted(job: &Job, only: Option<&str>) -> bool {
@@ -107,28 +120,46 @@ pub async fn watch(
 ) -> Result<Vec<JobSummary>, StateError> {
     let started = Instant::now();
     let mut summaries: BTreeMap<String, JobSummary> = BTreeMap::new();
+    // Statements seen before they were old enough to count as jobs, and
+    // when: one that grows old enough is followed from that first sight.
+    let mut young_since: BTreeMap<String, f64> = BTreeMap::new();
+    let mut awaited: Option<Vec<String>> = None;
     let finish = watch.finish.clone().unwrap_or_default();
     loop {
         let last_round = finish.is_cancelled();
         let now_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let jobs: Vec<Job> = source
-            .list(session)
-            .await?
+        let (jobs, young) = source.poll(session).await?;
+        let jobs: Vec<Job> = jobs
             .into_iter()
             .filter(|j| wanted(j, watch.job.as_deref()))
             .collect();
+        let young: Vec<String> = young
+            .into_iter()
+            .filter(|id| !watch.ignore.contains(id))
+            .filter(|id| watch.job.as_deref().is_none_or(|only| only == id))
+            .collect();
+        young_since.retain(|id, _| young.contains(id) || jobs.iter().any(|j| &j.id == id));
+        for id in &young {
+            young_since.entry(id.clone()).or_insert(now_ms);
+        }
+        // Those already running at the first look decide whether anything
+        // was running; later short statements (a busy server has many)
+        // must not keep the watch from ending.
+        let awaited = awaited.get_or_insert_with(|| young.clone());
+        awaited.retain(|id| young.contains(id));
         let before = &watch.ignore;
         let seen: HashSet<String> = jobs.iter().map(|j| j.id.clone()).collect();
         for job in jobs.into_iter().filter(|j| !before.contains(&j.id)) {
             match summaries.get_mut(&job.id) {
                 None => {
                     on_event(&JobEvent::Appeared { job: job.clone() });
+                    let first_seen_ms = young_since.remove(&job.id).unwrap_or(now_ms);
                     summaries.insert(
                         job.id.clone(),
                         JobSummary {
                             statuses: vec![job.status.clone()],
                             progress: job.percent.map(|p| vec![(now_ms, p)]).unwrap_or_default(),
-                            first_seen_ms: now_ms,
+                            first_seen_ms,
                             last_seen_ms: now_ms,
                             vanished: false,
                             job,
@@ -166,9 +197,13 @@ pub async fn watch(
             }
         }
         let all_done = !summaries.is_empty() && summaries.values().all(JobSummary::ended);
-        // Nothing to wait for: nothing ran when we looked, and no statement
-        // of ours is on its way.
-        let nothing = watch.until_done && summaries.is_empty() && watch.finish.is_none();
+        // Nothing to wait for: nothing ran when we looked (not even a
+        // statement too young yet to count), and no statement of ours is
+        // on its way.
+        let nothing = watch.until_done
+            && summaries.is_empty()
+            && awaited.is_empty()
+            && watch.finish.is_none();
         if nothing {
             return Ok(Vec::new());
         }
@@ -198,6 +233,20 @@ mod tests {
         let mut j = Job::new(id.into(), JobKind::Ddl, "test.t".into(), status);
         j.parent = parent.map(str::to_string);
         j
+    }
+
+    /// A job gone from the source without a final status ended in a way
+    /// the source does not tell; one with a final status ended in it.
+    #[test]
+    fn the_end_state_is_the_final_status_or_vanished() {
+        assert_eq!(summary(JobStatus::Running, true).end_state(), "vanished");
+        assert_eq!(summary(JobStatus::Running, false).end_state(), "running");
+        assert_eq!(summary(JobStatus::Finished, true).end_state(), "finished");
+        assert_eq!(
+            summary(JobStatus::Cancelled, false).end_state(),
+            "cancelled"
+        );
+        assert_eq!(summary(JobStatus::Paused, false).end_state(), "paused");
     }
 
     fn summary(status: JobStatus, vanished: bool) -> JobSummary {

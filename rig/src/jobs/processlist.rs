@@ -33,7 +33,16 @@ fn short(sql: &str) -> String {
 /// Parses processlist rows into running statement jobs (`conn-ID`),
 /// keeping those that have run at least `min_ms` milliseconds.
 pub fn parse(rows: &[RowMap], min_ms: f64) -> Vec<Job> {
-    rows.iter()
+    split(rows, min_ms).0
+}
+
+/// [`parse`], and the ids (`conn-ID`) of the statements left out for being
+/// younger than `min_ms`: a watch keeps looking until they are old enough
+/// to be jobs or have ended.
+pub fn split(rows: &[RowMap], min_ms: f64) -> (Vec<Job>, Vec<String>) {
+    let mut young = Vec::new();
+    let jobs = rows
+        .iter()
         .filter_map(|row| {
             let id = field(row, "id")?;
             let info = field(row, "info")?;
@@ -41,6 +50,7 @@ pub fn parse(rows: &[RowMap], min_ms: f64) -> Vec<Job> {
                 .and_then(|t| t.parse().ok())
                 .unwrap_or(0.0);
             if ms < min_ms {
+                young.push(format!("conn-{id}"));
                 return None;
             }
             let mut job = Job::new(
@@ -65,7 +75,8 @@ pub fn parse(rows: &[RowMap], min_ms: f64) -> Vec<Job> {
                 .flatten();
             Some(job)
         })
-        .collect()
+        .collect();
+    (jobs, young)
 }
 
 #[cfg(test)]
@@ -131,6 +142,11 @@ mod tests {
         assert_eq!(ids(&[at("999.9")]), Vec::<String>::new());
         assert_eq!(ids(&[at("1000.0")]), ["conn-7"]);
         assert_eq!(ids(&[at("2500")]), ["conn-7"]);
+        // The young ones are named, for a watch to keep looking at.
+        let (jobs, young) = split(&[at("999.9")], 1000.0);
+        assert!(jobs.is_empty());
+        assert_eq!(young, ["conn-7"]);
+        assert!(split(&[at("1000")], 1000.0).1.is_empty());
     }
 
     /// A statement is shown on one line of at most 80 characters.
