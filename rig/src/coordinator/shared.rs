@@ -64,6 +64,22 @@ pub struct Message {
     pub body: serde_json::Value,
 }
 
+impl Message {
+    /// The body as the type the sender sent (`cx.send(to, topic, value)`
+    /// serializes it), or an error naming the topic, the sender and the
+    /// type expected.
+    pub fn body_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, StateError> {
+        serde_json::from_value(self.body.clone()).map_err(|e| {
+            StateError::step(format!(
+                "message `{}` from `{}` is not a {}: {e}",
+                self.topic,
+                self.from,
+                std::any::type_name::<T>()
+            ))
+        })
+    }
+}
+
 /// Something that happened in the run, as the event log records it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -552,6 +568,24 @@ mod tests {
             shared.send("w1", "nobody", "x", json!(null)),
             Err(StateError::UnknownParticipant(_))
         ));
+    }
+
+    #[test]
+    fn a_body_reads_back_as_the_type_sent_or_says_why_not() {
+        let m = Message {
+            from: "w1".into(),
+            topic: "count".into(),
+            body: serde_json::to_value((3u64, "rows")).unwrap(),
+        };
+        assert_eq!(
+            m.body_as::<(u64, String)>().unwrap(),
+            (3, "rows".to_string())
+        );
+        let err = m.body_as::<bool>().unwrap_err().to_string();
+        assert!(
+            err.starts_with("message `count` from `w1` is not a bool: invalid type"),
+            "{err}"
+        );
     }
 
     #[tokio::test]
