@@ -89,6 +89,7 @@ pub mod python;
 pub mod report;
 pub mod session;
 mod tls;
+mod transaction;
 pub mod workflow;
 pub mod workload;
 
