@@ -71,16 +71,7 @@ async fn happy_path_json_matches_the_server() {
     assert_eq!(doc["database"], "test");
     assert!(doc["round_trip_ms"].as_f64().unwrap() > 0.0);
     let steps = step_names(&doc["transitions"]);
-    assert_eq!(
-        steps,
-        [
-            "parse_config",
-            "connect",
-            "test_connection",
-            "verify_database",
-            "get_version"
-        ]
-    );
+    assert_eq!(steps, COMMON_STEPS);
     assert!(doc["error"].is_null());
 }
 

@@ -216,3 +216,13 @@ pub fn step_names(transitions: &serde_json::Value) -> Vec<&str> {
         .map(|t| t["step"].as_str().expect("each transition names its step"))
         .collect()
 }
+
+/// The steps of the common states, in the order a passing run takes them
+/// against a server with a database to check.
+pub const COMMON_STEPS: [&str; 5] = [
+    "parse_config",
+    "connect",
+    "test_connection",
+    "verify_database",
+    "get_version",
+];
