@@ -534,6 +534,11 @@ async fn a_python_failure_terminal_fails_the_participant_and_runs_the_cleanup() 
         p.error
     );
     assert_eq!(logged(&report, "tidied"), Some(""));
+    assert!(
+        report.to_human().contains("  conn-1: tidied\n"),
+        "{}",
+        report.to_human()
+    );
 
     // A failure flag that is not a bool is refused where it is written.
     let path = plugin_file(

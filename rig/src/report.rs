@@ -7,6 +7,9 @@ use serde::{Serialize, Serializer};
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
+/// How many `log` lines the human report shows; the JSON has them all.
+pub const LOG_LINES_SHOWN: usize = 50;
+
 /// Serializes a duration as milliseconds with microsecond precision.
 pub(crate) fn serialize_millis<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(millis(*d))
@@ -359,6 +362,7 @@ impl RunReport {
             human_duration(self.elapsed),
             if self.cancelled { " (cancelled)" } else { "" }
         );
+        self.write_log(&mut out);
         for p in &self.participants {
             let Some(e) = &p.error else { continue };
             if e.message.contains('\n') {
@@ -369,6 +373,43 @@ impl RunReport {
             }
         }
         out
+    }
+
+    /// The `log` events (Python's `cx.log`, `cx.publish("log", text)`):
+    /// a line each, in order, at most [`LOG_LINES_SHOWN`].
+    fn write_log(&self, out: &mut String) {
+        use crate::coordinator::SharedEvent;
+        let lines: Vec<(Duration, &str, String)> = self
+            .events
+            .iter()
+            .filter_map(|e| match &e.event {
+                SharedEvent::Published {
+                    participant,
+                    name,
+                    data,
+                } if name == "log" => {
+                    let text = data
+                        .as_str()
+                        .map_or_else(|| data.to_string(), str::to_string);
+                    Some((e.at, participant.as_str(), text))
+                }
+                _ => None,
+            })
+            .collect();
+        if lines.is_empty() {
+            return;
+        }
+        out.push_str("\nlog:\n");
+        for (at, who, text) in lines.iter().take(LOG_LINES_SHOWN) {
+            let _ = writeln!(out, "  {:>10}  {who}: {text}", human_duration(*at));
+        }
+        if lines.len() > LOG_LINES_SHOWN {
+            let _ = writeln!(
+                out,
+                "  ({} more: every line is in the JSON report's events)",
+                lines.len() - LOG_LINES_SHOWN
+            );
+        }
     }
 
     /// JUnit XML: one testsuite, one testcase per participant; a failed
@@ -753,6 +794,54 @@ b: cleanup failed: drop failed
         assert!(report
             .to_junit("s")
             .contains("<system-out>(151 earlier step attempts not kept: only the last 100 are)\n"));
+    }
+
+    /// `log` events are lines of the human report, in order, bounded.
+    #[test]
+    fn log_lines_follow_the_summary_in_order_and_bounded() {
+        use crate::coordinator::SharedEvent;
+        let event = |ms: u64, who: &str, data: serde_json::Value| LoggedEvent {
+            at: Duration::from_millis(ms),
+            event: SharedEvent::Published {
+                participant: who.into(),
+                name: "log".into(),
+                data,
+            },
+        };
+        let mut events = vec![
+            event(12, "conn-1", "tidied".into()),
+            event(15, "conn-2", serde_json::json!({"rows": 3})),
+            LoggedEvent {
+                at: Duration::from_millis(16),
+                event: SharedEvent::Published {
+                    participant: "conn-1".into(),
+                    name: "job".into(),
+                    data: "not a log line".into(),
+                },
+            },
+        ];
+        let r = RunReport::new(
+            SystemTime::now(),
+            Duration::ZERO,
+            false,
+            Vec::new(),
+            events.clone(),
+        );
+        assert!(
+            r.to_human().ends_with(
+                "\nlog:\n     12.0 ms  conn-1: tidied\n     15.0 ms  conn-2: {\"rows\":3}\n"
+            ),
+            "{}",
+            r.to_human()
+        );
+        for i in 0..LOG_LINES_SHOWN {
+            events.push(event(20 + i as u64, "conn-3", "again".into()));
+        }
+        let r = RunReport::new(SystemTime::now(), Duration::ZERO, false, Vec::new(), events);
+        let text = r.to_human();
+        assert_eq!(text.matches("conn-3: again").count(), LOG_LINES_SHOWN - 2);
+        assert!(text.ends_with("  (2 more: every line is in the JSON report's events)\n"));
+        assert!(!report_of(&[Phase::Passed]).to_human().contains("log:"));
     }
 
     #[test]
