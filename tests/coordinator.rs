@@ -544,3 +544,39 @@ async fn reaching_a_failure_terminal_fails_the_participant_and_runs_its_cleanup(
     assert!(lookup::META.state("Missing").unwrap().failure);
     assert!(!lookup::META.state("Found").unwrap().failure);
 }
+
+/// A scenario shows its own name, and a failure in its own code (not in a
+/// step) is placed after the last state it reached, not in it.
+#[tokio::test]
+async fn a_named_scenario_failing_outside_a_step_is_placed_after_its_last_state() {
+    let mut coord = Coordinator::new();
+    coord
+        .add_named_scenario("checker", "balance-check", server(), |cx| async move {
+            let cx = common_states::WORKFLOW.run(cx).await?;
+            let _ = cx;
+            Err(StateError::step("the balances add up to 799, not 800").into())
+        })
+        .unwrap();
+    coord
+        .add_scenario("plain", server(), |_cx| async move { Ok(()) })
+        .unwrap();
+    let report = coord.run().await;
+    let checker = report.participant("checker").unwrap();
+    assert_eq!(checker.workflow, "balance-check");
+    assert_eq!(report.participant("plain").unwrap().workflow, "scenario");
+    let error = checker.error.as_ref().unwrap();
+    assert_eq!(
+        (
+            error.state.as_deref(),
+            error.step.as_deref(),
+            error.after.as_deref()
+        ),
+        (None, None, Some("Completed"))
+    );
+    let human = report.to_human();
+    assert!(
+        human.contains("the balances add up to 799, not 800 [after Completed]"),
+        "{human}"
+    );
+    assert!(report.to_junit("t").contains("after state: Completed\n"));
+}

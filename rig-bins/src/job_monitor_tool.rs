@@ -289,15 +289,21 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
         let outcome = outcome.clone();
         let cancel = cancel.clone();
         let added = coordinator
-            .add_scenario("monitor", target.config.clone(), move |cx| async move {
-                let result = monitor(cx, forced, watch, min_ms, submitting, human, &cancel).await;
-                let failed = result.as_ref().err().map(|e| e.to_string());
-                *outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
-                match failed {
-                    Some(message) => Err(StateError::step(message).into()),
-                    None => Ok(()),
-                }
-            })
+            .add_named_scenario(
+                "monitor",
+                "job-monitor",
+                target.config.clone(),
+                move |cx| async move {
+                    let result =
+                        monitor(cx, forced, watch, min_ms, submitting, human, &cancel).await;
+                    let failed = result.as_ref().err().map(|e| e.to_string());
+                    *outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
+                    match failed {
+                        Some(message) => Err(StateError::step(message).into()),
+                        None => Ok(()),
+                    }
+                },
+            )
             .map(|_| ());
         if let Err(e) = added {
             err!("job_monitor: error: {e}");
@@ -307,47 +313,52 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
     if let Some(sql) = args.submit.clone() {
         let submitted = submitted.clone();
         let added = coordinator
-            .add_scenario("submitter", target.config.clone(), move |cx| async move {
-                let mut cx = common_states::WORKFLOW.run(cx).await?;
-                let connection_id = cx.session()?.connection_id();
-                cx.send("monitor", "connection-id", connection_id)?;
-                // Give the monitor its first snapshot before the job exists.
-                cx.barrier("monitor-ready", Duration::from_secs(30)).await?;
-                // Ctrl-C stops the statement on the server too, at once:
-                // dropping the query would leave it running there.
-                let cancel = cx.cancellation().cloned().unwrap_or_default();
-                let result = tokio::select! {
-                    r = cx.session()?.query::<mysql_async::Row>(&sql) => Some(r),
-                    _ = cancel.cancelled() => None,
-                };
-                let record = match result {
-                    Some(result) => Submitted {
-                        sql,
-                        connection_id,
-                        ok: result.is_ok(),
-                        error: result.as_ref().err().map(|e| e.to_string()),
-                    },
-                    None => Submitted {
-                        error: Some(
-                            stop_on_server(
-                                cx.config().clone(),
-                                cx.server().map(|s| s.flavor),
-                                connection_id,
-                            )
-                            .await,
-                        ),
-                        sql,
-                        connection_id,
-                        ok: false,
-                    },
-                };
-                cx.publish("submitted", &record)?;
-                *submitted.lock().unwrap_or_else(|p| p.into_inner()) = Some(record);
-                if let Some(done) = submitted_done {
-                    done.cancel();
-                }
-                Ok(())
-            })
+            .add_named_scenario(
+                "submitter",
+                "job-submitter",
+                target.config.clone(),
+                move |cx| async move {
+                    let mut cx = common_states::WORKFLOW.run(cx).await?;
+                    let connection_id = cx.session()?.connection_id();
+                    cx.send("monitor", "connection-id", connection_id)?;
+                    // Give the monitor its first snapshot before the job exists.
+                    cx.barrier("monitor-ready", Duration::from_secs(30)).await?;
+                    // Ctrl-C stops the statement on the server too, at once:
+                    // dropping the query would leave it running there.
+                    let cancel = cx.cancellation().cloned().unwrap_or_default();
+                    let result = tokio::select! {
+                        r = cx.session()?.query::<mysql_async::Row>(&sql) => Some(r),
+                        _ = cancel.cancelled() => None,
+                    };
+                    let record = match result {
+                        Some(result) => Submitted {
+                            sql,
+                            connection_id,
+                            ok: result.is_ok(),
+                            error: result.as_ref().err().map(|e| e.to_string()),
+                        },
+                        None => Submitted {
+                            error: Some(
+                                stop_on_server(
+                                    cx.config().clone(),
+                                    cx.server().map(|s| s.flavor),
+                                    connection_id,
+                                )
+                                .await,
+                            ),
+                            sql,
+                            connection_id,
+                            ok: false,
+                        },
+                    };
+                    cx.publish("submitted", &record)?;
+                    *submitted.lock().unwrap_or_else(|p| p.into_inner()) = Some(record);
+                    if let Some(done) = submitted_done {
+                        done.cancel();
+                    }
+                    Ok(())
+                },
+            )
             .map(|_| ());
         if let Err(e) = added {
             err!("job_monitor: error: {e}");

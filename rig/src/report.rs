@@ -301,9 +301,10 @@ impl RunReport {
             .iter()
             .map(|p| {
                 let error = p.error.as_ref().map_or(String::new(), |e| {
-                    let at = match (&e.step, &e.state) {
-                        (Some(step), Some(state)) => format!(" [{step} in {state}]"),
-                        (None, Some(state)) => format!(" [in {state}]"),
+                    let at = match (&e.step, &e.state, &e.after) {
+                        (Some(step), Some(state), _) => format!(" [{step} in {state}]"),
+                        (None, Some(state), _) => format!(" [in {state}]"),
+                        (_, None, Some(after)) => format!(" [after {after}]"),
                         _ => String::new(),
                     };
                     // A long message (a Python traceback) and a failed
@@ -451,7 +452,10 @@ impl RunReport {
                 } else {
                     "failure"
                 };
-                let mut body = format!("state: {}\n", e.state.as_deref().unwrap_or("-"));
+                let mut body = match (&e.state, &e.after) {
+                    (None, Some(after)) => format!("after state: {after}\n"),
+                    (state, _) => format!("state: {}\n", state.as_deref().unwrap_or("-")),
+                };
                 if let Some(step) = &e.step {
                     let _ = writeln!(body, "step: {step}");
                 }
@@ -627,6 +631,7 @@ mod tests {
             code: Some(1146),
             state: Some("Connected".into()),
             step: Some("verify".into()),
+            after: None,
             cleanup_error: Some("drop failed".into()),
         });
         RunReport::new(

@@ -107,7 +107,13 @@ impl Dispatcher {
                 record.elapsed = now.saturating_sub(record.started.unwrap_or_default());
                 let mut error = error.clone();
                 if let Some(e) = error.as_mut() {
-                    if e.state.is_none() {
+                    // A failure outside any step after steps ran (a
+                    // scenario's own check) happened after the last state,
+                    // not in it; one before any step, in the state it
+                    // never left.
+                    if e.state.is_none() && e.step.is_none() && record.steps_run > 0 {
+                        e.after = record.last_state.clone();
+                    } else if e.state.is_none() {
                         e.state = record.last_state.clone();
                     }
                     // Failed before any step ran (e.g. a server found silent

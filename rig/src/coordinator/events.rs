@@ -19,6 +19,9 @@ pub struct ErrorRecord {
     pub state: Option<String>,
     /// The step that failed, when a step failed.
     pub step: Option<String>,
+    /// For a failure outside any step (a scenario's own check, a barrier,
+    /// a message): the last state reached before it.
+    pub after: Option<String>,
     /// The cleanup's own failure, if the cleanup failed too.
     pub cleanup_error: Option<String>,
 }
@@ -32,6 +35,7 @@ impl ErrorRecord {
             code: None,
             state: None,
             step: None,
+            after: None,
             cleanup_error: None,
         }
     }

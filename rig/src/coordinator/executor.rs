@@ -98,6 +98,7 @@ fn record(error: &ParticipantError) -> ErrorRecord {
             code: failed.error().server_code(),
             state: Some(failed.state().to_string()),
             step: Some(failed.step().to_string()).filter(|s| !s.is_empty()),
+            after: None,
             cleanup_error: failed.cleanup_error().map(|e| e.to_string()),
         },
         ParticipantError::Error(e) => ErrorRecord {
@@ -106,6 +107,7 @@ fn record(error: &ParticipantError) -> ErrorRecord {
             code: e.server_code(),
             state: None,
             step: None,
+            after: None,
             cleanup_error: None,
         },
     }

@@ -135,7 +135,9 @@ impl Coordinator {
     }
 
     /// Adds a participant that runs `scenario`: an async closure that drives
-    /// typed handles by hand from the context it is given.
+    /// typed handles by hand from the context it is given. Reports name
+    /// its workflow `scenario`; [`add_named_scenario`](Self::add_named_scenario)
+    /// gives it a name of its own.
     pub fn add_scenario<F, Fut>(
         &mut self,
         name: &str,
@@ -146,8 +148,24 @@ impl Coordinator {
         F: FnOnce(StateContext) -> Fut + Send + 'static,
         Fut: Future<Output = Result<(), ParticipantError>> + Send + 'static,
     {
+        self.add_named_scenario(name, "scenario", config, scenario)
+    }
+
+    /// [`add_scenario`](Self::add_scenario), with the name reports show in
+    /// the workflow column (`transfer`, `checker`, ...).
+    pub fn add_named_scenario<F, Fut>(
+        &mut self,
+        name: &str,
+        scenario_name: &str,
+        config: ConnectionConfig,
+        scenario: F,
+    ) -> Result<&mut Self, StateError>
+    where
+        F: FnOnce(StateContext) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), ParticipantError>> + Send + 'static,
+    {
         let body = Body::Scenario(Box::new(move |cx| Box::pin(scenario(cx))));
-        self.add(name, config, body, "scenario".into())
+        self.add(name, config, body, scenario_name.to_string())
     }
 
     /// How many participants were added.

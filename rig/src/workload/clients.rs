@@ -60,8 +60,9 @@ where
         let (options, logs, shared, txns) =
             (options.clone(), logs.clone(), shared.clone(), txns.clone());
         let node = super::node_name(endpoints, &endpoint.address());
-        coordinator.add_scenario(
+        coordinator.add_named_scenario(
             &format!("client-{}", client + 1),
+            "consistency-client",
             endpoint.clone(),
             move |cx| async move {
                 let mut cx =
