@@ -237,6 +237,43 @@ pub(crate) fn xml(text: &str) -> String {
     quick_xml::escape::escape(&clean).into_owned()
 }
 
+/// The `timestamp` and `hostname` attributes of a JUnit `<testsuite>`:
+/// when it began (UTC, ISO 8601 without a zone, as the JUnit schema writes
+/// it) and the machine it ran on.
+pub(crate) fn junit_suite_context(started: SystemTime) -> String {
+    let timestamp = started
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_millis()).ok())
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string())
+        .unwrap_or_default();
+    let host = gethostname::gethostname();
+    format!(
+        " timestamp=\"{}\" hostname=\"{}\"",
+        xml(&timestamp),
+        xml(&host.to_string_lossy())
+    )
+}
+
+/// A JUnit `classname` CI reporters can split at its dots: each part's
+/// letters, digits, `_` and `-` kept, every other run of characters (the
+/// ` + ` of a chained workflow's name) one `_`.
+pub(crate) fn junit_classname(parts: &[&str]) -> String {
+    let clean = |part: &str| {
+        let mut out = String::new();
+        for c in part.chars() {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                out.push(c);
+            } else if !out.ends_with('_') {
+                out.push('_');
+            }
+        }
+        out.trim_matches('_').to_string()
+    };
+    parts.iter().map(|p| clean(p)).collect::<Vec<_>>().join(".")
+}
+
 impl RunReport {
     pub(crate) fn new(
         started: SystemTime,
@@ -428,21 +465,23 @@ impl RunReport {
             s.interrupted,
             self.elapsed.as_secs_f64()
         );
+        let started = SystemTime::UNIX_EPOCH
+            + Duration::from_millis(u64::try_from(self.started_unix_ms).unwrap_or_default());
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"{:.3}\">",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"{:.3}\"{}>",
             xml(suite),
             s.participants,
             s.failed,
             s.interrupted,
-            self.elapsed.as_secs_f64()
+            self.elapsed.as_secs_f64(),
+            junit_suite_context(started)
         );
         for p in &self.participants {
             let _ = writeln!(
                 out,
-                "    <testcase classname=\"{}.{}\" name=\"{}\" time=\"{:.3}\">",
-                xml(suite),
-                xml(&p.workflow),
+                "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\">",
+                xml(&junit_classname(&[suite, &p.workflow])),
                 xml(&p.name),
                 p.elapsed.as_secs_f64()
             );
@@ -847,6 +886,39 @@ b: cleanup failed: drop failed
         assert_eq!(text.matches("conn-3: again").count(), LOG_LINES_SHOWN - 2);
         assert!(text.ends_with("  (2 more: every line is in the JSON report's events)\n"));
         assert!(!report_of(&[Phase::Passed]).to_human().contains("log:"));
+    }
+
+    /// JUnit consumers split `classname` at dots into package and class:
+    /// a chained workflow's ` + ` or a space must not reach it.
+    #[test]
+    fn junit_classnames_split_at_dots_only() {
+        assert_eq!(
+            junit_classname(&["simple_multi_connection", "common + scratch_table"]),
+            "simple_multi_connection.common_scratch_table"
+        );
+        assert_eq!(junit_classname(&["basic", "conn"]), "basic.conn");
+        assert_eq!(junit_classname(&["a b", "x.y"]), "a_b.x_y");
+    }
+
+    /// The suite says when it ran (UTC, the JUnit schema's ISO 8601 without
+    /// a zone) and where.
+    #[test]
+    fn a_junit_suite_has_its_timestamp_and_hostname() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+        let context = junit_suite_context(at);
+        assert!(
+            context.starts_with(" timestamp=\"2023-11-14T22:13:20\" hostname=\""),
+            "{context}"
+        );
+        let host = gethostname::gethostname();
+        assert!(context.ends_with(&format!("hostname=\"{}\"", xml(&host.to_string_lossy()))));
+        let junit = two_participants(false).to_junit("basic");
+        assert!(
+            junit.contains(
+                "skipped=\"0\" time=\"1.500\" timestamp=\"2023-11-14T22:13:20\" hostname="
+            ),
+            "{junit}"
+        );
     }
 
     #[test]

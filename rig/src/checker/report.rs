@@ -224,20 +224,22 @@ impl CheckReport {
     /// The verdict as JUnit XML: one test case, `name`, that fails with
     /// the forbidden anomalies (or errs when the verdict is unknown).
     pub fn to_junit(&self, suite: &str, name: &str) -> String {
-        use crate::report::xml;
+        use crate::report::{junit_classname, junit_suite_context, xml};
         let failed = self.verdict == Verdict::Invalid;
         let unknown = self.verdict == Verdict::Unknown;
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let time = self.elapsed.as_secs_f64();
         out.push_str(&format!(
-            "<testsuites name=\"{0}\" tests=\"1\" failures=\"{1}\" errors=\"{2}\" time=\"{time:.3}\">\n  <testsuite name=\"{0}\" tests=\"1\" failures=\"{1}\" errors=\"{2}\" skipped=\"0\" time=\"{time:.3}\">\n",
+            "<testsuites name=\"{0}\" tests=\"1\" failures=\"{1}\" errors=\"{2}\" time=\"{time:.3}\">\n  <testsuite name=\"{0}\" tests=\"1\" failures=\"{1}\" errors=\"{2}\" skipped=\"0\" time=\"{time:.3}\"{3}>\n",
             xml(suite),
             u8::from(failed),
-            u8::from(unknown)
+            u8::from(unknown),
+            // The check runs as the report is written.
+            junit_suite_context(std::time::SystemTime::now())
         ));
         out.push_str(&format!(
             "    <testcase classname=\"{}\" name=\"{}\" time=\"{time:.3}\">\n",
-            xml(suite),
+            xml(&junit_classname(&[suite])),
             xml(name)
         ));
         let forbidden: Vec<&str> = self
