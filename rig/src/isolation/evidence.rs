@@ -167,3 +167,38 @@ fn describe_step(s: &StepRecord) -> String {
     }
     line
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(session: usize, kind: StepKind, sql: &str, error: Option<u16>) -> StepRecord {
+        let mut s = StepRecord::new(session, kind, sql.into());
+        s.error_code = error;
+        s
+    }
+
+    /// A session committed when its own COMMIT succeeded and each of its
+    /// writes did: another session's COMMIT says nothing about it.
+    #[test]
+    fn a_commit_counts_for_its_own_session_only() {
+        let evidence = Evidence {
+            steps: vec![
+                step(1, StepKind::Exec, "UPDATE t SET v = 1", None),
+                step(2, StepKind::Exec, "UPDATE t SET v = 2", None),
+                step(1, StepKind::Commit, "COMMIT", None),
+                step(2, StepKind::Commit, "COMMIT", Some(1213)),
+            ],
+        };
+        assert!(evidence.committed(1));
+        assert!(!evidence.committed(2));
+        // A failed write spoils a successful COMMIT.
+        let evidence = Evidence {
+            steps: vec![
+                step(1, StepKind::Exec, "UPDATE t SET v = 1", Some(1205)),
+                step(1, StepKind::Commit, "COMMIT", None),
+            ],
+        };
+        assert!(!evidence.committed(1));
+    }
+}
