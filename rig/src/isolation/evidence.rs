@@ -178,6 +178,36 @@ mod tests {
         s
     }
 
+    /// `--explain` shows each step on one line, as the README shows it.
+    #[test]
+    fn each_step_is_described_on_one_line() {
+        let mut read = step(1, StepKind::Exec, "SELECT * FROM t", None);
+        read.rows = Some(vec![(1, 10), (2, 20)]);
+        let mut blocked = step(2, StepKind::Exec, "UPDATE t SET v = 11 WHERE id = 1", None);
+        blocked.blocked = true;
+        blocked.affected = Some(1);
+        let mut cancelled = step(3, StepKind::Exec, "DELETE FROM t", None);
+        cancelled.cancelled = true;
+        let mut skipped = step(2, StepKind::Exec, "SELECT 1", None);
+        skipped.skipped = true;
+        let mut lost = step(2, StepKind::Commit, "COMMIT", Some(1213));
+        lost.error = Some("Deadlock found".into());
+        lost.cross_node_conflict = true;
+        let evidence = Evidence {
+            steps: vec![read, blocked, cancelled, skipped, lost],
+        };
+        assert_eq!(
+            evidence.describe(),
+            [
+                "T1: SELECT * FROM t  -> [1 => 10, 2 => 20]",
+                "T2: UPDATE t SET v = 11 WHERE id = 1  [blocked]  -> 1 row(s) changed",
+                "T3: DELETE FROM t  [cancelled: still blocked when T3 went on]",
+                "T2: SELECT 1  [skipped: transaction aborted]",
+                "T2: COMMIT  -> error 1213: Deadlock found  [a conflict with a transaction on another node, which won: no lock wait between nodes]",
+            ]
+        );
+    }
+
     /// A session committed when its own COMMIT succeeded and each of its
     /// writes did: another session's COMMIT says nothing about it.
     #[test]
