@@ -143,3 +143,42 @@ fn tick_steps_keep_about_a_dozen_ticks() {
     assert_eq!(tick_label(0.06, 0.02), "0.06 s");
     assert_eq!(tick_label(120.0, 60.0), "120 s");
 }
+
+/// Past `MAX_BARS` transactions the committed ones are left out of the
+/// picture (the page says so); failed and witness ones are still drawn.
+#[test]
+fn a_crowded_run_draws_only_what_did_not_commit() {
+    let history = history::read_str(HISTORY, false).unwrap();
+    let check = checker::check(&history, &CheckOptions::for_model(Model::Serializable));
+    let mut spans: Vec<Span> = (0..MAX_BARS as u64 + 1)
+        .map(|i| Span {
+            process: i % 4,
+            node: None,
+            start: i,
+            end: Some(i + 1),
+            outcome: OpType::Ok,
+            index: i as usize,
+        })
+        .collect();
+    spans[7].outcome = OpType::Fail;
+    let nemesis = NemesisLog::default();
+    let html = render(&RunPage {
+        heading: "crowded".into(),
+        spans: &spans,
+        connections: 4,
+        workload_end: MAX_BARS as u64 + 2,
+        nemesis: &nemesis,
+        timeline: &Timeline::default(),
+        convergence: &Convergence::default(),
+        check: &check,
+    });
+    // The failed one, and the stale read's two witnesses (T1, T3 of the
+    // check passed in), outlined.
+    assert_eq!(html.matches("<rect class=\"txn").count(), 3);
+    assert_eq!(html.matches("<rect class=\"txn witness\"").count(), 2);
+    assert!(html.contains("<title>T7 process 3: fail"));
+    assert!(html.contains(&format!(
+        "<p>{} transactions: committed ones are left out of the picture beyond {MAX_BARS}",
+        MAX_BARS + 1
+    )));
+}
