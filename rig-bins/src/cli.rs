@@ -242,19 +242,7 @@ impl ConnectionArgs {
     /// The flags' host and port, else the mysql client's environment
     /// (`MYSQL_HOST`, `MYSQL_TCP_PORT`), else the defaults.
     fn flags_target(&self, env: &ClientEnv, file: Option<&ClientOptions>) -> ConnectionConfig {
-        let from_file = |pick: fn(&ClientOptions) -> Option<String>| file.and_then(pick);
-        let no_address = self.host.is_none() && self.port.is_none();
-        let socket = self.socket.clone().or_else(|| {
-            no_address
-                .then(|| {
-                    env.socket.clone().or_else(|| {
-                        (env.host.is_none() && env.port.is_none())
-                            .then(|| file.and_then(|f| f.socket.clone()))
-                            .flatten()
-                    })
-                })
-                .flatten()
-        });
+        let socket = self.socket_of(env, file);
         // As the mysql client: a socket is the local server, `localhost`.
         let default_host = if socket.is_some() {
             "localhost"
@@ -266,7 +254,7 @@ impl ConnectionArgs {
                 .host
                 .clone()
                 .or_else(|| env.host.clone())
-                .or_else(|| from_file(|f| f.host.clone()))
+                .or_else(|| file.and_then(|f| f.host.clone()))
                 .unwrap_or_else(|| default_host.into()),
             port: self
                 .port
@@ -277,16 +265,29 @@ impl ConnectionArgs {
             user: self
                 .user
                 .clone()
-                .or_else(|| from_file(|f| f.user.clone()))
+                .or_else(|| file.and_then(|f| f.user.clone()))
                 .unwrap_or_else(|| "root".into()),
             database: Some(
                 self.database
                     .clone()
-                    .or_else(|| from_file(|f| f.database.clone()))
+                    .or_else(|| file.and_then(|f| f.database.clone()))
                     .unwrap_or_else(|| "test".into()),
             ),
             ..ConnectionConfig::default()
         }
+    }
+
+    /// The socket: `-S`; else, where no flag names a host or port,
+    /// `MYSQL_UNIX_PORT`; else, where the environment names neither, the
+    /// option file's.
+    fn socket_of(&self, env: &ClientEnv, file: Option<&ClientOptions>) -> Option<PathBuf> {
+        if self.socket.is_some() || self.host.is_some() || self.port.is_some() {
+            return self.socket.clone();
+        }
+        if env.socket.is_some() || env.host.is_some() || env.port.is_some() {
+            return env.socket.clone();
+        }
+        file.and_then(|f| f.socket.clone())
     }
 
     fn names_a_target(&self) -> bool {
@@ -297,22 +298,25 @@ impl ConnectionArgs {
             || self.database.is_some()
     }
 
-    /// Builds the target: `--url`, else the flags (with `MYSQL_HOST` and
-    /// `MYSQL_TCP_PORT` where they leave host or port out), else
-    /// `TEST_RIG_URL`, else `MYSQL_HOST`/`MYSQL_TCP_PORT`, else
-    /// auto-detection. Prompts for the password when `-p` was given alone.
+    /// Builds the target: `--url`, else the flags (with `MYSQL_HOST`,
+    /// `MYSQL_TCP_PORT`, `MYSQL_UNIX_PORT`, then the option file, where they
+    /// leave something out), else `TEST_RIG_URL`, else those variables,
+    /// else the option file when it names a server, else auto-detection.
+    /// Prompts for the password when `-p` was given alone.
     pub async fn resolve(&self) -> Result<Target, TargetError> {
         let mut note = None;
         let client_env = ClientEnv::read(|name| std::env::var(name).ok())?;
         let file = crate::option_file::load(self.defaults_file.as_deref(), self.no_defaults)?;
-        let mut file_notes = Vec::new();
-        if let Some(f) = file.as_ref().filter(|f| !f.not_followed.is_empty()) {
-            file_notes.push(format!(
-                "option file `{}`: not followed: {}",
-                f.path.display(),
-                f.not_followed.join(", ")
-            ));
-        }
+        let file_note = file
+            .as_ref()
+            .filter(|f| !f.not_followed.is_empty())
+            .map(|f| {
+                format!(
+                    "option file `{}`: not followed: {}",
+                    f.path.display(),
+                    f.not_followed.join(", ")
+                )
+            });
         // Flags silently winning over the environment's URL would leave a
         // user testing another server than the one they exported.
         let env_set = std::env::var_os(URL_ENV).is_some_and(|v| !v.is_empty());
@@ -381,13 +385,12 @@ impl ConnectionArgs {
             if let Some(f) = &file {
                 apply_option_file(config, f, raw_urls.get(i).cloned().flatten().as_deref());
             }
-            self.override_settings(config, password.as_ref());
+            self.override_settings(config, password.as_ref(), file.as_ref());
             config.validate()?;
         }
-        let note = match (note, file_notes.is_empty()) {
-            (note, true) => note,
-            (Some(n), false) => Some(format!("{n}; {}", file_notes.join("; "))),
-            (None, false) => Some(file_notes.join("; ")),
+        let note = match (note, file_note) {
+            (Some(n), Some(f)) => Some(format!("{n}; {f}")),
+            (n, f) => n.or(f),
         };
         Ok(Target {
             config: configs[0].clone(),
@@ -406,7 +409,7 @@ impl ConnectionArgs {
     ) -> Result<ConnectionConfig, TargetError> {
         let mut config = ConnectionConfig::from_url(url)?;
         let given = self.password.as_ref().and(target.config.password.as_ref());
-        self.override_settings(&mut config, given);
+        self.override_settings(&mut config, given, None);
         if config.password.is_none() {
             config.password = target.config.password.clone();
         }
@@ -415,9 +418,14 @@ impl ConnectionArgs {
     }
 
     /// The flags that apply to any target: an explicit flag wins over the
-    /// URL, which wins over the default; the environment's password only
-    /// where nothing else gave one.
-    fn override_settings(&self, config: &mut ConnectionConfig, password: Option<&Password>) {
+    /// URL, which wins over the default; where neither gave a password,
+    /// `MYSQL_PWD`'s, else the option file's.
+    fn override_settings(
+        &self,
+        config: &mut ConnectionConfig,
+        password: Option<&Password>,
+        file: Option<&ClientOptions>,
+    ) {
         if let Some(t) = self.connect_timeout {
             config.connect_timeout = t;
         }
@@ -432,7 +440,10 @@ impl ConnectionArgs {
         }
         match password {
             Some(given) => config.password = Some(given.clone()),
-            None if config.password.is_none() => config.password = password_from_env(),
+            None if config.password.is_none() => {
+                config.password =
+                    password_from_env().or_else(|| file.and_then(|f| f.password.clone()))
+            }
             None => {}
         }
         config
@@ -441,14 +452,11 @@ impl ConnectionArgs {
     }
 }
 
-/// What an option file gives besides the address: the password when
-/// nothing else gives one (applied before the flags and `MYSQL_PWD`, which
-/// win), and TLS and connect-timeout settings the URL (`url`) does not set.
+/// What an option file gives besides the address and the password: TLS
+/// and connect-timeout settings the URL (`url`) does not set (the flags,
+/// applied after, win over them).
 fn apply_option_file(config: &mut ConnectionConfig, file: &ClientOptions, url: Option<&str>) {
     let url_sets = |key: &str| url.is_some_and(|u| test_rig::config::url_sets(u, key));
-    if config.password.is_none() && std::env::var_os(test_rig::config::PASSWORD_ENV).is_none() {
-        config.password = file.password.clone();
-    }
     if let Some(mode) = file.ssl_mode.filter(|_| !url_sets("ssl-mode")) {
         config.tls.mode = mode;
     }

@@ -183,7 +183,7 @@ fn picture(p: &RunPage) -> String {
         .collect();
     let crowded = p.spans.len() > MAX_BARS;
     for (span, lane) in p.spans.iter().zip(&lane_of) {
-        let name = format!("T{}", span.index);
+        let name = test_rig::checker::transaction_name(span.index);
         let witness = witnesses.contains(name.as_str());
         if crowded && span.outcome == OpType::Ok && !witness {
             continue;

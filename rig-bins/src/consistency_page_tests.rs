@@ -126,10 +126,13 @@ fn a_fault_is_shaded_until_its_heal_ended_and_a_kill_is_a_tick() {
         .and_then(|rest| rest.split("</table>").next())
         .unwrap();
     assert_eq!(windows.matches("<tr><td>").count(), 3, "{windows}");
-    assert!(
-        windows.contains("<td>after dev") || windows.contains("fault"),
-        "{windows}"
-    );
+    for after in [
+        "<td>start</td>",
+        "<td>fault `dev-cluster kill &lt;2&gt;`</td>",
+        "<td>heal `dev-cluster restart 2`</td>",
+    ] {
+        assert!(windows.contains(after), "{after} in {windows}");
+    }
 }
 
 #[test]

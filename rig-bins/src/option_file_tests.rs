@@ -78,9 +78,20 @@ fn bad_values_are_named_with_the_file() {
     );
 }
 
+/// A password is never part of an error about its file, and an empty one
+/// is a password (nothing about a password can be invalid).
 #[test]
-fn a_bad_password_value_is_never_shown() {
-    // Nothing about a password can be invalid, so no error can show it.
+fn errors_never_show_the_password() {
+    let err = parse(
+        "[client]\npassword=s3cr3t\nport=33o6\n",
+        Path::new("my.cnf"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("port is `33o6`") && !err.contains("s3cr3t"),
+        "{err}"
+    );
     let o = parsed("[client]\npassword=\n");
     assert_eq!(o.password.as_ref().map(Password::expose), Some(""));
 }

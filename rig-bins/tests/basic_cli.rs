@@ -527,6 +527,8 @@ async fn a_unix_socket_is_used_instead_of_tcp() {
 #[test]
 fn the_diagram_has_every_transition_a_run_takes_and_needs_no_server() {
     let dead = format!("mysql://root@127.0.0.1:{}/test", closed_port());
+    let run = basic(&["--url", &server_url(), "--format", "json"], &[]);
+    let doc = json(&run);
     for path in [
         env!("CARGO_BIN_EXE_basic"),
         env!("CARGO_BIN_EXE_simple_multi_connection"),
@@ -541,8 +543,6 @@ fn the_diagram_has_every_transition_a_run_takes_and_needs_no_server() {
             diagram.starts_with("stateDiagram-v2\n    [*] --> ParsingConfig\n"),
             "{diagram}"
         );
-        let run = basic(&["--url", &server_url(), "--format", "json"], &[]);
-        let doc = json(&run);
         for t in doc["transitions"].as_array().unwrap() {
             let edge = format!(
                 "    {} --> {}: {}\n",

@@ -18,15 +18,22 @@ fn scratch(name: &str) -> PathBuf {
     dir.join(name)
 }
 
+/// `consistency run` against the test server, JSON out, with the table
+/// and the history file of `history`; the caller adds the rest.
+fn workload(history: &Path) -> Command {
+    let mut cmd = tool();
+    cmd.args(["run", "--url", &server_url(), "--format", "json"])
+        .args(["--table", &table_for(history)])
+        .arg("--history")
+        .arg(history);
+    cmd
+}
+
 fn run(level: &str, txns: u32, connections: u32, seed: u32, history: &Path) -> Output {
-    tool()
-        .args(["run", "--url", &server_url(), "--format", "json"])
+    workload(history)
         .args(["--isolation", level, "--seed", &seed.to_string()])
         .args(["--txns", &txns.to_string()])
         .args(["--connections", &connections.to_string()])
-        .args(["--table", &table_for(history)])
-        .arg("--history")
-        .arg(history)
         .output()
         .unwrap()
 }
@@ -460,24 +467,14 @@ async fn closed_outputs_end_the_run_normally_and_drop_the_table() {
 #[ignore = "needs TEST_RIG_URL pointing at a TiDB"]
 async fn tidb_repeatable_read_satisfies_snapshot_isolation() {
     let history = scratch("tidb-rr.jsonl");
-    let out = tool()
-        .args(["run", "--url", &server_url(), "--format", "json"])
+    let out = workload(&history)
         .args([
             "--isolation",
             "repeatable-read",
             "--expect",
             "snapshot-isolation",
         ])
-        .args([
-            "--txns",
-            "5000",
-            "--seed",
-            "1",
-            "--table",
-            &table_for(&history),
-        ])
-        .arg("--history")
-        .arg(&history)
+        .args(["--txns", "5000", "--seed", "1"])
         .output()
         .unwrap();
     let doc = json(&out);
@@ -491,12 +488,8 @@ async fn clients_whose_connections_are_killed_reconnect_and_the_history_stays_so
     use mysql_async::prelude::Queryable;
     let history = scratch("killed.jsonl");
     let table = table_for(&history);
-    let mut child = tool()
-        .args(["run", "--url", &server_url(), "--format", "json"])
+    let mut child = workload(&history)
         .args(["--txns", "6000", "--connections", "8", "--seed", "13"])
-        .args(["--table", &table])
-        .arg("--history")
-        .arg(&history)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -631,17 +624,9 @@ async fn bank_keeps_its_total_at_serializable_and_loses_money_at_repeatable_read
 #[test]
 fn a_run_by_duration_goes_on_until_then_and_does_not_also_take_a_transaction_count() {
     let history = scratch("by-duration.jsonl");
-    let out = tool()
-        .args(["run", "--url", &server_url(), "--format", "json"])
+    let out = workload(&history)
         .args(["--duration", "2s", "--connections", "4", "--seed", "3"])
-        .args([
-            "--isolation",
-            "serializable",
-            "--table",
-            &table_for(&history),
-        ])
-        .arg("--history")
-        .arg(&history)
+        .args(["--isolation", "serializable"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -676,14 +661,10 @@ fn a_run_by_duration_goes_on_until_then_and_does_not_also_take_a_transaction_cou
 fn the_html_page_draws_every_transaction_and_every_kill() {
     let history = scratch("html.jsonl");
     let page = scratch("run.html");
-    let out = tool()
-        .args(["run", "--url", &server_url(), "--format", "json"])
+    let out = workload(&history)
         .args(["--isolation", "read-committed", "--seed", "3"])
         .args(["--txns", "1500", "--connections", "4"])
         .args(["--nemesis", "kill-connections", "--fault-every", "50ms"])
-        .args(["--table", &table_for(&history)])
-        .arg("--history")
-        .arg(&history)
         .arg("--html")
         .arg(&page)
         .output()

@@ -13,7 +13,7 @@ use std::time::Duration;
 /// The pause before the `n`th attempt (n ≥ 2): 10 ms more each time, at
 /// most 200 ms, so that the winner has time to finish.
 fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis((10 * u64::from(attempt - 1)).min(200))
+    Duration::from_millis((10 * u64::from(attempt.saturating_sub(1))).min(200))
 }
 
 impl Session {
@@ -88,5 +88,6 @@ mod tests {
         assert_eq!(backoff(2), Duration::from_millis(10));
         assert_eq!(backoff(3), Duration::from_millis(20));
         assert_eq!(backoff(100), Duration::from_millis(200));
+        assert_eq!(backoff(0), Duration::ZERO);
     }
 }

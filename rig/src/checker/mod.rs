@@ -41,7 +41,7 @@ mod stale;
 mod txns;
 
 pub use bank::check_bank;
-pub use findings::{Anomaly, KindFindings, TxnSummary, WITNESSES_PER_KIND};
+pub use findings::{transaction_name, Anomaly, KindFindings, TxnSummary, WITNESSES_PER_KIND};
 pub use model::{AnomalyKind, Model};
 pub use report::{CheckReport, GraphStats, TxnCounts, Verdict};
 

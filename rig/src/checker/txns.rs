@@ -26,7 +26,7 @@ impl Txn<'_> {
     /// How reports name it: `T` and the index of the operation that ended
     /// it (its invocation's, when it never ended).
     pub(crate) fn name(&self) -> String {
-        format!("T{}", self.complete_index.unwrap_or(self.invoke_index))
+        super::findings::transaction_name(self.complete_index.unwrap_or(self.invoke_index))
     }
 
     /// Whether it may have taken effect: committed, or unknown.
