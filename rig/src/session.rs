@@ -286,6 +286,15 @@ impl Session {
 
     /// This session, for stopping another session's statement: its own
     /// abandoned statements are not stopped in turn.
+    /// Drops the connection without a word to the server, which rolls back
+    /// whatever transaction was open on it: for a transaction whose
+    /// ROLLBACK was refused (Galera's 1047 outside the primary component),
+    /// which must never be continued, since the next START TRANSACTION
+    /// would commit its writes. The session is closed afterwards.
+    pub(crate) fn discard(&mut self) {
+        self.conn = None;
+    }
+
     pub(crate) fn for_control(mut self) -> Self {
         self.stops_abandoned = false;
         self

@@ -23,7 +23,11 @@ impl Session {
     /// ([`StateError::is_transient`]), the transaction is rolled back and
     /// run again after a short pause; any other error rolls it back and is
     /// returned at once. After the last attempt the last error is returned
-    /// as the server gave it.
+    /// as the server gave it. A refused ROLLBACK leaves the transaction
+    /// open: the connection is then dropped (the server rolls back as it
+    /// goes), the error returned without another attempt, and the session
+    /// is closed ([`Session::is_open`] says so); never would a later START
+    /// TRANSACTION commit the failed attempt's writes.
     ///
     /// ```no_run
     /// # async fn f(session: &mut test_rig::Session) -> Result<(), test_rig::StateError> {
@@ -47,7 +51,7 @@ impl Session {
             let result = self.attempt(&mut body).await;
             match result {
                 Ok(value) => return Ok(value),
-                Err(e) if e.is_transient() && attempt < attempts => {
+                Err(e) if e.is_transient() && attempt < attempts && self.is_open() => {
                     tracing::info!(attempt, error = %e, "transaction lost to another; running it again");
                     attempt += 1;
                     tokio::time::sleep(backoff(attempt)).await;
@@ -69,10 +73,10 @@ impl Session {
             Err(e) => Err(e),
         };
         if let Err(e) = &result {
-            if !e.is_connection_lost() {
-                // The error that matters is the body's; a failed ROLLBACK
-                // after it changes nothing the caller can act on.
-                let _ = self.execute("ROLLBACK").await;
+            // The error that matters is the body's; a refused ROLLBACK
+            // only means the transaction may still be open.
+            if !e.is_connection_lost() && self.execute("ROLLBACK").await.is_err() {
+                self.discard();
             }
         }
         result
