@@ -580,3 +580,196 @@ async fn a_named_scenario_failing_outside_a_step_is_placed_after_its_last_state(
     );
     assert!(report.to_junit("t").contains("after state: Completed\n"));
 }
+
+/// The name of a table this test process owns for `what`.
+fn teardown_table(what: &str) -> String {
+    format!("rig_teardown_{}_{what}", std::process::id())
+}
+
+async fn table_exists(table: &str) -> bool {
+    let mut s = Session::connect(&server()).await.unwrap();
+    let found: Vec<String> = s
+        .query(&format!("SHOW TABLES LIKE '{table}'"))
+        .await
+        .unwrap();
+    !found.is_empty()
+}
+
+/// A scenario that creates `table` and then ends as `end` says; its
+/// teardown drops the table and counts its runs in `runs`.
+fn add_table_scenario(
+    coord: &mut Coordinator,
+    name: &str,
+    table: String,
+    end: &'static str,
+    runs: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    let dropped = table.clone();
+    coord
+        .add_scenario_with_teardown(
+            name,
+            "table-keeper",
+            server(),
+            move |mut cx| async move {
+                cx.reconnect()
+                    .await?
+                    .execute(&format!("CREATE TABLE {table} (id INT)"))
+                    .await?;
+                match end {
+                    "fail" => Err(StateError::step("the check found 3 rows, not 4").into()),
+                    "panic" => panic!("a bug in the scenario"),
+                    "hang" => {
+                        // Cancelled by the run's cancel, as any statement is.
+                        let token = cx.cancellation().cloned().unwrap();
+                        token.cancelled().await;
+                        Err(StateError::Cancelled.into())
+                    }
+                    _ => {
+                        cx.session()?
+                            .execute(&format!("DROP TABLE {table}"))
+                            .await?;
+                        Ok(())
+                    }
+                }
+            },
+            move |mut cx| async move {
+                runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                cx.reconnect()
+                    .await?
+                    .execute(&format!("DROP TABLE IF EXISTS {dropped}"))
+                    .await?;
+                Ok(())
+            },
+        )
+        .unwrap();
+}
+
+/// A scenario's teardown runs when it fails, panics or is cancelled (and
+/// drops what it left on the real server), never when it passes, and the
+/// scenario's own error stays the one reported.
+#[tokio::test]
+async fn a_scenario_teardown_runs_on_failure_panic_and_cancel_only() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let mut coord = Coordinator::new();
+    let mut runs = Vec::new();
+    for end in ["fail", "panic", "hang", "pass"] {
+        let count = Arc::new(AtomicUsize::new(0));
+        add_table_scenario(&mut coord, end, teardown_table(end), end, count.clone());
+        runs.push((end, count));
+    }
+    coord.grace_period(Duration::from_secs(5));
+    let cancel = coord.cancel_token();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        cancel.cancel();
+    });
+    let report = coord.run().await;
+    for (end, count) in &runs {
+        let expected = usize::from(*end != "pass");
+        assert_eq!(
+            count.load(Ordering::SeqCst),
+            expected,
+            "teardown runs of `{end}`"
+        );
+        assert!(
+            !table_exists(&teardown_table(end)).await,
+            "`{end}` left its table"
+        );
+    }
+    assert_eq!(phase(&report, "fail"), Phase::Failed);
+    assert_eq!(phase(&report, "panic"), Phase::Failed);
+    assert_eq!(phase(&report, "hang"), Phase::Interrupted);
+    assert_eq!(phase(&report, "pass"), Phase::Passed);
+    let fail = report.participant("fail").unwrap().error.as_ref().unwrap();
+    assert_eq!(fail.message, "the check found 3 rows, not 4");
+    assert_eq!(fail.cleanup_error, None);
+    let panic = report.participant("panic").unwrap().error.as_ref().unwrap();
+    assert!(
+        panic.message.contains("a bug in the scenario"),
+        "{}",
+        panic.message
+    );
+}
+
+/// A teardown that fails, panics or overruns the grace period is
+/// reported beside the scenario's error, which it does not replace.
+#[tokio::test]
+async fn a_failing_teardown_is_reported_beside_the_scenario_error() {
+    let mut coord = Coordinator::new();
+    let failing = |_: StateContext| async move { Err(StateError::step("boom")) };
+    coord
+        .add_scenario_with_teardown(
+            "refused",
+            "s",
+            server(),
+            |_cx| async move { Err(StateError::step("first error").into()) },
+            |mut cx| async move {
+                cx.reconnect()
+                    .await?
+                    .execute("DROP TABLE rig_teardown_never_created_here")
+                    .await?;
+                Ok(())
+            },
+        )
+        .unwrap()
+        .add_scenario_with_teardown(
+            "panics",
+            "s",
+            server(),
+            |_cx| async move { Err(StateError::step("second error").into()) },
+            |_cx| async move {
+                if true {
+                    panic!("teardown bug");
+                }
+                Ok(())
+            },
+        )
+        .unwrap()
+        .add_scenario_with_teardown(
+            "slow",
+            "s",
+            server(),
+            |_cx| async move { Err(StateError::step("third error").into()) },
+            |_cx| async move {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                Ok(())
+            },
+        )
+        .unwrap()
+        .add_scenario_with_teardown(
+            "passes",
+            "s",
+            server(),
+            |_cx| async move { Ok(()) },
+            failing,
+        )
+        .unwrap();
+    coord.grace_period(Duration::from_secs(1));
+    let started = Instant::now();
+    let report = coord.run().await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let error = |name: &str| report.participant(name).unwrap().error.clone().unwrap();
+    let refused = error("refused");
+    assert_eq!(refused.message, "first error");
+    let cleanup = refused.cleanup_error.unwrap();
+    assert!(
+        cleanup.contains("rig_teardown_never_created_here"),
+        "{cleanup}"
+    );
+    assert_eq!(
+        error("panics").cleanup_error.as_deref(),
+        Some("the teardown panicked: teardown bug")
+    );
+    assert_eq!(error("slow").message, "third error");
+    assert!(error("slow")
+        .cleanup_error
+        .unwrap()
+        .contains("did not finish within 1s"));
+    assert_eq!(phase(&report, "passes"), Phase::Passed);
+    let human = report.to_human();
+    assert!(
+        human.contains("panics: cleanup failed: the teardown panicked"),
+        "{human}"
+    );
+}

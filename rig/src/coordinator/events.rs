@@ -22,7 +22,8 @@ pub struct ErrorRecord {
     /// For a failure outside any step (a scenario's own check, a barrier,
     /// a message): the last state reached before it.
     pub after: Option<String>,
-    /// The cleanup's own failure, if the cleanup failed too.
+    /// The cleanup's (a workflow's `#[cleanup]`, a scenario's teardown)
+    /// own failure, if it failed too.
     pub cleanup_error: Option<String>,
 }
 

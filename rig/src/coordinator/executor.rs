@@ -11,7 +11,7 @@
 use crate::context::StateContext;
 use crate::coordinator::events::{ErrorRecord, RunEvent};
 use crate::coordinator::shared::{Phase, SharedState};
-use crate::coordinator::{Body, Participant, ParticipantError};
+use crate::coordinator::{Body, Participant, ParticipantError, Teardown};
 use crate::error::ErrorClass;
 use crate::workflow::{Transition, TransitionObserver};
 use std::sync::{Arc, Mutex};
@@ -129,6 +129,26 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "a non-string panic payload".into())
 }
 
+/// Runs a scenario's teardown on its own task (so that a panic in it is
+/// caught) for at most `grace`; what went wrong, if anything, as text.
+async fn run_teardown(teardown: Teardown, cx: StateContext, grace: Duration) -> Result<(), String> {
+    let mut task = tokio::spawn(teardown(cx).in_current_span());
+    match tokio::time::timeout(grace, &mut task).await {
+        Ok(Ok(Ok(()))) => Ok(()),
+        Ok(Ok(Err(e))) => Err(e.to_string()),
+        Ok(Err(join)) => Err(match join.try_into_panic() {
+            Ok(payload) => format!("the teardown panicked: {}", panic_message(payload.as_ref())),
+            Err(other) => format!("the teardown ended abnormally: {other}"),
+        }),
+        Err(_) => {
+            task.abort();
+            Err(format!(
+                "the teardown did not finish within {grace:?}; abandoned"
+            ))
+        }
+    }
+}
+
 /// Runs `participant` to its end and reports to `events`.
 pub(crate) async fn execute(
     participant: Participant,
@@ -138,6 +158,7 @@ pub(crate) async fn execute(
     grace: Duration,
 ) {
     let name = participant.name.clone();
+    let config = participant.config.clone();
     let span = tracing::info_span!("participant", name = %name);
     let _ = events.send(vec![RunEvent::Started {
         participant: name.clone(),
@@ -146,7 +167,7 @@ pub(crate) async fn execute(
     let flusher = tokio::spawn(forward.clone().flush_late());
     let mut cx = StateContext::new(name.clone(), participant.config);
     cx.set_observer(forward.clone());
-    cx.set_shared(shared);
+    cx.set_shared(shared.clone());
     // A token of its own: waiting on one shared token from every step of
     // every participant would make them all contend for its lock.
     let cancel = cancel.child_token();
@@ -154,6 +175,7 @@ pub(crate) async fn execute(
     // Filled from the context when the workflow ends, whichever way.
     let tls = Arc::new(std::sync::OnceLock::<String>::new());
     let tls_seen = tls.clone();
+    let mut teardown = None;
     let body = match participant.body {
         Body::Workflow(workflow) => Box::pin(async move {
             let ran = workflow.run(cx).await;
@@ -172,7 +194,10 @@ pub(crate) async fn execute(
             Ok(())
         })
             as crate::workflow::BoxFuture<'static, Result<(), ParticipantError>>,
-        Body::Scenario(scenario) => scenario(cx),
+        Body::Scenario(scenario, undo) => {
+            teardown = undo;
+            scenario(cx)
+        }
     };
     let mut task = tokio::spawn(body.instrument(span.clone()));
     let joined = tokio::select! {
@@ -203,6 +228,21 @@ pub(crate) async fn execute(
                 Some(ErrorRecord::bare(ErrorClass::Cancelled, message)),
             )
         }
+    };
+    let error = match teardown {
+        Some(teardown) if phase != Phase::Passed => {
+            let mut cx = StateContext::new(name.clone(), config);
+            cx.set_shared(shared);
+            let failed = run_teardown(teardown, cx, grace)
+                .instrument(span.clone())
+                .await
+                .err();
+            error.map(|mut e| {
+                e.cleanup_error = failed;
+                e
+            })
+        }
+        _ => error,
     };
     span.in_scope(|| tracing::info!(?phase, "participant finished"));
     flusher.abort();

@@ -41,9 +41,14 @@ pub enum ParticipantError {
 type Scenario =
     Box<dyn FnOnce(StateContext) -> BoxFuture<'static, Result<(), ParticipantError>> + Send>;
 
+/// A scenario's teardown: given a fresh context (same participant, config
+/// and shared state, no session yet), it undoes what the scenario left.
+pub(crate) type Teardown =
+    Box<dyn FnOnce(StateContext) -> BoxFuture<'static, Result<(), StateError>> + Send>;
+
 pub(crate) enum Body {
     Workflow(Arc<dyn Workflow>),
-    Scenario(Scenario),
+    Scenario(Scenario, Option<Teardown>),
 }
 
 pub(crate) struct Participant {
@@ -164,7 +169,59 @@ impl Coordinator {
         F: FnOnce(StateContext) -> Fut + Send + 'static,
         Fut: Future<Output = Result<(), ParticipantError>> + Send + 'static,
     {
-        let body = Body::Scenario(Box::new(move |cx| Box::pin(scenario(cx))));
+        let body = Body::Scenario(Box::new(move |cx| Box::pin(scenario(cx))), None);
+        self.add(name, config, body, scenario_name.to_string())
+    }
+
+    /// [`add_named_scenario`](Self::add_named_scenario), with a teardown
+    /// that runs whenever the scenario does not pass: it fails, panics, or
+    /// the run is cancelled (Ctrl-C, SIGTERM, [`cancel_token`](Self::cancel_token)),
+    /// as a workflow's `#[cleanup]` does. The scenario's own session may be
+    /// gone by then, so `teardown` gets a fresh context for the same
+    /// participant: [`StateContext::reconnect`] opens a session. It is not
+    /// cancelled by the run's cancel, but it has the grace period
+    /// ([`grace_period`](Self::grace_period)) to finish; an error, panic or
+    /// overrun of its own is reported as the participant's `cleanup_error`
+    /// and never hides the scenario's error.
+    ///
+    /// ```no_run
+    /// # use test_rig::prelude::*;
+    /// # fn demo(coord: &mut Coordinator, config: ConnectionConfig) -> Result<(), StateError> {
+    /// coord.add_scenario_with_teardown(
+    ///     "teller-1",
+    ///     "transfer",
+    ///     config,
+    ///     |mut cx| async move {
+    ///         cx.reconnect().await?.execute("CREATE TABLE accounts_t1 (id INT)").await?;
+    ///         // ... steps that may fail, panic or be interrupted ...
+    ///         cx.session()?.execute("DROP TABLE accounts_t1").await?;
+    ///         Ok(())
+    ///     },
+    ///     |mut cx| async move {
+    ///         cx.reconnect().await?.execute("DROP TABLE IF EXISTS accounts_t1").await?;
+    ///         Ok(())
+    ///     },
+    /// )?;
+    /// # Ok(()) }
+    /// ```
+    pub fn add_scenario_with_teardown<F, Fut, T, TFut>(
+        &mut self,
+        name: &str,
+        scenario_name: &str,
+        config: ConnectionConfig,
+        scenario: F,
+        teardown: T,
+    ) -> Result<&mut Self, StateError>
+    where
+        F: FnOnce(StateContext) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), ParticipantError>> + Send + 'static,
+        T: FnOnce(StateContext) -> TFut + Send + 'static,
+        TFut: Future<Output = Result<(), StateError>> + Send + 'static,
+    {
+        let body = Body::Scenario(
+            Box::new(move |cx| Box::pin(scenario(cx))),
+            Some(Box::new(move |cx| Box::pin(teardown(cx)))),
+        );
         self.add(name, config, body, scenario_name.to_string())
     }
 
