@@ -37,6 +37,11 @@ pub struct BasicArgs {
     /// without connecting.
     #[arg(long)]
     pub diagram: bool,
+
+    /// Also writes the result as JUnit XML to this file: one test case per
+    /// check (and one for -e's statement).
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<std::path::PathBuf>,
 }
 
 /// Records every transition, and prints it at once in human mode.
@@ -191,6 +196,9 @@ pub async fn run(args: BasicArgs) -> u8 {
         out_raw!("{}", test_rig::common_states::META.mermaid);
         return exit_code::OK;
     }
+    if let Err(code) = crate::report_output::check_junit_path("basic", args.junit.as_deref()) {
+        return code;
+    }
     let started = Instant::now();
     let human = args.format == OutputFormat::Human;
     let target = match args.conn.resolve_single_for("basic", args.format).await {
@@ -242,6 +250,11 @@ pub async fn run(args: BasicArgs) -> u8 {
             Ok(text) => out!("{text}"),
             Err(e) => err!("basic: error: cannot render JSON: {e}"),
         }
+    }
+    if let Err(code) = crate::report_output::write_junit("basic", args.junit.as_deref(), || {
+        crate::basic_junit::to_junit(&report, args.execute.as_deref())
+    }) {
+        return code;
     }
     report.exit_code
 }

@@ -315,14 +315,7 @@ fn verdict_exit(report: &CheckReport) -> u8 {
 }
 
 fn write_junit(path: Option<&Path>, report: &CheckReport, name: &str) -> Result<(), u8> {
-    let Some(path) = path else { return Ok(()) };
-    std::fs::write(path, report.to_junit("consistency", name)).map_err(|e| {
-        err!(
-            "consistency: error: cannot write JUnit report `{}`: {e}",
-            path.display()
-        );
-        exit_code::USAGE
-    })
+    crate::report_output::write_junit("consistency", path, || report.to_junit("consistency", name))
 }
 
 fn print_json(doc: &serde_json::Value) {

@@ -6,6 +6,7 @@
 use crate::cli::{ConnectionArgs, OutputFormat};
 use crate::exit_code;
 use clap::{Parser, ValueEnum};
+use std::path::PathBuf;
 use std::time::Duration;
 use test_rig::config::parse_duration;
 use test_rig::isolation::{
@@ -98,6 +99,11 @@ pub struct IsolationArgs {
     /// Output: human (matrix) or json.
     #[arg(long, value_enum, default_value = "human")]
     pub format: OutputFormat,
+
+    /// Also writes the matrix as JUnit XML to this file: one test case per
+    /// cell (test, level), failed where it deviates from the profile.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
 }
 
 fn duration_arg(value: &str) -> Result<Duration, String> {
@@ -374,6 +380,9 @@ pub async fn run(args: IsolationArgs) -> u8 {
         }
     };
     let mut options = options;
+    if let Err(code) = crate::report_output::check_junit_path("isolation", args.junit.as_deref()) {
+        return code;
+    }
     let target = match args.conn.resolve_for("isolation", args.format).await {
         Ok(t) => t,
         Err(code) => return code,
@@ -419,6 +428,11 @@ pub async fn run(args: IsolationArgs) -> u8 {
         },
         (OutputFormat::Human, Some(test)) => print_explain(&report, test),
         (OutputFormat::Human, None) => print_matrix(&report, &options.levels),
+    }
+    if let Err(code) = crate::report_output::write_junit("isolation", args.junit.as_deref(), || {
+        report.to_junit("isolation")
+    }) {
+        return code;
     }
     if report.cancelled {
         err!("isolation: interrupted; the run's table was dropped");

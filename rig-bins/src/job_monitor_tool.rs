@@ -80,6 +80,11 @@ pub struct JobMonitorArgs {
     /// Output: human (a line per change, then a summary) or json.
     #[arg(long, value_enum, default_value = "human")]
     pub format: OutputFormat,
+
+    /// Also writes the jobs as JUnit XML to this file: one test case per
+    /// job (and one for --submit's statement).
+    #[arg(long, value_name = "PATH", conflicts_with = "cancel")]
+    pub junit: Option<std::path::PathBuf>,
 }
 
 fn duration_arg(value: &str) -> Result<Duration, String> {
@@ -259,6 +264,10 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
             }
         };
     }
+    if let Err(code) = crate::report_output::check_junit_path("job_monitor", args.junit.as_deref())
+    {
+        return code;
+    }
     let started = std::time::Instant::now();
     let human = args.format == OutputFormat::Human;
     let outcome: Arc<Mutex<Option<Monitored>>> = Arc::default();
@@ -433,6 +442,13 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
             Ok(text) => out!("{text}"),
             Err(e) => err!("job_monitor: error: cannot render JSON: {e}"),
         }
+    }
+    if let Err(code) =
+        crate::report_output::write_junit("job_monitor", args.junit.as_deref(), || {
+            crate::job_monitor_junit::to_junit(&out, report.cancelled)
+        })
+    {
+        return code;
     }
     if report.cancelled {
         return exit_code::INTERRUPTED;

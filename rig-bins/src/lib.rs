@@ -31,6 +31,7 @@ macro_rules! err {
 }
 
 pub mod basic;
+pub mod basic_junit;
 pub mod cli;
 pub mod config_file;
 pub mod consistency_page;
@@ -40,6 +41,7 @@ pub mod exit_code;
 pub mod fan_out;
 pub mod html;
 pub mod isolation_tool;
+pub mod job_monitor_junit;
 pub mod job_monitor_tool;
 pub mod logging;
 pub mod multi;

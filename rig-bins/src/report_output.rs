@@ -12,16 +12,27 @@ pub fn emit(tool: &str, report: &RunReport, format: OutputFormat, junit: Option<
         OutputFormat::Human => out_raw!("{}", report.to_human()),
         OutputFormat::Json => out!("{}", report.to_json()),
     }
-    if let Some(path) = junit {
-        if let Err(e) = std::fs::write(path, report.to_junit(tool)) {
-            err!(
-                "{tool}: error: cannot write JUnit report `{}`: {e}",
-                path.display()
-            );
-            return exit_code::USAGE;
-        }
+    if let Err(code) = write_junit(tool, junit, || report.to_junit(tool)) {
+        return code;
     }
     exit_for(report)
+}
+
+/// Writes the JUnit document `xml` makes to `path`, if one was asked for;
+/// a file that cannot be written is a usage error (exit 2), named.
+pub fn write_junit(
+    tool: &str,
+    path: Option<&Path>,
+    xml: impl FnOnce() -> String,
+) -> Result<(), u8> {
+    let Some(path) = path else { return Ok(()) };
+    std::fs::write(path, xml()).map_err(|e| {
+        err!(
+            "{tool}: error: cannot write JUnit report `{}`: {e}",
+            path.display()
+        );
+        exit_code::USAGE
+    })
 }
 
 /// A run that ended in `error` before it had a report: the error on stderr

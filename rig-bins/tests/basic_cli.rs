@@ -558,3 +558,81 @@ fn the_diagram_has_every_transition_a_run_takes_and_needs_no_server() {
         assert!(diagram.ends_with("    Completed --> [*]\n"), "{diagram}");
     }
 }
+
+/// `--junit`: one test case per check, in the workflow's order, each with
+/// its own verdict; `-e`'s statement is a case of its own.
+#[test]
+fn junit_has_a_test_case_per_check_and_for_the_statement() {
+    let dir = scratch_dir("basic-junit");
+    let path = dir.join("basic.xml");
+    let junit = path.to_str().unwrap();
+    let checks = [
+        "parse_config",
+        "connect",
+        "test_connection",
+        "verify_database",
+        "get_version",
+    ];
+
+    let out = basic(
+        &["--url", &server_url(), "-e", "SELECT 1", "--junit", junit],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (cases, counts) = junit_cases(&path);
+    let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names[..5], checks);
+    assert_eq!(names[5], "SELECT 1");
+    assert!(cases.iter().all(|c| c.status == "passed"), "{cases:?}");
+    assert_eq!(cases[0].classname, "basic.common");
+    assert_eq!(cases[5].classname, "basic.execute");
+    assert_eq!(counts, [6, 0, 0, 0]);
+
+    // A database that does not exist: that check fails, as a configuration
+    // problem, and the one after it never ran.
+    let out = basic(
+        &["--url", &url_for_db("rig_no_such_db"), "--junit", junit],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let (cases, counts) = junit_cases(&path);
+    let status: Vec<&str> = cases.iter().map(|c| c.status.as_str()).collect();
+    assert_eq!(status, ["passed", "passed", "passed", "failure", "skipped"]);
+    assert!(cases[3].message.contains("rig_no_such_db"), "{cases:?}");
+    assert_eq!(
+        cases[4].message,
+        "not run: `verify_database` failed before it"
+    );
+    assert_eq!(counts, [5, 1, 0, 1]);
+
+    // Nothing listening: connect fails, and so does a statement never run.
+    let down = format!("mysql://root@127.0.0.1:{}/test", closed_port());
+    let out = basic(&["--url", &down, "-e", "SELECT 1", "--junit", junit], &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let (cases, _) = junit_cases(&path);
+    let status: Vec<&str> = cases.iter().map(|c| c.status.as_str()).collect();
+    assert_eq!(
+        status,
+        ["passed", "failure", "skipped", "skipped", "skipped", "skipped"]
+    );
+    assert_eq!(cases[5].message, "not run: the checks did not pass");
+
+    // A statement the server refuses fails its own case only.
+    let out = basic(
+        &[
+            "--url",
+            &server_url(),
+            "-e",
+            "SELECT * FROM rig_no_such_table",
+            "--junit",
+            junit,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let (cases, _) = junit_cases(&path);
+    assert!(cases[..5].iter().all(|c| c.status == "passed"), "{cases:?}");
+    assert_eq!(cases[5].status, "failure");
+    assert!(cases[5].message.contains("rig_no_such_table"), "{cases:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

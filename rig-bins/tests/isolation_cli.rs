@@ -193,3 +193,76 @@ fn json_is_printed_when_the_server_cannot_be_reached() {
     let message = failure_document(&out, "isolation", 3, "unreachable");
     assert!(message.contains("connection refused"), "{message}");
 }
+
+/// `--junit` writes one test case per cell, in the matrix's order, and
+/// each says what the same run's JSON says of that cell: a deviation from
+/// the profile or a cell whose runs disagree is a failure, a cell that
+/// could not run an error, a refused level skipped. The exit code agrees.
+#[test]
+fn junit_has_one_test_case_per_cell_agreeing_with_the_json() {
+    let dir = scratch_dir("isolation-junit");
+    let path = dir.join("matrix.xml");
+    let out = run(&[
+        "--tests",
+        "g0,p4,g2-item",
+        "--levels",
+        "read-committed,repeatable-read,serializable",
+        "--format",
+        "json",
+        "--junit",
+        path.to_str().unwrap(),
+    ]);
+    let doc = json(&out);
+    let (cases, counts) = junit_cases(&path);
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(cases.len(), 9);
+    assert_eq!(cases.len(), results.len());
+    let mut failures = 0;
+    for (case, cell) in cases.iter().zip(results) {
+        let test = cell["test"].as_str().unwrap();
+        assert_eq!(case.classname, format!("isolation.{test}"));
+        assert_eq!(case.name, cell["level"].as_str().unwrap());
+        let outcome = cell["outcome"].as_str().unwrap();
+        let deviates = cell["expected"]
+            .as_str()
+            // "allowed": the source says only that the level does not
+            // prevent it, so either result of a run agrees.
+            .is_some_and(|e| {
+                !(e == outcome || (e == "allowed" && matches!(outcome, "anomaly" | "prevented")))
+            });
+        let expected_status = if deviates {
+            "failure"
+        } else {
+            match outcome {
+                "error" => "error",
+                "not-supported" => "skipped",
+                _ => "passed",
+            }
+        };
+        assert_eq!(case.status, expected_status, "{case:?} vs {cell}");
+        failures += usize::from(case.status == "failure");
+    }
+    assert_eq!(counts[0], 9);
+    assert_eq!(counts[1], failures);
+    let clean = cases
+        .iter()
+        .all(|c| c.status == "passed" || c.status == "skipped");
+    assert_eq!(
+        out.status.code(),
+        Some(if clean { 0 } else { 1 }),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn an_unwritable_junit_path_is_refused_before_the_run() {
+    let out = run(&["--tests", "g0", "--junit", "/nonexistent-dir/m.xml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot write JUnit report `/nonexistent-dir/m.xml`"),
+        "{err}"
+    );
+}

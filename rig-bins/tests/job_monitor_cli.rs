@@ -35,8 +35,28 @@ async fn an_alter_table_is_followed_to_the_end_with_rising_progress() {
     .await
     .unwrap();
     let sql = format!("ALTER TABLE {table} FORCE, ALGORITHM=COPY");
-    let out = run(&["--submit", &sql, "--interval", "100ms", "--format", "json"]);
+    let dir = scratch_dir("jobs-junit");
+    let junit = dir.join("jobs.xml");
+    let out = run(&[
+        "--submit",
+        &sql,
+        "--interval",
+        "100ms",
+        "--format",
+        "json",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
     c.query_drop(format!("DROP TABLE {table}")).await.unwrap();
+    // The JUnit file: the job and the submitted statement, both passed.
+    let (cases, counts) = junit_cases(&junit);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(counts, [2, 0, 0, 0], "{cases:?}");
+    assert_eq!(cases[0].classname, "job_monitor.statement");
+    assert!(cases[0].name.starts_with("conn-"), "{cases:?}");
+    assert!(cases[0].name.contains(&table), "{cases:?}");
+    assert_eq!(cases[1].classname, "job_monitor.submit");
+    assert_eq!(cases[1].name, sql);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -78,6 +98,59 @@ fn nothing_running_is_a_result_not_an_error() {
     assert_eq!(doc["nothing_running"], true);
     let human = run(&["--until-done", "--min-time", "1h"]);
     assert!(text(&human).0.contains("nothing running"));
+}
+
+/// A job that runs for a while and then fails (a unique key the last row
+/// breaks) is a failed test case with the server's error, in JUnit as in
+/// the exit code.
+#[tokio::test]
+async fn a_job_that_fails_is_a_failed_junit_case() {
+    let table = format!("rig_jobs_fail_{}", std::process::id());
+    let mut c = admin().await;
+    c.query_drop(format!("DROP TABLE IF EXISTS {table}"))
+        .await
+        .unwrap();
+    c.query_drop(format!("CREATE TABLE {table} (id INT PRIMARY KEY, k INT)"))
+        .await
+        .unwrap();
+    c.query_drop(format!(
+        "INSERT INTO {table} SELECT seq, seq FROM seq_1_to_400000"
+    ))
+    .await
+    .unwrap();
+    c.query_drop(format!("INSERT INTO {table} VALUES (400001, 1)"))
+        .await
+        .unwrap();
+    let sql = format!("ALTER TABLE {table} ADD UNIQUE KEY (k), ALGORITHM=COPY");
+    let dir = scratch_dir("jobs-junit-fail");
+    let junit = dir.join("jobs.xml");
+    let out = run(&[
+        "--submit",
+        &sql,
+        "--interval",
+        "50ms",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    c.query_drop(format!("DROP TABLE {table}")).await.unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let (cases, counts) = junit_cases(&junit);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let submit = cases.last().unwrap();
+    assert_eq!(submit.classname, "job_monitor.submit");
+    assert_eq!(submit.status, "failure");
+    assert!(submit.message.contains("1062"), "{cases:?}");
+    // The job itself (polls every 50 ms see a copy of 400,000 rows run)
+    // failed with it.
+    assert_eq!(cases.len(), 2, "{cases:?}");
+    for job in &cases[..cases.len() - 1] {
+        assert_eq!(job.status, "failure", "{cases:?}");
+        assert!(
+            job.message.starts_with("failed: ") && job.message.contains("1062"),
+            "{cases:?}"
+        );
+    }
+    assert_eq!(counts[1], cases.len());
 }
 
 #[test]

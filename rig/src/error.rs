@@ -220,6 +220,19 @@ pub enum ErrorClass {
     Failed,
 }
 
+impl ErrorClass {
+    /// The class's name as JSON and JUnit write it (`configuration`,
+    /// `unreachable`, `cancelled`, `failed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorClass::Configuration => "configuration",
+            ErrorClass::Unreachable => "unreachable",
+            ErrorClass::Cancelled => "cancelled",
+            ErrorClass::Failed => "failed",
+        }
+    }
+}
+
 /// A driver error in words: a broken connection says so once, with the
 /// operating system's reason, rather than the driver's nested
 /// "Input/output error: Input/output error: ...".
@@ -374,6 +387,19 @@ impl From<mysql_async::Error> for StateError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_class_name_is_the_one_json_writes() {
+        for class in [
+            ErrorClass::Configuration,
+            ErrorClass::Unreachable,
+            ErrorClass::Cancelled,
+            ErrorClass::Failed,
+        ] {
+            let json = serde_json::to_string(&class).unwrap();
+            assert_eq!(json, format!("\"{}\"", class.as_str()));
+        }
+    }
 
     /// Every error a user can meet, with the class (and so the exit code)
     /// the README's table gives it.

@@ -84,6 +84,7 @@ pub mod history;
 pub mod input_file;
 pub mod isolation;
 pub mod jobs;
+pub mod junit;
 #[cfg(feature = "python")]
 pub mod python;
 pub mod report;

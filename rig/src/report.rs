@@ -212,68 +212,6 @@ pub struct RunReport {
     pub events: Vec<LoggedEvent>,
 }
 
-/// `text` as XML 1.0 character data: markup escaped, and the characters
-/// XML 1.0 forbids even as references (control characters such as the ESC
-/// of a coloured message, lone surrogates cannot occur in a `str`, U+FFFE
-/// and U+FFFF) written out as `\xNN` / `\u{NNNN}` text instead.
-pub(crate) fn xml(text: &str) -> String {
-    let allowed = |c: char| {
-        matches!(c, '\t' | '\n' | '\r')
-            || ('\u{20}'..='\u{D7FF}').contains(&c)
-            || ('\u{E000}'..='\u{FFFD}').contains(&c)
-            || c >= '\u{10000}'
-    };
-    let clean: String = if text.chars().all(allowed) {
-        text.to_string()
-    } else {
-        text.chars()
-            .map(|c| match c {
-                c if allowed(c) => c.to_string(),
-                c if (c as u32) < 0x100 => format!("\\x{:02x}", c as u32),
-                c => format!("\\u{{{:04x}}}", c as u32),
-            })
-            .collect()
-    };
-    quick_xml::escape::escape(&clean).into_owned()
-}
-
-/// The `timestamp` and `hostname` attributes of a JUnit `<testsuite>`:
-/// when it began (UTC, ISO 8601 without a zone, as the JUnit schema writes
-/// it) and the machine it ran on.
-pub(crate) fn junit_suite_context(started: SystemTime) -> String {
-    let timestamp = started
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .ok()
-        .and_then(|d| i64::try_from(d.as_millis()).ok())
-        .and_then(chrono::DateTime::from_timestamp_millis)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string())
-        .unwrap_or_default();
-    let host = gethostname::gethostname();
-    format!(
-        " timestamp=\"{}\" hostname=\"{}\"",
-        xml(&timestamp),
-        xml(&host.to_string_lossy())
-    )
-}
-
-/// A JUnit `classname` CI reporters can split at its dots: each part's
-/// letters, digits, `_` and `-` kept, every other run of characters (the
-/// ` + ` of a chained workflow's name) one `_`.
-pub(crate) fn junit_classname(parts: &[&str]) -> String {
-    let clean = |part: &str| {
-        let mut out = String::new();
-        for c in part.chars() {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                out.push(c);
-            } else if !out.ends_with('_') {
-                out.push('_');
-            }
-        }
-        out.trim_matches('_').to_string()
-    };
-    parts.iter().map(|p| clean(p)).collect::<Vec<_>>().join(".")
-}
-
 impl RunReport {
     pub(crate) fn new(
         started: SystemTime,
@@ -452,100 +390,81 @@ impl RunReport {
 
     /// JUnit XML: one testsuite, one testcase per participant; a failed
     /// participant has a `<failure>`, an interrupted one an `<error>`, and
-    /// every transition is listed in `<system-out>`.
+    /// its kept transitions are listed in `<system-out>`.
     pub fn to_junit(&self, suite: &str) -> String {
-        let s = &self.summary;
-        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        let _ = writeln!(
-            out,
-            "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3}\">",
-            xml(suite),
-            s.participants,
-            s.failed,
-            s.interrupted,
-            self.elapsed.as_secs_f64()
-        );
+        use crate::junit;
         let started = SystemTime::UNIX_EPOCH
             + Duration::from_millis(u64::try_from(self.started_unix_ms).unwrap_or_default());
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"{:.3}\"{}>",
-            xml(suite),
-            s.participants,
-            s.failed,
-            s.interrupted,
-            self.elapsed.as_secs_f64(),
-            junit_suite_context(started)
-        );
+        let mut doc = junit::suite(suite, started, self.elapsed);
         for p in &self.participants {
-            let _ = writeln!(
-                out,
-                "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\">",
-                xml(&junit_classname(&[suite, &p.workflow])),
-                xml(&p.name),
-                p.elapsed.as_secs_f64()
-            );
-            if let Some(e) = &p.error {
-                let tag = if p.phase == Phase::Interrupted {
-                    "error"
-                } else {
-                    "failure"
-                };
-                let mut body = match (&e.state, &e.after) {
-                    (None, Some(after)) => format!("after state: {after}\n"),
-                    (state, _) => format!("state: {}\n", state.as_deref().unwrap_or("-")),
-                };
-                if let Some(step) = &e.step {
-                    let _ = writeln!(body, "step: {step}");
-                }
-                if let Some(code) = e.code {
-                    let _ = writeln!(body, "server error code: {code}");
-                }
-                if let Some(c) = &e.cleanup_error {
-                    let _ = writeln!(body, "cleanup failed: {c}");
-                }
-                let _ = writeln!(
-                    out,
-                    "      <{tag} message=\"{}\" type=\"{}\">{}</{tag}>",
-                    xml(&e.message),
-                    if p.phase == Phase::Interrupted {
-                        "interrupted"
+            let status = match &p.error {
+                None => junit::passed(),
+                Some(e) => {
+                    let mut body = match (&e.state, &e.after) {
+                        (None, Some(after)) => format!("after state: {after}\n"),
+                        (state, _) => format!("state: {}\n", state.as_deref().unwrap_or("-")),
+                    };
+                    if let Some(step) = &e.step {
+                        let _ = writeln!(body, "step: {step}");
+                    }
+                    if let Some(code) = e.code {
+                        let _ = writeln!(body, "server error code: {code}");
+                    }
+                    if let Some(c) = &e.cleanup_error {
+                        let _ = writeln!(body, "cleanup failed: {c}");
+                    }
+                    let mut status = if p.phase == Phase::Interrupted {
+                        junit::error(&e.message, &body)
                     } else {
-                        "StateError"
-                    },
-                    xml(&body)
-                );
+                        junit::failure(&e.message, &body)
+                    };
+                    status.set_type(e.class.as_str());
+                    status
+                }
+            };
+            let mut case = junit::case(
+                &junit::classname(&[suite, &p.workflow]),
+                &p.name,
+                Some(p.elapsed),
+                status,
+            );
+            let log = self.transition_log(p);
+            if !log.is_empty() {
+                case.set_system_out(junit::text(&log));
             }
-            let mut log = String::new();
-            if p.transitions_dropped > 0 {
-                let _ = writeln!(
-                    log,
-                    "({} earlier step attempts not kept: only the last {} are)",
-                    p.transitions_dropped,
-                    p.transitions.len()
-                );
-            }
-            for t in &p.transitions {
-                let _ = writeln!(
-                    log,
-                    "{:>10.3} ms  {} -> {}  {} (attempt {}, {}){}",
-                    millis(t.start),
-                    t.from,
-                    t.to.unwrap_or("x"),
-                    t.step,
-                    t.attempt,
-                    human_duration(t.duration),
-                    t.error
-                        .as_ref()
-                        .map(|e| format!(": {e}"))
-                        .unwrap_or_default()
-                );
-            }
-            let _ = writeln!(out, "      <system-out>{}</system-out>", xml(&log));
-            out.push_str("    </testcase>\n");
+            doc.add_test_case(case);
         }
-        out.push_str("  </testsuite>\n</testsuites>\n");
-        out
+        junit::document(doc)
+    }
+
+    /// A participant's kept transitions, one line each.
+    fn transition_log(&self, p: &ParticipantReport) -> String {
+        let mut log = String::new();
+        if p.transitions_dropped > 0 {
+            let _ = writeln!(
+                log,
+                "({} earlier step attempts not kept: only the last {} are)",
+                p.transitions_dropped,
+                p.transitions.len()
+            );
+        }
+        for t in &p.transitions {
+            let _ = writeln!(
+                log,
+                "{:>10.3} ms  {} -> {}  {} (attempt {}, {}){}",
+                millis(t.start),
+                t.from,
+                t.to.unwrap_or("x"),
+                t.step,
+                t.attempt,
+                human_duration(t.duration),
+                t.error
+                    .as_ref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            );
+        }
+        log
     }
 }
 
@@ -572,10 +491,12 @@ mod tests {
         let mut p = ParticipantReport::new(name.into(), "w".into(), "mysql://x".into());
         p.phase = phase;
         if phase != Phase::Passed {
-            p.error = Some(ErrorRecord::bare(
-                ErrorClass::Failed,
-                format!("{name} did not pass"),
-            ));
+            let class = if phase == Phase::Interrupted {
+                ErrorClass::Cancelled
+            } else {
+                ErrorClass::Failed
+            };
+            p.error = Some(ErrorRecord::bare(class, format!("{name} did not pass")));
         }
         p
     }
@@ -629,13 +550,23 @@ mod tests {
         ])
         .to_junit("suite");
         assert!(
-            xml.contains(r#"<testsuites name="suite" tests="4" failures="2" errors="1""#),
+            xml.contains(
+                r#"<testsuites name="suite" tests="4" skipped="0" failures="2" errors="1""#
+            ),
             "{xml}"
         );
-        assert!(xml.contains(r#"<testsuite name="suite" tests="4" failures="2" errors="1""#));
+        assert!(
+            xml.contains(
+                r#"<testsuite name="suite" tests="4" skipped="0" errors="1" failures="2""#
+            ),
+            "{xml}"
+        );
         assert_eq!(xml.matches("<failure ").count(), 2);
         assert_eq!(xml.matches("<error ").count(), 1);
-        assert!(xml.contains(r#"<error message="p3 did not pass" type="interrupted">"#));
+        assert!(
+            xml.contains(r#"<error message="p3 did not pass" type="cancelled">"#),
+            "{xml}"
+        );
     }
 
     /// A report of two participants, one passed after two steps, one that
@@ -757,11 +688,11 @@ b: cleanup failed: drop failed
     fn junit_gives_a_failure_its_state_step_code_cleanup_and_transitions() {
         let xml = two_participants(false).to_junit("basic");
         assert!(
-            xml.contains(r#"<testcase classname="basic.conn" name="b" time="1.500">"#),
+            xml.contains(r#"<testcase name="b" classname="basic.conn" time="1.500">"#),
             "{xml}"
         );
         assert!(xml.contains(
-            "<failure message=\"table t is missing\nsecond line\" type=\"StateError\">\
+            "<failure message=\"table t is missing\nsecond line\" type=\"failed\">\
              state: Connected\nstep: verify\nserver error code: 1146\ncleanup failed: drop failed\n</failure>"
         ), "{xml}");
         assert!(xml.contains(
@@ -888,65 +819,18 @@ b: cleanup failed: drop failed
         assert!(!report_of(&[Phase::Passed]).to_human().contains("log:"));
     }
 
-    /// JUnit consumers split `classname` at dots into package and class:
-    /// a chained workflow's ` + ` or a space must not reach it.
-    #[test]
-    fn junit_classnames_split_at_dots_only() {
-        assert_eq!(
-            junit_classname(&["simple_multi_connection", "common + scratch_table"]),
-            "simple_multi_connection.common_scratch_table"
-        );
-        assert_eq!(junit_classname(&["basic", "conn"]), "basic.conn");
-        assert_eq!(junit_classname(&["a b", "x.y"]), "a_b.x_y");
-    }
-
-    /// The suite says when it ran (UTC, the JUnit schema's ISO 8601 without
-    /// a zone) and where.
+    /// The suite says when it ran and where.
     #[test]
     fn a_junit_suite_has_its_timestamp_and_hostname() {
-        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
-        let context = junit_suite_context(at);
-        assert!(
-            context.starts_with(" timestamp=\"2023-11-14T22:13:20\" hostname=\""),
-            "{context}"
-        );
-        let host = gethostname::gethostname();
-        assert!(context.ends_with(&format!("hostname=\"{}\"", xml(&host.to_string_lossy()))));
         let junit = two_participants(false).to_junit("basic");
         assert!(
-            junit.contains(
-                "skipped=\"0\" time=\"1.500\" timestamp=\"2023-11-14T22:13:20\" hostname="
-            ),
+            junit.contains("timestamp=\"2023-11-14T22:13:20.123+00:00\""),
             "{junit}"
         );
-    }
-
-    #[test]
-    fn xml_keeps_every_character_xml_allows() {
-        // Tab, line ends, the edges of each allowed range, a private-use
-        // character and an emoji pass unchanged.
-        let allowed = "a\t\n\r \u{d7ff}\u{e000}\u{fffd}\u{10000}😀";
-        assert_eq!(xml(allowed), allowed);
-    }
-
-    #[test]
-    fn xml_text_is_well_formed_for_any_message() {
-        // An ANSI-coloured message, a NUL, a form feed and U+FFFF: none is
-        // allowed in XML 1.0, not even as a character reference.
-        let message = "\u{1b}[31mred\u{1b}[0m <&> \u{0}\u{c}\u{ffff} ok\ttab";
-        let escaped = xml(message);
-        assert_eq!(
-            escaped,
-            "\\x1b[31mred\\x1b[0m &lt;&amp;&gt; \\x00\\x0c\\u{ffff} ok\ttab"
+        let host = gethostname::gethostname();
+        assert!(
+            junit.contains(&format!("hostname=\"{}\"", host.to_string_lossy())),
+            "{junit}"
         );
-        let doc = format!("<a m=\"{escaped}\">{escaped}</a>");
-        let mut reader = quick_xml::Reader::from_str(&doc);
-        loop {
-            match reader.read_event() {
-                Ok(quick_xml::events::Event::Eof) => break,
-                Ok(_) => {}
-                Err(e) => panic!("not well-formed: {e}"),
-            }
-        }
     }
 }

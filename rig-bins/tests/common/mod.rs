@@ -226,3 +226,69 @@ pub const COMMON_STEPS: [&str; 5] = [
     "verify_database",
     "get_version",
 ];
+
+/// One `<testcase>` of a JUnit file: its class, name and how it ended
+/// (`passed`, `failure`, `error` or `skipped`) with that element's message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JunitCase {
+    pub classname: String,
+    pub name: String,
+    pub status: String,
+    pub message: String,
+}
+
+/// The test cases of the JUnit file at `path`, read with a conforming XML
+/// parser (a document that is not well-formed fails the test), and the
+/// `<testsuite>`'s `tests`, `failures`, `errors` and `skipped` counts.
+pub fn junit_cases(path: &std::path::Path) -> (Vec<JunitCase>, [usize; 4]) {
+    use quick_xml::events::Event;
+    let xml = std::fs::read_to_string(path).expect("the JUnit file was written");
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let attr = |e: &quick_xml::events::BytesStart, key: &str| -> String {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == key.as_bytes())
+            .map(|a| a.unescape_value().unwrap().into_owned())
+            .unwrap_or_default()
+    };
+    let mut cases: Vec<JunitCase> = Vec::new();
+    let mut counts = [0; 4];
+    loop {
+        match reader.read_event() {
+            Err(e) => panic!("not well-formed XML ({e}): {xml}"),
+            Ok(Event::Eof) => break,
+            Ok(Event::Start(e) | Event::Empty(e)) => match e.name().as_ref() {
+                b"testsuite" => {
+                    for (i, key) in ["tests", "failures", "errors", "skipped"]
+                        .iter()
+                        .enumerate()
+                    {
+                        counts[i] = attr(&e, key).parse().unwrap_or(0);
+                    }
+                }
+                b"testcase" => cases.push(JunitCase {
+                    classname: attr(&e, "classname"),
+                    name: attr(&e, "name"),
+                    status: "passed".into(),
+                    message: String::new(),
+                }),
+                tag @ (b"failure" | b"error" | b"skipped") => {
+                    let case = cases.last_mut().expect("a status inside a testcase");
+                    case.status = String::from_utf8_lossy(tag).into_owned();
+                    case.message = attr(&e, "message");
+                }
+                _ => {}
+            },
+            Ok(_) => {}
+        }
+    }
+    (cases, counts)
+}
+
+/// A fresh directory of this test process for `tag`'s files.
+pub fn scratch_dir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("rig-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -224,48 +224,35 @@ impl CheckReport {
     /// The verdict as JUnit XML: one test case, `name`, that fails with
     /// the forbidden anomalies (or errs when the verdict is unknown).
     pub fn to_junit(&self, suite: &str, name: &str) -> String {
-        use crate::report::{junit_classname, junit_suite_context, xml};
-        let failed = self.verdict == Verdict::Invalid;
-        let unknown = self.verdict == Verdict::Unknown;
-        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        let time = self.elapsed.as_secs_f64();
-        out.push_str(&format!(
-            "<testsuites name=\"{0}\" tests=\"1\" failures=\"{1}\" errors=\"{2}\" time=\"{time:.3}\">\n  <testsuite name=\"{0}\" tests=\"1\" failures=\"{1}\" errors=\"{2}\" skipped=\"0\" time=\"{time:.3}\"{3}>\n",
-            xml(suite),
-            u8::from(failed),
-            u8::from(unknown),
-            // The check runs as the report is written.
-            junit_suite_context(std::time::SystemTime::now())
-        ));
-        out.push_str(&format!(
-            "    <testcase classname=\"{}\" name=\"{}\" time=\"{time:.3}\">\n",
-            xml(&junit_classname(&[suite])),
-            xml(name)
-        ));
+        use crate::junit;
         let forbidden: Vec<&str> = self
             .anomaly_types
             .iter()
             .filter(|k| self.model.forbids(**k))
             .map(|k| k.name())
             .collect();
-        if failed {
-            out.push_str(&format!(
-                "      <failure message=\"{}\">{}</failure>\n",
-                xml(&format!(
-                    "violates {}: {}",
-                    self.model,
-                    forbidden.join(", ")
-                )),
-                xml(&self.to_human())
-            ));
-        } else if unknown {
-            out.push_str(&format!(
-                "      <error message=\"{}\">{}</error>\n",
-                xml("the check could not finish; the verdict is unknown"),
-                xml(&self.incomplete.join("\n"))
-            ));
-        }
-        out.push_str("    </testcase>\n  </testsuite>\n</testsuites>\n");
-        out
+        let status = match self.verdict {
+            Verdict::Invalid => junit::failure(
+                &format!("violates {}: {}", self.model, forbidden.join(", ")),
+                &self.to_human(),
+            ),
+            Verdict::Unknown => junit::error(
+                "the check could not finish; the verdict is unknown",
+                &self.incomplete.join("\n"),
+            ),
+            Verdict::Valid => junit::passed(),
+        };
+        // The check runs as the report is written.
+        let started = std::time::SystemTime::now()
+            .checked_sub(self.elapsed)
+            .unwrap_or_else(std::time::SystemTime::now);
+        let mut doc = junit::suite(suite, started, self.elapsed);
+        doc.add_test_case(junit::case(
+            &junit::classname(&[suite]),
+            name,
+            Some(self.elapsed),
+            status,
+        ));
+        junit::document(doc)
     }
 }

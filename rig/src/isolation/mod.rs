@@ -12,6 +12,7 @@
 
 pub mod catalogue;
 pub mod evidence;
+mod junit;
 mod lockwait;
 pub mod profiles;
 pub mod rules;
