@@ -64,20 +64,7 @@ where
     W: Workflow + 'static,
     F: Fn() -> W,
 {
-    let checked = crate::signals::unless_interrupted(check_capacity(list, listed)).await;
-    let silent = match checked {
-        None => return Err(interrupted(tool, format, "checking the server's capacity")),
-        Some(Ok(silent)) => silent,
-        Some(Err(message)) => {
-            let class = ErrorClass::Configuration;
-            return Err(fail_with(tool, format, class, &message, None));
-        }
-    };
-    for (address, after) in &silent {
-        err!(
-            "{tool}: {address} did not answer the capacity check within {after:.1?}: its connections fail without a second wait"
-        );
-    }
+    let silent = preflight(tool, format, list, listed).await?;
     let progress = Arc::new(Progress::new(list.len()));
     let mut coord = Coordinator::new();
     coord.observe(progress.clone());
@@ -105,6 +92,32 @@ where
     let report = coord.run().await;
     progress.finish();
     Ok(report)
+}
+
+/// Refuses, as `tool`, a run that asks a server for more connections than
+/// it allows (exit 2), or one interrupted meanwhile (130); gives the
+/// servers that did not answer the check, with how long they were given.
+pub async fn preflight(
+    tool: &str,
+    format: OutputFormat,
+    list: &[NamedConnection],
+    listed: Listed,
+) -> Result<BTreeMap<String, Duration>, u8> {
+    let checked = crate::signals::unless_interrupted(check_capacity(list, listed)).await;
+    let silent = match checked {
+        None => return Err(interrupted(tool, format, "checking the server's capacity")),
+        Some(Ok(silent)) => silent,
+        Some(Err(message)) => {
+            let class = ErrorClass::Configuration;
+            return Err(fail_with(tool, format, class, &message, None));
+        }
+    };
+    for (address, after) in &silent {
+        err!(
+            "{tool}: {address} did not answer the capacity check within {after:.1?}: its connections fail without a second wait"
+        );
+    }
+    Ok(silent)
 }
 
 /// A participant whose server did not answer the capacity check within the

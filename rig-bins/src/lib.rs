@@ -43,6 +43,7 @@ pub mod html;
 pub mod isolation_tool;
 pub mod job_monitor_junit;
 pub mod job_monitor_tool;
+pub mod load_tool;
 pub mod logging;
 pub mod multi;
 pub mod option_file;

@@ -39,9 +39,34 @@ pub struct MultiArgs {
     #[arg(long, value_name = "FILE.toml", conflicts_with_all = ["url", "host", "port", "user", "database", "password"])]
     pub config: Option<PathBuf>,
 
-    /// Runs the workflow this many times on each connection.
-    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-    pub iterations: u32,
+    /// Runs the workflow this many times on each connection (default 1);
+    /// in load mode, passes over the statements per connection.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
+    pub iterations: Option<u32>,
+
+    /// Load mode: runs this statement on every connection over and over
+    /// (repeat the option for several, run in order as one pass). Write
+    /// {participant} (the connection's number, 1 to N) and {iteration} (the
+    /// pass, from 1) bare: they are bound as parameters.
+    #[arg(long, value_name = "STATEMENT", conflicts_with = "sql_file")]
+    pub sql: Vec<String>,
+
+    /// Load mode: the statements of one pass from a file, each ending with `;`.
+    #[arg(long, value_name = "FILE")]
+    pub sql_file: Option<PathBuf>,
+
+    /// Load mode: how long to run (default 10s unless --iterations is given).
+    #[arg(long, value_name = "DURATION", value_parser = duration_arg, conflicts_with = "iterations")]
+    pub duration: Option<std::time::Duration>,
+
+    /// Load mode: at most this many passes per second over all connections
+    /// together (e.g. 500/s); default: as fast as the server answers.
+    #[arg(long, value_name = "N/s", value_parser = crate::load_tool::rate_arg)]
+    pub rate: Option<f64>,
+
+    /// Load mode: prints TPS, errors and latency percentiles this often (0: never).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = interval_arg)]
+    pub report_interval: Option<std::time::Duration>,
 
     /// Output: human (a table per connection) or json (the run report).
     #[arg(long, value_enum, default_value = "human")]
@@ -60,6 +85,25 @@ pub struct MultiArgs {
     /// exits without connecting.
     #[arg(long)]
     pub diagram: bool,
+}
+
+fn duration_arg(value: &str) -> Result<std::time::Duration, String> {
+    test_rig::config::parse_duration("duration", value)
+        .map_err(|_| "expected a positive duration such as 30s, 500ms or 2m".into())
+}
+
+fn interval_arg(value: &str) -> Result<std::time::Duration, String> {
+    if value.trim() == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    duration_arg(value)
+}
+
+impl MultiArgs {
+    /// Whether statements were given: the load mode.
+    pub fn is_load(&self) -> bool {
+        !self.sql.is_empty() || self.sql_file.is_some()
+    }
 }
 
 async fn connections(args: &MultiArgs) -> Result<Vec<NamedConnection>, (u8, String)> {
@@ -96,6 +140,10 @@ pub async fn run(args: MultiArgs) -> u8 {
         out_raw!("{}", test_rig::common_states::META.mermaid);
         return exit_code::OK;
     }
+    if !args.is_load() && (args.duration.is_some() || args.rate.is_some()) {
+        err!("simple_multi_connection: error: --duration and --rate belong to the load mode: give --sql or --sql-file");
+        return exit_code::USAGE;
+    }
     if let Err(code) =
         report_output::check_junit_path("simple_multi_connection", args.junit.as_deref())
     {
@@ -117,13 +165,16 @@ pub async fn run(args: MultiArgs) -> u8 {
         Some(_) => fan_out::Listed::ConfigFile,
         None => fan_out::Listed::Copies,
     };
+    if args.is_load() {
+        return crate::load_tool::run(&args, &list, listed).await;
+    }
     let report = match fan_out::run(
         "simple_multi_connection",
         args.format,
         &list,
         listed,
         args.trace_all,
-        || (&common_states::WORKFLOW).repeat(args.iterations),
+        || (&common_states::WORKFLOW).repeat(args.iterations.unwrap_or(1)),
     )
     .await
     {

@@ -85,6 +85,7 @@ pub mod input_file;
 pub mod isolation;
 pub mod jobs;
 pub mod junit;
+pub mod load;
 #[cfg(feature = "python")]
 pub mod python;
 pub mod report;

@@ -392,6 +392,12 @@ impl RunReport {
     /// participant has a `<failure>`, an interrupted one an `<error>`, and
     /// its kept transitions are listed in `<system-out>`.
     pub fn to_junit(&self, suite: &str) -> String {
+        crate::junit::document(self.junit_suite(suite))
+    }
+
+    /// The suite [`to_junit`](Self::to_junit) writes, for a caller that
+    /// adds test cases of its own (a load run's figures, say).
+    pub fn junit_suite(&self, suite: &str) -> crate::junit::TestSuite {
         use crate::junit;
         let started = SystemTime::UNIX_EPOCH
             + Duration::from_millis(u64::try_from(self.started_unix_ms).unwrap_or_default());
@@ -434,7 +440,7 @@ impl RunReport {
             }
             doc.add_test_case(case);
         }
-        junit::document(doc)
+        doc
     }
 
     /// A participant's kept transitions, one line each.
