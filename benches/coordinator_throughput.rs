@@ -135,17 +135,6 @@ async fn plain_tasks(config: &ConnectionConfig) -> Duration {
     started.elapsed()
 }
 
-/// CPU time (user + system) this process has used, from /proc/self/stat.
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").expect("Linux /proc");
-    // Fields after the command name (which may contain spaces) start at ")".
-    let fields: Vec<&str> = stat[stat.rfind(')').expect("stat format") + 2..]
-        .split(' ')
-        .collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    Duration::from_millis(ticks * 10)
-}
-
 #[tokio::main]
 async fn main() {
     let rounds = common::number_arg(7);
@@ -161,14 +150,14 @@ async fn main() {
     for round in 0..rounds {
         // Alternate which goes first, so neither always follows the other.
         let timed_coordinator = async {
-            let cpu = cpu_time();
+            let cpu = common::cpu_time();
             let elapsed = through_coordinator(&config).await;
-            (elapsed, cpu_time() - cpu)
+            (elapsed, common::cpu_time() - cpu)
         };
         let timed_plain = async {
-            let cpu = cpu_time();
+            let cpu = common::cpu_time();
             let elapsed = plain_tasks(&config).await;
-            (elapsed, cpu_time() - cpu)
+            (elapsed, common::cpu_time() - cpu)
         };
         let ((c, c_cpu), (p, p_cpu)) = if round % 2 == 0 {
             let c = timed_coordinator.await;

@@ -141,7 +141,7 @@ fn duplicate_states_two_steps_out_and_no_terminal_are_all_reported() {
             format!("{file}:3: duplicate state `A`: it is already declared on line 2"),
             format!("{file}:4: `Ready` is declared by test-rig (the end of the common states): use test_rig.READY instead of declaring it"),
             format!("{file}:1: the plugin declares no terminal state: declare the state(s) it ends in with terminal(\"Name\")"),
-            format!("{file}:7: state `Ready` already has step `one` leaving it: a state has one step out; to choose between targets, give one step several targets"),
+            format!("{file}:7: state `Ready` already has step `one` leaving it: a state has one step out (per role); to choose between targets, give one step several targets"),
         ]
     );
 }
@@ -553,5 +553,187 @@ async fn a_python_failure_terminal_fails_the_participant_and_runs_the_cleanup() 
             "{traceback}"
         ),
         other => panic!("expected a Python error, got {other:?}"),
+    }
+}
+
+/// Runs `plugin` with `cast` participants (name, role).
+async fn run_roles(plugin: PythonPlugin, cast: &[(&str, &str)]) -> RunReport {
+    let plugin = Arc::new(plugin);
+    let mut coord = Coordinator::new();
+    for (name, role) in cast {
+        let variant = plugin.for_role(Some(role)).unwrap();
+        coord
+            .add_workflow(name, server(), (&common_states::WORKFLOW).then(variant))
+            .unwrap();
+    }
+    coord.run().await
+}
+
+/// Tellers deposit and tell the checker with `cx.send`; the checker takes
+/// every message with `cx.recv` and checks the table against them: each
+/// role ran only its own steps.
+#[tokio::test]
+async fn roles_run_their_own_steps_and_talk_with_messages() {
+    let plugin = PythonPlugin::load("examples/plugins/bank_roles.py").unwrap();
+    assert_eq!(plugin.roles(), ["checker", "teller"]);
+    let report = run_roles(
+        plugin,
+        &[
+            ("checker-1", "checker"),
+            ("teller-1", "teller"),
+            ("teller-2", "teller"),
+            ("teller-3", "teller"),
+        ],
+    )
+    .await;
+    assert!(report.passed(), "{}", report.to_human());
+    assert_eq!(logged(&report, "3 deposits, "), Some("6 in all, as told"));
+    let steps = |name: &str| -> Vec<&str> {
+        report
+            .participant(name)
+            .unwrap()
+            .transitions
+            .iter()
+            .map(|t| t.step)
+            .filter(|s| ["deposit", "wait_for_the_tally", "tally"].contains(s))
+            .collect()
+    };
+    assert_eq!(steps("checker-1"), ["tally"]);
+    assert_eq!(steps("teller-2"), ["deposit", "wait_for_the_tally"]);
+}
+
+#[test]
+fn steps_out_of_one_state_may_differ_by_role_only() {
+    let (file, problems) = invalid(
+        "role_clash",
+        &format!(
+            "{HEADER}terminal(\"Done\")\n\
+             @step(READY, \"Done\", role=\"a\")\ndef one(cx): pass\n\
+             @step(READY, \"Done\", role=\"a\")\ndef two(cx): pass\n\
+             @step(READY, \"Done\")\ndef three(cx): pass\n\
+             @step(READY, \"Done\", role=\"b\")\ndef four(cx): pass\n"
+        ),
+    );
+    let clash = |line: u32, other: &str| {
+        format!("{file}:{line}: state `Ready` already has step `{other}` leaving it: a state has one step out (per role); to choose between targets, give one step several targets")
+    };
+    // `two` repeats role a; `three` (every role) meets `one`; `four` (b) meets `three`.
+    assert_eq!(
+        problems,
+        [clash(5, "one"), clash(7, "one"), clash(9, "three")]
+    );
+    let fine = format!(
+        "{HEADER}terminal(\"Done\")\n\
+         @step(READY, \"Done\", role=\"a\")\ndef one(cx): pass\n\
+         @step(READY, \"Done\", role=\"b\")\ndef two(cx): pass\n"
+    );
+    assert!(PythonPlugin::load(plugin_file("role_split", &fine)).is_ok());
+}
+
+/// Each role's graph is a workflow of its own: a state one role reaches
+/// and only another role leaves is a dead end for the first.
+#[test]
+fn each_roles_graph_is_checked_on_its_own() {
+    let (file2, problems) = invalid(
+        "role_dead_end2",
+        &format!(
+            "{HEADER}state(\"Half\")\nterminal(\"Done\")\n\
+             @step(READY, \"Half\", role=\"starter\")\ndef start(cx): pass\n\
+             @step(\"Half\", \"Done\", role=\"finisher\")\ndef finish(cx): pass\n\
+             @step(READY, \"Done\", role=\"finisher\")\ndef skip(cx): pass\n"
+        ),
+    );
+    assert_eq!(
+        problems,
+        [
+            format!("{file2}:1: state `Ready` can never finish for role `starter`: no chain of steps leads from it to a terminal state"),
+            format!("{file2}:2: state `Half` is a dead end for role `starter`: no step leaves it and it is not terminal"),
+        ]
+    );
+}
+
+#[test]
+fn a_role_the_plugin_does_not_have_is_refused_by_name() {
+    let plugin = Arc::new(PythonPlugin::load("examples/plugins/bank_roles.py").unwrap());
+    let e = plugin.for_role(Some("auditor")).unwrap_err().to_string();
+    assert!(
+        e.ends_with("has no role `auditor`; its roles are `checker`, `teller`"),
+        "{e}"
+    );
+    let e = plugin.for_role(None).unwrap_err().to_string();
+    assert!(
+        e.ends_with(
+            "gives its steps roles (`checker`, `teller`): each participant needs one of them"
+        ),
+        "{e}"
+    );
+    let plain = Arc::new(PythonPlugin::load("examples/plugins/demo.py").unwrap());
+    let e = plain.for_role(Some("teller")).unwrap_err().to_string();
+    assert!(
+        e.ends_with("has no roles (no step names one), so it has no role `teller`"),
+        "{e}"
+    );
+}
+
+/// A message body goes through JSON both ways; one JSON cannot hold is a
+/// TypeError at the send, and a recv nobody answers times out.
+#[tokio::test]
+async fn message_bodies_round_trip_as_json_and_a_silent_peer_times_out() {
+    let source = format!(
+        "{HEADER}from test_rig import RigError\nterminal(\"Done\")\n\
+         @step(READY, \"Done\", role=\"sender\")\n\
+         def talk(cx):\n\
+         \x20   cx.send(\"receiver-1\", \"values\", {{\"n\": 1, \"f\": 2.5, \"s\": \"é\", \"l\": [None, True], \"d\": {{}}}})\n\
+         \x20   try:\n\
+         \x20       cx.send(\"receiver-1\", \"bad\", object())\n\
+         \x20       raise AssertionError(\"no TypeError\")\n\
+         \x20   except TypeError:\n\
+         \x20       pass\n\
+         @step(READY, \"Done\", role=\"receiver\")\n\
+         def listen(cx):\n\
+         \x20   sender, body = cx.recv(\"values\", sender=\"sender-1\")\n\
+         \x20   assert (sender, body) == (\"sender-1\", {{\"n\": 1, \"f\": 2.5, \"s\": \"é\", \"l\": [None, True], \"d\": {{}}}}), body\n\
+         \x20   try:\n\
+         \x20       cx.recv(\"never\", timeout=0.2)\n\
+         \x20       raise AssertionError(\"no RigError\")\n\
+         \x20   except RigError as e:\n\
+         \x20       cx.log(f\"timed out: {{e}}\")\n"
+    );
+    let plugin = PythonPlugin::load(plugin_file("messages", &source)).unwrap();
+    let report = run_roles(
+        plugin,
+        &[("sender-1", "sender"), ("receiver-1", "receiver")],
+    )
+    .await;
+    assert!(report.passed(), "{}", report.to_human());
+    assert!(
+        logged(&report, "timed out: ").is_some(),
+        "{}",
+        report.to_human()
+    );
+}
+
+/// Plugins loaded from several threads at once each get their own
+/// declarations (Python may switch threads while a plugin file runs; the
+/// declarations of one once reached another).
+#[test]
+fn plugins_loaded_at_once_keep_their_own_states() {
+    let threads: Vec<_> = (0..6)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let source = format!(
+                    "{HEADER}state(\"Mine{i}\")\n_ = sum(range(300000))\nterminal(\"End{i}\")\n\
+                     @step(READY, \"Mine{i}\")\ndef go(cx): pass\n\
+                     @step(\"Mine{i}\", \"End{i}\")\ndef end(cx): pass\n"
+                );
+                let plugin = PythonPlugin::load(plugin_file(&format!("parallel{i}"), &source))
+                    .unwrap_or_else(|e| panic!("plugin {i}: {e}"));
+                let names: Vec<&str> = plugin.meta().states.iter().map(|s| s.name).collect();
+                assert_eq!(names, ["Ready", &format!("Mine{i}"), &format!("End{i}")]);
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
     }
 }

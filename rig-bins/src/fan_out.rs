@@ -52,17 +52,16 @@ impl Listed {
 /// Runs `workflow()` on every connection of `list` at once and returns the
 /// report, with every step attempt in it when `trace_all` (else the last
 /// ones); on a refused run, prints why (as `tool`) and gives the exit code.
-pub async fn run<W, F>(
+pub async fn run<W>(
     tool: &str,
     format: OutputFormat,
     list: &[NamedConnection],
     listed: Listed,
     trace_all: bool,
-    workflow: F,
+    workflows: Vec<W>,
 ) -> Result<RunReport, u8>
 where
     W: Workflow + 'static,
-    F: Fn() -> W,
 {
     let silent = preflight(tool, format, list, listed).await?;
     let progress = Arc::new(Progress::new(list.len()));
@@ -72,17 +71,17 @@ where
         coord.keep_transitions(None);
     }
     crate::signals::forward_to(coord.cancel_token());
-    for c in list {
+    for (c, workflow) in list.iter().zip(workflows) {
         let added = match silent.get(&c.config.address()) {
             Some(after) => {
                 let unanswered = Unanswered {
-                    name: workflow().name(),
+                    name: workflow.name(),
                     address: c.config.address(),
                     after: *after,
                 };
                 coord.add_workflow(&c.id, c.config.clone(), unanswered)
             }
-            None => coord.add_workflow(&c.id, c.config.clone(), workflow()),
+            None => coord.add_workflow(&c.id, c.config.clone(), workflow),
         };
         if let Err(e) = added {
             err!("{tool}: error: {e}");

@@ -167,10 +167,10 @@ fn latency_text(latency: Option<&Latency>) -> String {
     }
 }
 
-/// One report interval: `[  5.0s] tps 1234.5  qps …  errors 0  latency ms p50 …`.
+/// One report interval: `[   5.00s] tps 1234.5  qps …  errors 0  latency ms p50 …`.
 pub fn interval_line(i: &IntervalStats) -> String {
     format!(
-        "[{:>6.1}s] tps {:>10.1}  qps {:>10.1}  errors {:>5}  latency ms {}",
+        "[{:>7.2}s] tps {:>10.1}  qps {:>10.1}  errors {:>5}  latency ms {}",
         i.to_s,
         i.tps,
         i.queries as f64 / (i.to_s - i.from_s).max(f64::MIN_POSITIVE),

@@ -174,7 +174,9 @@ pub async fn run(args: MultiArgs) -> u8 {
         &list,
         listed,
         args.trace_all,
-        || (&common_states::WORKFLOW).repeat(args.iterations.unwrap_or(1)),
+        list.iter()
+            .map(|_| (&common_states::WORKFLOW).repeat(args.iterations.unwrap_or(1)))
+            .collect(),
     )
     .await
     {

@@ -3,6 +3,7 @@
 //! the coordinator, reported like the other tools.
 
 use crate::cli::{ConnectionArgs, OutputFormat};
+use crate::config_file as fan_out_list;
 use crate::exit_code;
 use crate::{fan_out, report_output};
 use clap::Parser;
@@ -31,8 +32,19 @@ pub struct PythonArgs {
     pub plugin: PathBuf,
 
     /// How many connections run the plugin at once, each on its own session.
-    #[arg(short = 'n', long, value_name = "N", default_value_t = 1)]
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        conflicts_with = "roles"
+    )]
     pub connections: usize,
+
+    /// For a plugin whose steps name roles: how many participants play
+    /// each, e.g. checker=1,teller=9 (named checker-1, teller-1 ...).
+    #[arg(long, value_name = "ROLE=N,...", value_parser = roles_arg)]
+    pub roles: Option<Roles>,
 
     /// Prints the plugin's states and steps as a Mermaid diagram and exits
     /// without connecting.
@@ -51,6 +63,62 @@ pub struct PythonArgs {
     /// default the last 100 each, and every step's totals).
     #[arg(long)]
     pub trace_all: bool,
+}
+
+/// `--roles`: each role with how many participants play it, in the order given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roles(pub Vec<(String, usize)>);
+
+/// `checker=1,teller=9`: each role once, each with at least one participant.
+pub fn roles_arg(value: &str) -> Result<Roles, String> {
+    let mut roles: Vec<(String, usize)> = Vec::new();
+    for part in value.split(',') {
+        let (name, count) = part
+            .split_once('=')
+            .ok_or_else(|| format!("`{part}`: expected ROLE=N, e.g. checker=1,teller=9"))?;
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(format!("`{part}`: the role has no name"));
+        }
+        let count: usize = count
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("`{part}`: the count must be a whole number of at least 1"))?;
+        if roles.iter().any(|(r, _)| r == name) {
+            return Err(format!("role `{name}` is given twice"));
+        }
+        roles.push((name.to_string(), count));
+    }
+    Ok(Roles(roles))
+}
+
+/// The participants and the role each plays: `role-1` ... per role, spread
+/// round-robin over the endpoints; without roles, `conn-1` ... `conn-N`.
+fn participants(
+    endpoints: &[test_rig::ConnectionConfig],
+    roles: Option<&[(String, usize)]>,
+    connections: usize,
+) -> Vec<(fan_out_list::NamedConnection, Option<String>)> {
+    match roles {
+        None => fan_out::copies(endpoints, connections)
+            .into_iter()
+            .map(|c| (c, None))
+            .collect(),
+        Some(roles) => roles
+            .iter()
+            .flat_map(|(role, n)| (1..=*n).map(move |i| (role.clone(), i)))
+            .zip(endpoints.iter().cycle())
+            .map(|((role, i), config)| {
+                let named = fan_out_list::NamedConnection {
+                    id: format!("{role}-{i}"),
+                    config: config.clone(),
+                };
+                (named, Some(role))
+            })
+            .collect(),
+    }
 }
 
 /// Runs the tool and returns its exit code.
@@ -75,6 +143,28 @@ pub async fn run(args: PythonArgs) -> u8 {
         err!("python_demo: error: --connections 0: nothing to run; give at least 1");
         return exit_code::USAGE;
     }
+    // Every role given must be the plugin's, and a plugin with roles needs them all given.
+    let roles = args.roles.as_ref().map(|r| r.0.as_slice());
+    let given: Vec<Option<&str>> = match roles {
+        Some(list) => list.iter().map(|(r, _)| Some(r.as_str())).collect(),
+        None => vec![None],
+    };
+    for role in &given {
+        if let Err(e) = plugin.for_role(*role) {
+            err!("python_demo: error: {e}");
+            return exit_code::USAGE;
+        }
+    }
+    if let Some(missing) = plugin
+        .roles()
+        .into_iter()
+        .find(|r| !given.contains(&Some(*r)))
+    {
+        err!(
+            "python_demo: error: --roles gives no participant the plugin's role `{missing}`; add {missing}=N"
+        );
+        return exit_code::USAGE;
+    }
     if let Err(code) = report_output::check_junit_path("python_demo", args.junit.as_deref()) {
         return code;
     }
@@ -82,14 +172,25 @@ pub async fn run(args: PythonArgs) -> u8 {
         Ok(t) => t,
         Err(code) => return code,
     };
-    let list = fan_out::copies(&target.endpoints, args.connections);
+    let mut list = Vec::new();
+    let mut workflows = Vec::new();
+    for (named, role) in participants(&target.endpoints, roles, args.connections) {
+        match plugin.for_role(role.as_deref()) {
+            Ok(variant) => workflows.push((&common_states::WORKFLOW).then(variant)),
+            Err(e) => {
+                err!("python_demo: error: {e}");
+                return exit_code::USAGE;
+            }
+        }
+        list.push(named);
+    }
     let report = match fan_out::run(
         "python_demo",
         args.format,
         &list,
         fan_out::Listed::Copies,
         args.trace_all,
-        || (&common_states::WORKFLOW).then(plugin.clone()),
+        workflows,
     )
     .await
     {

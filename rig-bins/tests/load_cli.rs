@@ -228,7 +228,7 @@ fn each_report_interval_is_a_line_and_the_last_may_be_shorter() {
     let (stdout, _) = text(&out);
     let lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with('[')).collect();
     assert_eq!(lines.len(), 3, "{stdout}");
-    for (line, at) in lines.iter().zip(["1.0s]", "2.0s]", "2.5s]"]) {
+    for (line, at) in lines.iter().zip([" 1.00s]", " 2.00s]", " 2.50s]"]) {
         assert!(line.contains(at), "{line}");
         for word in ["tps", "qps", "errors", "p50", "p95", "p99", "max"] {
             assert!(line.contains(word), "{line}");
@@ -305,4 +305,31 @@ fn junit_has_each_connection_and_the_load() {
     assert_eq!(names, ["conn-1", "conn-2", "SELECT 1"]);
     assert_eq!(cases[2].classname, "simple_multi_connection.load");
     assert_eq!(counts, [3, 0, 0, 0]);
+}
+
+/// A statement in flight when Ctrl-C comes is stopped on the server, not
+/// left running there after the tool has exited.
+#[tokio::test]
+async fn ctrl_c_stops_a_statement_in_flight_on_the_server() {
+    let marker = format!("rig_load_inflight_{}", std::process::id());
+    let sql = format!("SELECT SLEEP(30) AS {marker}");
+    let child = tool()
+        .args(["-n", "2", "--sql", &sql, "--duration", "60s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..50 {
+        seen = statements_running(&marker).await;
+        if seen.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen.len(), 2, "both connections are in their SLEEP");
+    interrupt(&child);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert_eq!(statements_running(&marker).await, Vec::<u64>::new());
 }

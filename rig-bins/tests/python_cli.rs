@@ -260,3 +260,76 @@ async fn interrupted_with_cleanup(signal: &str) {
         "the cleanup dropped the table"
     );
 }
+
+/// `--roles checker=1,teller=3`: four participants named by role, each
+/// running its role's steps; the checker's tally (every teller's message
+/// against the table) passes.
+#[test]
+fn roles_name_the_participants_and_each_runs_its_own_steps() {
+    let out = run(&[
+        "--url",
+        &server_url(),
+        "--plugin",
+        &plugin("bank_roles.py"),
+        "--roles",
+        "checker=1,teller=3",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    let names: Vec<&str> = doc["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["checker-1", "teller-1", "teller-2", "teller-3"]);
+    let checker_steps = step_names(&doc["participants"][0]["transitions"]);
+    assert!(checker_steps.contains(&"tally") && !checker_steps.contains(&"deposit"));
+    let teller_steps = step_names(&doc["participants"][2]["transitions"]);
+    assert!(teller_steps.contains(&"deposit") && !teller_steps.contains(&"tally"));
+}
+
+#[test]
+fn roles_that_do_not_fit_the_plugin_are_usage_errors() {
+    let bank = plugin("bank_roles.py");
+    let url = server_url();
+    for (roles, says) in [
+        (
+            None,
+            "gives its steps roles (`checker`, `teller`): each participant needs one of them",
+        ),
+        (
+            Some("teller=2"),
+            "--roles gives no participant the plugin's role `checker`; add checker=N",
+        ),
+        (
+            Some("checker=1,teller=1,boss=1"),
+            "has no role `boss`; its roles are `checker`, `teller`",
+        ),
+        (Some("checker=1,checker=2"), "role `checker` is given twice"),
+        (
+            Some("checker=0"),
+            "the count must be a whole number of at least 1",
+        ),
+    ] {
+        let mut args = vec!["--url", &url, "--plugin", &bank];
+        if let Some(r) = roles {
+            args.extend(["--roles", r]);
+        }
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{roles:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{roles:?}: {}", stderr(&out));
+    }
+    let out = run(&[
+        "--url",
+        &url,
+        "--plugin",
+        &plugin("demo.py"),
+        "--roles",
+        "teller=1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("has no roles (no step names one), so it has no role `teller`"));
+}

@@ -6,7 +6,8 @@ terminal(), and each step either with the @step(source, *targets) decorator
 or with transition(name, source, *targets) naming a function defined in the
 file. A step with one target returns None; a step with several returns the
 name of the state it moved to. @cleanup marks the function that runs when a
-step fails.
+step fails. A step given role="NAME" runs only on the participants of that
+role (python_demo --roles NAME=COUNT,...); steps without a role run on all.
 """
 
 import math
@@ -54,9 +55,16 @@ def _timeout(value):
     return float(value)
 
 
-def transition(step, source, *targets, timeout=None):
+def _role(value):
+    if value is None:
+        return None
+    return _name(value, "a role")
+
+
+def transition(step, source, *targets, timeout=None, role=None):
     """Declares that function `step` of this file moves `source` to one of
-    `targets`; `timeout` (seconds) bounds each run of the step."""
+    `targets`; `timeout` (seconds) bounds each run of the step; with `role`,
+    only the participants of that role run it."""
     _steps.append(
         (
             _name(step, "a step name"),
@@ -65,21 +73,24 @@ def transition(step, source, *targets, timeout=None):
             _caller_line(),
             None,
             _timeout(timeout),
+            _role(role),
         )
     )
 
 
-def step(source, *targets, timeout=None):
+def step(source, *targets, timeout=None, role=None):
     """Decorator: the function below is the step from `source` to `targets`;
-    `timeout` (seconds) bounds each run of the step."""
+    `timeout` (seconds) bounds each run of the step; with `role`, only the
+    participants of that role run it."""
     line = _caller_line()
     source = _name(source, "a source state")
     targets = [_name(t, "a target state") for t in targets]
     timeout = _timeout(timeout)
+    role = _role(role)
 
     def register(func):
         name = getattr(func, "__name__", repr(func))
-        _steps.append((name, source, targets, line, func, timeout))
+        _steps.append((name, source, targets, line, func, timeout, role))
         return func
 
     return register

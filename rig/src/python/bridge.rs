@@ -38,6 +38,18 @@ enum Request {
     Execute(String, Params, oneshot::Sender<Result<u64, StateError>>),
     Log(String),
     Barrier(String, Duration, oneshot::Sender<Result<(), StateError>>),
+    Send(
+        String,
+        String,
+        serde_json::Value,
+        oneshot::Sender<Result<(), StateError>>,
+    ),
+    Recv(
+        Option<String>,
+        String,
+        Duration,
+        oneshot::Sender<Result<crate::coordinator::Message, StateError>>,
+    ),
 }
 
 /// What a participant's Python steps share for its whole run: `cx.data`,
@@ -46,12 +58,13 @@ pub(crate) struct RunData {
     data: OnceLock<Py<PyDict>>,
     participant: String,
     participants: Vec<String>,
+    role: Option<String>,
     flavor: Option<String>,
     server_version: Option<String>,
 }
 
 impl RunData {
-    pub(crate) fn new(cx: &StateContext) -> Arc<RunData> {
+    pub(crate) fn new(cx: &StateContext, role: Option<String>) -> Arc<RunData> {
         let participant = cx.participant().to_string();
         let participants = match cx.shared() {
             Ok(shared) => shared.participants().into_keys().collect(),
@@ -61,6 +74,7 @@ impl RunData {
             data: OnceLock::new(),
             participant,
             participants,
+            role,
             flavor: cx.server().map(|s| s.flavor.to_string()),
             server_version: cx.server().map(|s| s.version.to_string()),
         })
@@ -127,6 +141,12 @@ impl PyContext {
         self.run.participants.clone()
     }
 
+    /// The participant's role (python_demo --roles); None without roles.
+    #[getter]
+    fn role(&self) -> Option<&str> {
+        self.run.role.as_deref()
+    }
+
     /// `TiDB`, `MySQL` or `MariaDB`; None before the version was read.
     #[getter]
     fn flavor(&self) -> Option<&str> {
@@ -176,12 +196,46 @@ impl PyContext {
     /// raises RigError at once if a peer failed, or after `timeout` seconds.
     #[pyo3(signature = (name, timeout = 30.0))]
     fn barrier(&self, py: Python<'_>, name: String, timeout: f64) -> PyResult<()> {
-        let limit = Duration::try_from_secs_f64(timeout).map_err(|_| {
-            pyo3::exceptions::PyValueError::new_err(format!(
-                "timeout must be a non-negative number of seconds, not {timeout}"
-            ))
-        })?;
+        let limit = seconds(timeout)?;
         self.ask(py, |reply| Request::Barrier(name, limit, reply))
+    }
+
+    /// Sends `body` (anything `json.dumps` takes) to participant `to` under
+    /// `topic`; the receiver gets it back as the same JSON value.
+    #[pyo3(signature = (to, topic, body = None))]
+    fn send(
+        &self,
+        py: Python<'_>,
+        to: String,
+        topic: String,
+        body: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let text: String = py
+            .import("json")?
+            .call_method1("dumps", (body,))?
+            .extract()?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        self.ask(py, |reply| Request::Send(to, topic, value, reply))
+    }
+
+    /// Waits for the oldest message under `topic` (from `sender` only, if
+    /// given) and returns `(sender, body)`; raises RigError after `timeout`
+    /// seconds, or at once when the peers that could send it have ended.
+    #[pyo3(signature = (topic, sender = None, timeout = 30.0))]
+    fn recv<'py>(
+        &self,
+        py: Python<'py>,
+        topic: String,
+        sender: Option<String>,
+        timeout: f64,
+    ) -> PyResult<(String, Bound<'py, PyAny>)> {
+        let limit = seconds(timeout)?;
+        let message = self.ask(py, |reply| Request::Recv(sender, topic, limit, reply))?;
+        let body = py
+            .import("json")?
+            .call_method1("loads", (message.body.to_string(),))?;
+        Ok((message.from, body))
     }
 
     fn __repr__(&self) -> String {
@@ -190,6 +244,15 @@ impl PyContext {
             self.run.participant, self.step
         )
     }
+}
+
+/// A Python timeout in seconds, checked.
+fn seconds(timeout: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(timeout).map_err(|_| {
+        pyo3::exceptions::PyValueError::new_err(format!(
+            "timeout must be a non-negative number of seconds, not {timeout}"
+        ))
+    })
 }
 
 /// Calls `func(cx)` on a blocking thread and serves its statements on the
@@ -270,6 +333,16 @@ async fn serve(cx: &mut StateContext, request: Request) {
         }
         Request::Barrier(name, limit, reply) => {
             let _ = reply.send(cx.barrier(&name, limit).await);
+        }
+        Request::Send(to, topic, body, reply) => {
+            let _ = reply.send(cx.send(&to, &topic, body));
+        }
+        Request::Recv(from, topic, limit, reply) => {
+            let received = match from {
+                Some(from) => cx.recv_from(&from, &topic, limit).await,
+                None => cx.recv(&topic, limit).await,
+            };
+            let _ = reply.send(received);
         }
         Request::Log(message) => {
             tracing::info!(participant = cx.participant(), "{message}");

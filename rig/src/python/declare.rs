@@ -2,6 +2,9 @@
 //! checks the `#[workflow]` macro makes at compile time, made here when the
 //! file is loaded: unknown or duplicate states, two steps out of one state,
 //! unreachable states, dead ends, missing or uncallable step functions.
+//! With roles, each role's graph (its own steps and those of no role) is
+//! checked as a workflow of its own, and two steps may leave one state when
+//! no participant could run both.
 
 use crate::workflow::StateRole;
 use pyo3::prelude::*;
@@ -19,6 +22,15 @@ pub(crate) struct StepDecl {
     pub(crate) to: Vec<usize>,
     pub(crate) func: Py<PyAny>,
     pub(crate) timeout: Option<Duration>,
+    /// The role whose participants run it; `None`: every participant.
+    pub(crate) role: Option<String>,
+}
+
+impl StepDecl {
+    /// Whether a participant of `role` (`None`: a plugin without roles) runs it.
+    pub(crate) fn runs_for(&self, role: Option<&str>) -> bool {
+        self.role.is_none() || self.role.as_deref() == role
+    }
 }
 
 /// A plugin's checked graph: `states[0]` is [`READY`].
@@ -29,10 +41,12 @@ pub(crate) struct Shape {
     pub(crate) steps: Vec<StepDecl>,
     /// The `@cleanup` function, if any.
     pub(crate) cleanup: Option<Py<PyAny>>,
+    /// The roles its steps name, sorted; empty without roles.
+    pub(crate) roles: Vec<String>,
 }
 
 /// A step as api.py records it: (name, source, targets, line, function or
-/// None, timeout in seconds or None).
+/// None, timeout in seconds or None, role or None).
 type StepTuple = (
     String,
     String,
@@ -40,6 +54,7 @@ type StepTuple = (
     u32,
     Option<Py<PyAny>>,
     Option<f64>,
+    Option<String>,
 );
 
 struct RawStep {
@@ -49,6 +64,7 @@ struct RawStep {
     line: u32,
     func: Option<Py<PyAny>>,
     timeout: Option<f64>,
+    role: Option<String>,
 }
 
 /// Collects every mistake with the file and line it was made on.
@@ -82,13 +98,14 @@ pub(crate) fn read(
     }
     let steps: Vec<RawStep> = raw_steps
         .into_iter()
-        .map(|(name, from, to, line, func, timeout)| RawStep {
+        .map(|(name, from, to, line, func, timeout, role)| RawStep {
             name,
             from,
             to,
             line,
             func,
             timeout,
+            role,
         })
         .collect();
 
@@ -138,7 +155,7 @@ pub(crate) fn read(
 
     let globals = module.dict();
     let mut resolved = Vec::new();
-    let mut leaving: HashMap<usize, String> = HashMap::new();
+    let mut leaving: HashMap<usize, Vec<(String, Option<String>)>> = HashMap::new();
     let mut names: HashMap<String, u32> = HashMap::new();
     for step in steps {
         let line = step.line;
@@ -180,15 +197,22 @@ pub(crate) fn read(
                     ),
                 );
             }
-            if let Some(other) = leaving.insert(f, step.name.clone()) {
+            let others = leaving.entry(f).or_default();
+            // Two steps out of one state are one too many for a participant
+            // that would run both: same role, or either for every role.
+            let clash = others
+                .iter()
+                .find(|(_, role)| role.is_none() || step.role.is_none() || *role == step.role);
+            if let Some((other, _)) = clash {
                 problems.at(
                     line,
                     format!(
-                        "state `{}` already has step `{other}` leaving it: a state has one step out; to choose between targets, give one step several targets",
+                        "state `{}` already has step `{other}` leaving it: a state has one step out (per role); to choose between targets, give one step several targets",
                         states[f].0
                     ),
                 );
             }
+            others.push((step.name.clone(), step.role.clone()));
         }
         if let (Some(from), Some(to), Some(func)) =
             (from, to.into_iter().collect::<Option<Vec<_>>>(), func)
@@ -202,12 +226,16 @@ pub(crate) fn read(
                 timeout: step
                     .timeout
                     .and_then(|s| Duration::try_from_secs_f64(s).ok()),
+                role: step.role,
             });
         }
     }
     let cleanup = checked_cleanup(api.py(), cleanups, &mut problems);
+    let mut roles: Vec<String> = resolved.iter().filter_map(|d| d.role.clone()).collect();
+    roles.sort();
+    roles.dedup();
     if problems.list.is_empty() {
-        check_graph(&states, &declared_at, &resolved, &mut problems);
+        check_roles(&states, &declared_at, &resolved, &roles, &mut problems);
     }
     if problems.list.is_empty() {
         Ok(Shape {
@@ -215,6 +243,7 @@ pub(crate) fn read(
             failures,
             steps: resolved,
             cleanup,
+            roles,
         })
     } else {
         Err(problems.list)
@@ -305,13 +334,50 @@ fn step_function(
     Some(func.unbind())
 }
 
-/// Reachability from [`READY`], dead ends, and states that cannot finish.
-fn check_graph(
+/// The graph of each role (of the whole plugin without roles): a state no
+/// role reaches is unreachable; in each role, a state it reaches must have
+/// a step out (or be terminal) and lead to a terminal state.
+fn check_roles(
     states: &[(String, StateRole)],
     declared_at: &[u32],
     steps: &[StepDecl],
+    roles: &[String],
     problems: &mut Problems<'_>,
 ) {
+    let mut reached_by_any = vec![false; states.len()];
+    let each: Vec<Option<&str>> = if roles.is_empty() {
+        vec![None]
+    } else {
+        roles.iter().map(|r| Some(r.as_str())).collect()
+    };
+    for role in each {
+        let own: Vec<&StepDecl> = steps.iter().filter(|d| d.runs_for(role)).collect();
+        let reached = check_graph(states, declared_at, &own, role, problems);
+        for (any, r) in reached_by_any.iter_mut().zip(reached) {
+            *any |= r;
+        }
+    }
+    for (i, (name, _)) in states.iter().enumerate() {
+        if !reached_by_any[i] {
+            problems.at(
+                declared_at[i].max(1),
+                format!(
+                    "state `{name}` is unreachable: no chain of steps leads to it from `{READY}`"
+                ),
+            );
+        }
+    }
+}
+
+/// Dead ends and states that cannot finish among those `steps` (one role's)
+/// reach from [`READY`]; gives which states they reach.
+fn check_graph(
+    states: &[(String, StateRole)],
+    declared_at: &[u32],
+    steps: &[&StepDecl],
+    role: Option<&str>,
+    problems: &mut Problems<'_>,
+) -> Vec<bool> {
     let mut reached = vec![false; states.len()];
     let mut stack = vec![0];
     while let Some(s) = stack.pop() {
@@ -319,6 +385,7 @@ fn check_graph(
             stack.extend(steps.iter().filter(|d| d.from == s).flat_map(|d| &d.to));
         }
     }
+    let for_role = role.map(|r| format!(" for role `{r}`")).unwrap_or_default();
     let mut finishes: Vec<bool> = states
         .iter()
         .map(|(_, r)| *r == StateRole::Terminal)
@@ -333,25 +400,22 @@ fn check_graph(
             }
         }
     }
-    for (i, (name, role)) in states.iter().enumerate() {
+    for (i, (name, kind)) in states.iter().enumerate() {
         let line = declared_at[i].max(1);
         if !reached[i] {
+            continue;
+        }
+        if *kind != StateRole::Terminal && !steps.iter().any(|d| d.from == i) {
             problems.at(
                 line,
-                format!(
-                    "state `{name}` is unreachable: no chain of steps leads to it from `{READY}`"
-                ),
-            );
-        } else if *role != StateRole::Terminal && !steps.iter().any(|d| d.from == i) {
-            problems.at(
-                line,
-                format!("state `{name}` is a dead end: no step leaves it and it is not terminal"),
+                format!("state `{name}` is a dead end{for_role}: no step leaves it and it is not terminal"),
             );
         } else if !finishes[i] {
             problems.at(
                 line,
-                format!("state `{name}` can never finish: no chain of steps leads from it to a terminal state"),
+                format!("state `{name}` can never finish{for_role}: no chain of steps leads from it to a terminal state"),
             );
         }
     }
+    reached
 }

@@ -64,6 +64,16 @@ pub enum PluginError {
         /// Python's traceback.
         traceback: String,
     },
+    /// A role the plugin does not have (or none, for a plugin with roles).
+    #[error("plugin `{}` {}", path.display(), describe_role_error(asked.as_deref(), roles))]
+    Role {
+        /// The file.
+        path: PathBuf,
+        /// The role asked for.
+        asked: Option<String>,
+        /// The roles it has.
+        roles: Vec<String>,
+    },
     /// The file ran, but what it declares is not a valid workflow.
     #[error("plugin `{}` is not a valid workflow:\n  {}", path.display(), problems.join("\n  "))]
     Invalid {
@@ -72,6 +82,19 @@ pub enum PluginError {
         /// Each mistake, as `file:line: message`.
         problems: Vec<String>,
     },
+}
+
+fn describe_role_error(asked: Option<&str>, roles: &[String]) -> String {
+    let list = roles
+        .iter()
+        .map(|r| format!("`{r}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match (asked, roles.is_empty()) {
+        (Some(r), true) => format!("has no roles (no step names one), so it has no role `{r}`"),
+        (Some(r), false) => format!("has no role `{r}`; its roles are {list}"),
+        (None, _) => format!("gives its steps roles ({list}): each participant needs one of them"),
+    }
 }
 
 /// The participant's `cx.data` and identity, kept in its context so that
@@ -89,17 +112,26 @@ struct PluginCleanup {
 /// (its metadata is `'static`, like a compiled workflow's).
 pub struct PythonPlugin {
     path: PathBuf,
+    /// Every state and step (each step labelled with its role).
+    meta: &'static WorkflowMeta,
+    /// What a participant runs: one variant without roles, else one per role.
+    variants: Vec<Variant>,
+    cleanup: Option<Arc<Py<PyAny>>>,
+}
+
+/// The steps one role's participants run (all of them without roles).
+struct Variant {
+    role: Option<String>,
     def: &'static WorkflowDef,
     /// The function of each step, in the order of `def.steps`.
     funcs: Vec<Arc<Py<PyAny>>>,
-    cleanup: Option<Arc<Py<PyAny>>>,
 }
 
 impl std::fmt::Debug for PythonPlugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PythonPlugin")
             .field("path", &self.path)
-            .field("workflow", &self.def.meta.name)
+            .field("workflow", &self.meta.name)
             .finish()
     }
 }
@@ -144,7 +176,35 @@ fn release(cx: &mut StateContext) -> BoxFuture<'_, Result<(), StateError>> {
     })
 }
 
+/// A declared step's metadata, its doc comment read from the function.
+fn step_meta(py: Python<'_>, decl: &declare::StepDecl, state_names: &[&'static str]) -> StepMeta {
+    let to: &'static [&'static str] = Box::leak(decl.to.iter().map(|t| state_names[*t]).collect());
+    let doc = decl
+        .func
+        .bind(py)
+        .getattr("__doc__")
+        .and_then(|d| d.extract::<Option<String>>())
+        .ok()
+        .flatten()
+        .map_or("", |d| leak(d.trim().to_string()));
+    StepMeta {
+        name: leak(decl.name.clone()),
+        from: state_names[decl.from],
+        to,
+        doc,
+        timeout: decl.timeout,
+        retry: RetryPolicy {
+            retries: 0,
+            backoff: Duration::ZERO,
+            retry_if: never_retry,
+        },
+    }
+}
+
 static LOADED: AtomicUsize = AtomicUsize::new(0);
+
+/// Held while a plugin file runs (see `PythonPlugin::load`).
+static LOADING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl PythonPlugin {
     /// Loads and checks a plugin file. Every mistake in it is reported at once.
@@ -178,6 +238,11 @@ impl PythonPlugin {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "plugin".into());
+        // One load at a time in the process: a plugin's declarations go to
+        // the `test_rig` module in `sys.modules`, and Python may switch
+        // threads while a plugin file runs, so two loads at once could each
+        // pick up the other's states (seen with tests loading in parallel).
+        let _one_at_a_time = LOADING.lock().unwrap_or_else(|p| p.into_inner());
         Python::with_gil(|py| {
             let python_error = |e: PyErr| PluginError::Python {
                 path: path.clone(),
@@ -207,79 +272,119 @@ impl PythonPlugin {
     ) -> Self {
         let state_names: Vec<&'static str> =
             shape.states.iter().map(|(n, _)| leak(n.clone())).collect();
-        let states: Vec<StateMeta> = shape
-            .states
+        let states: &'static [StateMeta] = Box::leak(
+            shape
+                .states
+                .iter()
+                .zip(&state_names)
+                .map(|((_, role), name)| StateMeta {
+                    name,
+                    role: *role,
+                    failure: shape.failures.iter().any(|f| f == name),
+                    doc: "",
+                })
+                .collect::<Vec<_>>()
+                .into_boxed_slice(),
+        );
+        let metas: Vec<StepMeta> = shape
+            .steps
             .iter()
-            .zip(&state_names)
-            .map(|((_, role), name)| StateMeta {
-                name,
-                role: *role,
-                failure: shape.failures.iter().any(|f| f == name),
-                doc: "",
-            })
+            .map(|decl| step_meta(py, decl, &state_names))
             .collect();
-        let mut metas = Vec::new();
-        let mut erased = Vec::new();
-        let mut funcs = Vec::new();
-        for decl in shape.steps {
-            let to: &'static [&'static str] =
-                Box::leak(decl.to.iter().map(|t| state_names[*t]).collect());
-            let doc = decl
-                .func
-                .bind(py)
-                .getattr("__doc__")
-                .and_then(|d| d.extract::<Option<String>>())
-                .ok()
-                .flatten()
-                .map_or("", |d| leak(d.trim().to_string()));
-            metas.push(StepMeta {
-                name: leak(decl.name),
-                from: state_names[decl.from],
-                to,
-                doc,
-                timeout: decl.timeout,
-                retry: RetryPolicy {
-                    retries: 0,
-                    backoff: Duration::ZERO,
-                    retry_if: never_retry,
-                },
-            });
-            erased.push(ErasedStep {
-                from: decl.from,
-                to: Box::leak(decl.to.into_boxed_slice()),
-                run: run_through_plugin,
-            });
-            funcs.push(Arc::new(decl.func));
-        }
         let mermaid = leak(mermaid(
             &state_names,
             &shape.states,
             &shape.failures,
             &metas,
+            &shape.steps,
         ));
-        let meta: &'static WorkflowMeta = Box::leak(Box::new(WorkflowMeta {
-            name,
-            states: Box::leak(states.into_boxed_slice()),
-            steps: Box::leak(metas.into_boxed_slice()),
-            initial: 0,
-            mermaid,
-        }));
-        let def = Box::leak(Box::new(WorkflowDef {
-            meta,
-            steps: Box::leak(erased.into_boxed_slice()),
-            cleanup: Some(release),
-        }));
+        let meta = |steps: Vec<StepMeta>| -> &'static WorkflowMeta {
+            Box::leak(Box::new(WorkflowMeta {
+                name,
+                states,
+                steps: Box::leak(steps.into_boxed_slice()),
+                initial: 0,
+                mermaid,
+            }))
+        };
+        let roles: Vec<Option<String>> = if shape.roles.is_empty() {
+            vec![None]
+        } else {
+            shape.roles.iter().cloned().map(Some).collect()
+        };
+        let funcs: Vec<Arc<Py<PyAny>>> = shape
+            .steps
+            .iter()
+            .map(|d| Arc::new(d.func.clone_ref(py)))
+            .collect();
+        let variants = roles
+            .into_iter()
+            .map(|role| {
+                let chosen: Vec<usize> = (0..shape.steps.len())
+                    .filter(|i| shape.steps[*i].runs_for(role.as_deref()))
+                    .collect();
+                let erased: Vec<ErasedStep> = chosen
+                    .iter()
+                    .map(|i| ErasedStep {
+                        from: shape.steps[*i].from,
+                        to: Box::leak(shape.steps[*i].to.clone().into_boxed_slice()),
+                        run: run_through_plugin,
+                    })
+                    .collect();
+                let def: &'static WorkflowDef = Box::leak(Box::new(WorkflowDef {
+                    meta: meta(
+                        chosen
+                            .iter()
+                            .map(|i| step_meta(py, &shape.steps[*i], &state_names))
+                            .collect(),
+                    ),
+                    steps: Box::leak(erased.into_boxed_slice()),
+                    cleanup: Some(release),
+                }));
+                Variant {
+                    role,
+                    def,
+                    funcs: chosen.iter().map(|i| funcs[*i].clone()).collect(),
+                }
+            })
+            .collect();
         PythonPlugin {
             path,
-            def,
-            funcs,
+            meta: meta(metas),
+            variants,
             cleanup: shape.cleanup.map(Arc::new),
         }
     }
 
-    /// The plugin's states and steps, as for a compiled workflow.
+    /// The roles its steps name (`role="..."`), sorted; empty when it has none.
+    pub fn roles(&self) -> Vec<&str> {
+        self.variants
+            .iter()
+            .filter_map(|v| v.role.as_deref())
+            .collect()
+    }
+
+    /// The plugin as a participant of `role` runs it: its steps without a
+    /// role and those of `role`. A plugin without roles takes `None`; one
+    /// with roles needs one of them.
+    pub fn for_role(self: &Arc<Self>, role: Option<&str>) -> Result<RolePlugin, PluginError> {
+        match self.variants.iter().position(|v| v.role.as_deref() == role) {
+            Some(variant) => Ok(RolePlugin {
+                plugin: self.clone(),
+                variant,
+            }),
+            None => Err(PluginError::Role {
+                path: self.path.clone(),
+                asked: role.map(str::to_string),
+                roles: self.roles().iter().map(|r| r.to_string()).collect(),
+            }),
+        }
+    }
+
+    /// The plugin's states and steps, as for a compiled workflow (every
+    /// role's steps; the diagram labels each with its role).
     pub fn meta(&self) -> &'static WorkflowMeta {
-        self.def.meta
+        self.meta
     }
 
     /// The file it was loaded from.
@@ -335,11 +440,17 @@ fn mermaid(
     states: &[(String, StateRole)],
     failures: &[String],
     steps: &[StepMeta],
+    decls: &[declare::StepDecl],
 ) -> String {
     let mut out = format!("stateDiagram-v2\n    [*] --> {}\n", names[0]);
-    for step in steps {
+    for (step, decl) in steps.iter().zip(decls) {
+        let role = decl
+            .role
+            .as_deref()
+            .map(|r| format!(" [{r}]"))
+            .unwrap_or_default();
         for t in step.to {
-            out.push_str(&format!("    {} --> {t}: {}\n", step.from, step.name));
+            out.push_str(&format!("    {} --> {t}: {}{role}\n", step.from, step.name));
         }
     }
     for (name, _) in states.iter().filter(|(_, r)| *r == StateRole::Terminal) {
@@ -387,17 +498,43 @@ where
     f
 }
 
-impl Workflow for PythonPlugin {
+/// A plugin as the participants of one role run it
+/// ([`PythonPlugin::for_role`]).
+#[derive(Debug, Clone)]
+pub struct RolePlugin {
+    plugin: Arc<PythonPlugin>,
+    variant: usize,
+}
+
+impl RolePlugin {
+    /// The role, if the plugin has roles.
+    pub fn role(&self) -> Option<&str> {
+        self.plugin.variants[self.variant].role.as_deref()
+    }
+}
+
+impl Workflow for RolePlugin {
     fn name(&self) -> String {
-        self.def.meta.name.to_string()
+        self.plugin.meta.name.to_string()
     }
 
-    fn run<'a>(&'a self, mut cx: StateContext) -> BoxFuture<'a, Result<StateContext, StepFailed>> {
+    fn run<'a>(&'a self, cx: StateContext) -> BoxFuture<'a, Result<StateContext, StepFailed>> {
+        self.plugin.run_variant(self.variant, cx)
+    }
+}
+
+impl PythonPlugin {
+    fn run_variant(
+        &self,
+        variant: usize,
+        mut cx: StateContext,
+    ) -> BoxFuture<'_, Result<StateContext, StepFailed>> {
+        let Variant { role, def, funcs } = &self.variants[variant];
         Box::pin(async move {
             let run = match cx.get::<PluginRun>() {
                 Some(PluginRun(run)) => run.clone(),
                 None => {
-                    let run = bridge::RunData::new(&cx);
+                    let run = bridge::RunData::new(&cx, role.clone());
                     cx.insert(PluginRun(run.clone()));
                     run
                 }
@@ -408,14 +545,11 @@ impl Workflow for PythonPlugin {
                     run: run.clone(),
                 });
             }
-            let def: &'static WorkflowDef = self.def;
+            let def: &'static WorkflowDef = def;
             let mut cx = def
                 .run_steps(cx, |index| {
-                    let (step, func, run) = (
-                        &def.meta.steps[index],
-                        self.funcs[index].clone(),
-                        run.clone(),
-                    );
+                    let (step, func, run) =
+                        (&def.meta.steps[index], funcs[index].clone(), run.clone());
                     step_fn(move |cx| {
                         let (func, run) = (func.clone(), run.clone());
                         Box::pin(async move {
@@ -428,5 +562,29 @@ impl Workflow for PythonPlugin {
             cx.remove::<PluginCleanup>();
             Ok(cx)
         })
+    }
+}
+
+/// A plugin without roles runs as is; one with roles only through
+/// [`PythonPlugin::for_role`] (this fails its participant, saying so).
+impl Workflow for PythonPlugin {
+    fn name(&self) -> String {
+        self.meta.name.to_string()
+    }
+
+    fn run<'a>(&'a self, cx: StateContext) -> BoxFuture<'a, Result<StateContext, StepFailed>> {
+        match self.variants.iter().position(|v| v.role.is_none()) {
+            Some(variant) => self.run_variant(variant, cx),
+            None => {
+                let error = StateError::step(format!(
+                    "plugin `{}` gives its steps roles ({}): each participant needs one (python_demo --roles)",
+                    self.path.display(),
+                    self.roles().join(", ")
+                ));
+                let failed =
+                    StepFailed::from_parts(self.meta.name, "", declare::READY, error, cx, None);
+                Box::pin(async move { Err(failed) })
+            }
+        }
     }
 }
