@@ -281,3 +281,33 @@ async fn a_cancelled_run_still_drops_its_table() {
         report.table
     );
 }
+
+/// Hermitage's G0 at READ COMMITTED: T2's first update waits for T1's lock
+/// and goes on when T1 commits. The evidence says when it resumed: after
+/// T1's COMMIT, the step that released the lock.
+#[tokio::test]
+async fn a_blocked_statement_records_the_step_it_resumed_after() {
+    let options = Options {
+        tests: vec![isolation::catalogue::find("g0").unwrap()],
+        levels: vec![Level::ReadCommitted],
+        ..Options::default()
+    };
+    let report = isolation::run_matrix(&server(), &options, &Default::default())
+        .await
+        .unwrap();
+    let steps = &report.results[0].evidence.steps;
+    let log = report.results[0].evidence.describe().join("\n");
+    let blocked: Vec<usize> = (0..steps.len()).filter(|i| steps[*i].blocked).collect();
+    assert_eq!(blocked.len(), 1, "{log}");
+    let waited = &steps[blocked[0]];
+    assert_eq!(waited.session, 2, "{log}");
+    let resumed = waited.resumed_after.expect("the blocked update resumed");
+    assert!(resumed > blocked[0], "{log}");
+    assert_eq!((steps[resumed].session, steps[resumed].sql.as_str()), (1, "COMMIT"), "{log}");
+    // Statements that never waited finished before the next step went out.
+    for (i, s) in steps.iter().enumerate() {
+        if i != blocked[0] {
+            assert_eq!(s.resumed_after, None, "step {i}: {log}");
+        }
+    }
+}

@@ -48,6 +48,11 @@ pub struct StepRecord {
     /// TiDB's write conflict.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub cross_node_conflict: bool,
+    /// For a statement that finished only after later steps went out (it
+    /// was blocked): the index in [`Evidence::steps`] of the last step
+    /// issued before it finished, i.e. what let it resume.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed_after: Option<usize>,
 }
 
 impl StepRecord {
@@ -65,6 +70,7 @@ impl StepRecord {
             error_code: None,
             error: None,
             cross_node_conflict: false,
+            resumed_after: None,
         }
     }
 

@@ -589,7 +589,11 @@ impl Runner {
             .await
             .map_err(|e| StateError::step(format!("a statement task ended abnormally: {e}")))?;
         self.slots[s] = Slot::Ready(session);
+        let last = evidence.steps.len() - 1;
         let record = &mut evidence.steps[index];
+        if index < last {
+            record.resumed_after = Some(last);
+        }
         match result {
             Ok(Output::Rows(mut rows)) => {
                 rows.sort_unstable();
