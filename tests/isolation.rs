@@ -303,7 +303,11 @@ async fn a_blocked_statement_records_the_step_it_resumed_after() {
     assert_eq!(waited.session, 2, "{log}");
     let resumed = waited.resumed_after.expect("the blocked update resumed");
     assert!(resumed > blocked[0], "{log}");
-    assert_eq!((steps[resumed].session, steps[resumed].sql.as_str()), (1, "COMMIT"), "{log}");
+    assert_eq!(
+        (steps[resumed].session, steps[resumed].sql.as_str()),
+        (1, "COMMIT"),
+        "{log}"
+    );
     // Statements that never waited finished before the next step went out.
     for (i, s) in steps.iter().enumerate() {
         if i != blocked[0] {

@@ -42,6 +42,11 @@ pub struct BasicArgs {
     /// check (and one for -e's statement).
     #[arg(long, value_name = "PATH")]
     pub junit: Option<std::path::PathBuf>,
+
+    /// Also writes a self-contained HTML page: the checks on a timeline,
+    /// what was found, the workflow's state diagram.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<std::path::PathBuf>,
 }
 
 /// Records every transition, and prints it at once in human mode.
@@ -196,7 +201,9 @@ pub async fn run(args: BasicArgs) -> u8 {
         out_raw!("{}", test_rig::common_states::META.mermaid);
         return exit_code::OK;
     }
-    if let Err(code) = crate::report_output::check_junit_path("basic", args.junit.as_deref()) {
+    if let Err(code) = crate::report_output::check_junit_path("basic", args.junit.as_deref())
+        .and_then(|()| crate::report_output::check_html_path("basic", args.html.as_deref()))
+    {
         return code;
     }
     let started = Instant::now();
@@ -253,6 +260,11 @@ pub async fn run(args: BasicArgs) -> u8 {
     }
     if let Err(code) = crate::report_output::write_junit("basic", args.junit.as_deref(), || {
         crate::basic_junit::to_junit(&report, args.execute.as_deref())
+    }) {
+        return code;
+    }
+    if let Err(code) = crate::report_output::write_html("basic", args.html.as_deref(), || {
+        crate::basic_page::render(&report, &transitions)
     }) {
         return code;
     }

@@ -104,6 +104,11 @@ pub struct IsolationArgs {
     /// cell (test, level), failed where it deviates from the profile.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+
+    /// Also writes a self-contained HTML page: the matrix as a coloured
+    /// grid, each cell opening its interleaving (T1 | T2 | T3).
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
 }
 
 fn duration_arg(value: &str) -> Result<Duration, String> {
@@ -380,7 +385,9 @@ pub async fn run(args: IsolationArgs) -> u8 {
         }
     };
     let mut options = options;
-    if let Err(code) = crate::report_output::check_junit_path("isolation", args.junit.as_deref()) {
+    if let Err(code) = crate::report_output::check_junit_path("isolation", args.junit.as_deref())
+        .and_then(|()| crate::report_output::check_html_path("isolation", args.html.as_deref()))
+    {
         return code;
     }
     let target = match args.conn.resolve_for("isolation", args.format).await {
@@ -431,6 +438,11 @@ pub async fn run(args: IsolationArgs) -> u8 {
     }
     if let Err(code) = crate::report_output::write_junit("isolation", args.junit.as_deref(), || {
         report.to_junit("isolation")
+    }) {
+        return code;
+    }
+    if let Err(code) = crate::report_output::write_html("isolation", args.html.as_deref(), || {
+        crate::isolation_page::render(&report, &options.levels)
     }) {
         return code;
     }

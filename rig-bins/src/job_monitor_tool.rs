@@ -85,6 +85,11 @@ pub struct JobMonitorArgs {
     /// job (and one for --submit's statement).
     #[arg(long, value_name = "PATH", conflicts_with = "cancel")]
     pub junit: Option<std::path::PathBuf>,
+
+    /// Also writes a self-contained HTML page: each job on a timeline, and
+    /// a table of the jobs.
+    #[arg(long, value_name = "PATH", conflicts_with = "cancel")]
+    pub html: Option<std::path::PathBuf>,
 }
 
 fn duration_arg(value: &str) -> Result<Duration, String> {
@@ -265,6 +270,7 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
         };
     }
     if let Err(code) = crate::report_output::check_junit_path("job_monitor", args.junit.as_deref())
+        .and_then(|()| crate::report_output::check_html_path("job_monitor", args.html.as_deref()))
     {
         return code;
     }
@@ -448,6 +454,11 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
             crate::job_monitor_junit::to_junit(&out, report.cancelled)
         })
     {
+        return code;
+    }
+    if let Err(code) = crate::report_output::write_html("job_monitor", args.html.as_deref(), || {
+        crate::job_monitor_page::render(&out)
+    }) {
         return code;
     }
     if report.cancelled {

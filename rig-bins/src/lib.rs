@@ -32,6 +32,7 @@ macro_rules! err {
 
 pub mod basic;
 pub mod basic_junit;
+pub mod basic_page;
 pub mod cli;
 pub mod config_file;
 pub mod consistency_page;
@@ -40,8 +41,10 @@ pub mod execute;
 pub mod exit_code;
 pub mod fan_out;
 pub mod html;
+pub mod isolation_page;
 pub mod isolation_tool;
 pub mod job_monitor_junit;
+pub mod job_monitor_page;
 pub mod job_monitor_tool;
 pub mod load_tool;
 pub mod logging;
@@ -51,6 +54,8 @@ pub mod progress;
 #[cfg(feature = "python")]
 pub mod python_tool;
 pub mod report_output;
+pub mod run_page;
 pub mod signals;
+pub mod state_diagram;
 pub mod target;
 pub mod tool_main;

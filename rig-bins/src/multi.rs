@@ -76,6 +76,11 @@ pub struct MultiArgs {
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
 
+    /// Also writes a self-contained HTML page: a timeline per connection,
+    /// the figures of a load run, the workflow's state diagram.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+
     /// Keeps every step attempt of every connection in the report (by
     /// default the last 100 each, and every step's totals).
     #[arg(long)]
@@ -145,7 +150,9 @@ pub async fn run(args: MultiArgs) -> u8 {
         return exit_code::USAGE;
     }
     if let Err(code) =
-        report_output::check_junit_path("simple_multi_connection", args.junit.as_deref())
+        report_output::check_junit_path("simple_multi_connection", args.junit.as_deref()).and_then(
+            |()| report_output::check_html_path("simple_multi_connection", args.html.as_deref()),
+        )
     {
         return code;
     }
@@ -183,10 +190,10 @@ pub async fn run(args: MultiArgs) -> u8 {
         Ok(report) => report,
         Err(code) => return code,
     };
-    report_output::emit(
-        "simple_multi_connection",
-        &report,
-        args.format,
-        args.junit.as_deref(),
-    )
+    let diagrams = [("common", test_rig::common_states::META.mermaid)];
+    let files = report_output::Files {
+        junit: args.junit.as_deref(),
+        html: args.html.as_deref().map(|p| (p, &diagrams[..])),
+    };
+    report_output::emit_with("simple_multi_connection", &report, args.format, files)
 }

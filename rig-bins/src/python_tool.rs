@@ -59,6 +59,11 @@ pub struct PythonArgs {
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
 
+    /// Also writes a self-contained HTML page: a timeline per participant
+    /// and the state diagrams of the common states and the plugin.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+
     /// Keeps every step attempt of every connection in the report (by
     /// default the last 100 each, and every step's totals).
     #[arg(long)]
@@ -165,7 +170,9 @@ pub async fn run(args: PythonArgs) -> u8 {
         );
         return exit_code::USAGE;
     }
-    if let Err(code) = report_output::check_junit_path("python_demo", args.junit.as_deref()) {
+    if let Err(code) = report_output::check_junit_path("python_demo", args.junit.as_deref())
+        .and_then(|()| report_output::check_html_path("python_demo", args.html.as_deref()))
+    {
         return code;
     }
     let target = match args.conn.resolve_for("python_demo", args.format).await {
@@ -197,5 +204,13 @@ pub async fn run(args: PythonArgs) -> u8 {
         Ok(report) => report,
         Err(code) => return code,
     };
-    report_output::emit("python_demo", &report, args.format, args.junit.as_deref())
+    let diagrams = [
+        ("common", common_states::META.mermaid),
+        (plugin.meta().name, plugin.meta().mermaid),
+    ];
+    let files = report_output::Files {
+        junit: args.junit.as_deref(),
+        html: args.html.as_deref().map(|p| (p, &diagrams[..])),
+    };
+    report_output::emit_with("python_demo", &report, args.format, files)
 }

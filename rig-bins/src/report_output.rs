@@ -6,6 +6,27 @@ use crate::exit_code;
 use std::path::Path;
 use test_rig::{ErrorClass, Phase, RunReport, StateError};
 
+/// Where a run's report goes besides stdout.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Files<'a> {
+    /// `--junit`.
+    pub junit: Option<&'a Path>,
+    /// `--html`, with the workflows' (name, Mermaid) for its diagram.
+    pub html: Option<(&'a Path, &'a [(&'a str, &'a str)])>,
+}
+
+/// Prints `report`, writes the JUnit file and HTML page if asked, and
+/// returns the exit code.
+pub fn emit_with(tool: &str, report: &RunReport, format: OutputFormat, files: Files<'_>) -> u8 {
+    if let Some((path, diagrams)) = files.html {
+        let page = || crate::run_page::run_page(tool, report, diagrams, "");
+        if let Err(code) = write_html(tool, Some(path), page) {
+            return code;
+        }
+    }
+    emit(tool, report, format, files.junit)
+}
+
 /// Prints `report`, writes the JUnit file if asked, and returns the exit code.
 pub fn emit(tool: &str, report: &RunReport, format: OutputFormat, junit: Option<&Path>) -> u8 {
     match format {
@@ -25,14 +46,39 @@ pub fn write_junit(
     path: Option<&Path>,
     xml: impl FnOnce() -> String,
 ) -> Result<(), u8> {
+    write_output(tool, "JUnit report", path, xml)
+}
+
+/// [`write_junit`] for the `--html` page.
+pub fn write_html(
+    tool: &str,
+    path: Option<&Path>,
+    html: impl FnOnce() -> String,
+) -> Result<(), u8> {
+    write_output(tool, "HTML page", path, html)
+}
+
+/// Writes what `content` makes to `path`, if given; names `what` and the
+/// path when it cannot (exit 2).
+fn write_output(
+    tool: &str,
+    what: &str,
+    path: Option<&Path>,
+    content: impl FnOnce() -> String,
+) -> Result<(), u8> {
     let Some(path) = path else { return Ok(()) };
-    std::fs::write(path, xml()).map_err(|e| {
+    std::fs::write(path, content()).map_err(|e| {
         err!(
-            "{tool}: error: cannot write JUnit report `{}`: {e}",
+            "{tool}: error: cannot write {what} `{}`: {e}",
             path.display()
         );
         exit_code::USAGE
     })
+}
+
+/// Checks before a run that the `--html` page can be written.
+pub fn check_html_path(tool: &str, html: Option<&Path>) -> Result<(), u8> {
+    check_writable(tool, "HTML page", html)
 }
 
 /// A run that ended in `error` before it had a report: the error on stderr

@@ -326,18 +326,7 @@ impl RunReport {
         for row in &rows {
             line(row.iter().map(String::as_str).collect());
         }
-        let s = &self.summary;
-        let _ = writeln!(
-            out,
-            "\n{} participant{}: {} passed, {} failed, {} interrupted in {}{}",
-            s.participants,
-            if s.participants == 1 { "" } else { "s" },
-            s.passed,
-            s.failed,
-            s.interrupted,
-            human_duration(self.elapsed),
-            if self.cancelled { " (cancelled)" } else { "" }
-        );
+        let _ = writeln!(out, "\n{}", self.summary_line());
         self.write_log(&mut out);
         for p in &self.participants {
             let Some(e) = &p.error else { continue };
@@ -386,6 +375,21 @@ impl RunReport {
                 lines.len() - LOG_LINES_SHOWN
             );
         }
+    }
+
+    /// `3 participants: 2 passed, 1 failed, 0 interrupted in 4.10 ms`.
+    pub fn summary_line(&self) -> String {
+        let s = &self.summary;
+        format!(
+            "{} participant{}: {} passed, {} failed, {} interrupted in {}{}",
+            s.participants,
+            if s.participants == 1 { "" } else { "s" },
+            s.passed,
+            s.failed,
+            s.interrupted,
+            human_duration(self.elapsed),
+            if self.cancelled { " (cancelled)" } else { "" }
+        )
     }
 
     /// JUnit XML: one testsuite, one testcase per participant; a failed

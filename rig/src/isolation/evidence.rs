@@ -74,6 +74,20 @@ impl StepRecord {
         }
     }
 
+    /// What it gave: the rows read (`[1 => 10, 2 => 20]`), the rows
+    /// changed, or the server's error; `None` for a step that gave nothing
+    /// (BEGIN, COMMIT, one not sent).
+    pub fn result(&self) -> Option<String> {
+        if let (Some(code), Some(e)) = (self.error_code, &self.error) {
+            return Some(format!("error {code}: {e}"));
+        }
+        if let Some(rows) = &self.rows {
+            let shown: Vec<String> = rows.iter().map(|(id, v)| format!("{id} => {v}")).collect();
+            return Some(format!("[{}]", shown.join(", ")));
+        }
+        self.affected.map(|n| format!("{n} row(s) changed"))
+    }
+
     fn is_read(&self) -> bool {
         self.sql
             .trim_start()
@@ -158,15 +172,8 @@ fn describe_step(s: &StepRecord) -> String {
     if s.skipped {
         line.push_str("  [skipped: transaction aborted]");
     }
-    if let Some(rows) = &s.rows {
-        let shown: Vec<String> = rows.iter().map(|(id, v)| format!("{id} => {v}")).collect();
-        line.push_str(&format!("  -> [{}]", shown.join(", ")));
-    }
-    if let Some(n) = s.affected {
-        line.push_str(&format!("  -> {n} row(s) changed"));
-    }
-    if let (Some(code), Some(e)) = (s.error_code, &s.error) {
-        line.push_str(&format!("  -> error {code}: {e}"));
+    if let Some(result) = s.result() {
+        line.push_str(&format!("  -> {result}"));
     }
     if s.cross_node_conflict {
         line.push_str("  [a conflict with a transaction on another node, which won: no lock wait between nodes]");
