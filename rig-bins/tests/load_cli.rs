@@ -331,5 +331,49 @@ async fn ctrl_c_stops_a_statement_in_flight_on_the_server() {
     interrupt(&child);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
-    assert_eq!(statements_running(&marker).await, Vec::<u64>::new());
+    // A killed thread may stay listed a moment; a SLEEP(30) nobody stopped
+    // would stay for half a minute.
+    let running = still_listed(&marker, Duration::from_secs(2)).await;
+    assert!(
+        running.is_empty(),
+        "still running on the server: {running:?}"
+    );
+}
+
+/// With a rate the server cannot keep, latency counts from when each pass
+/// was due: one connection asked for 1000 passes a second of a 50 ms
+/// statement falls further behind with every pass, and the figures say so
+/// (without a rate, each pass takes its 50 ms).
+#[test]
+fn with_a_rate_latency_counts_from_when_the_pass_was_due() {
+    let sleep = "SELECT SLEEP(0.05)";
+    let paced = run(&[
+        "-n",
+        "1",
+        "--sql",
+        sleep,
+        "--rate",
+        "1000/s",
+        "--duration",
+        "1s",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(paced.status.code(), Some(0), "{}", stderr(&paced));
+    let doc = json(&paced);
+    let max = doc["latency"]["max_ms"].as_f64().unwrap();
+    // About 20 passes, the k-th due at k ms and done at 50 (k + 1) ms.
+    assert!(max > 500.0, "{max}");
+    let free = run(&[
+        "-n",
+        "1",
+        "--sql",
+        sleep,
+        "--duration",
+        "1s",
+        "--format",
+        "json",
+    ]);
+    let max = json(&free)["latency"]["max_ms"].as_f64().unwrap();
+    assert!(max < 200.0, "{max}");
 }

@@ -322,6 +322,10 @@ impl Connection {
                     break;
                 }
             }
+            // With a rate, a pass's latency counts from when it was due, not
+            // from when it could start: a server that falls behind is charged
+            // for the wait it caused (no "coordinated omission").
+            let mut due_at = None;
             if let Some(pace) = self.pace {
                 let due = start
                     + pace.offset
@@ -332,6 +336,7 @@ impl Connection {
                     break;
                 }
                 tokio::time::sleep_until(due.into()).await;
+                due_at = Some(due);
             }
             let began = Instant::now();
             if deadline.is_some_and(|d| began >= d) {
@@ -344,7 +349,7 @@ impl Connection {
                 Ok(()) => {
                     let statements = self.statements.len() as u64;
                     let mut recorder = self.recorder.lock().unwrap_or_else(|p| p.into_inner());
-                    recorder.passed(now - began, statements);
+                    recorder.passed(now - due_at.unwrap_or(began).min(began), statements);
                 }
                 Err((error, done)) => {
                     {
