@@ -230,7 +230,16 @@ async fn cancel_job(
         .cloned()
         .ok_or_else(|| StateError::step("the server's version was not read"))?;
     let kind = forced.unwrap_or_else(|| SourceKind::for_server(&server));
+    Source::new(kind, &server).map_err(with_flag_hint)?;
     jobs::cancel::cancel(cx.session()?, &server, kind, id).await
+}
+
+/// A source the server lacks, as a configuration error that names the flag
+/// to pick one it has.
+fn with_flag_hint(e: jobs::SourceUnavailable) -> StateError {
+    StateError::Config(test_rig::ConfigError::Invalid(format!(
+        "{e}: use --source processlist"
+    )))
 }
 
 /// Runs the tool and returns its exit code.
@@ -491,8 +500,7 @@ async fn monitor(
         .cloned()
         .ok_or_else(|| StateError::step("the server was not identified"))?;
     let kind = forced.unwrap_or_else(|| SourceKind::for_server(&server));
-    let mut source = Source::new(kind, &server)
-        .map_err(|e| StateError::Config(test_rig::ConfigError::Invalid(e)))?;
+    let mut source = Source::new(kind, &server).map_err(with_flag_hint)?;
     source.min_ms = min_ms;
     let mut watch = watch;
     if submitting {

@@ -197,8 +197,7 @@ fn a_node_killed_and_restarted_mid_run_is_survived_and_the_nodes_converge() {
     let script = dev_cluster();
     let fault = format!("{} kill 2", script.display());
     let heal = format!("{} restart 2", script.display());
-    let doc = expect_exit(
-        0,
+    let out = consistency(
         "kill_restart",
         &[
             "--txns",
@@ -217,6 +216,48 @@ fn a_node_killed_and_restarted_mid_run_is_survived_and_the_nodes_converge() {
             "2s",
         ],
     );
+    let doc = json(&out);
+    // Galera can lose acknowledged commits when a process crashes (Jepsen,
+    // "MariaDB Galera Cluster 12.1.2", 2026-03-15: "it occasionally loses
+    // committed transactions with process crashes and network
+    // partitions"); a CI run here once lost one transaction's two appends.
+    // When that happens the tool must say so (exit 1, a witness naming the
+    // writer, its node and when it was acknowledged); nothing else that
+    // read committed forbids (Adya's PL-2: G0, G1) may appear.
+    let lost = count(&doc, "lost-append");
+    assert_eq!(
+        out.status.code(),
+        Some(if lost > 0 { 1 } else { 0 }),
+        "{}\n{}",
+        stderr(&out),
+        doc["check"]
+    );
+    for kind in [
+        "G0",
+        "G1a",
+        "G1b",
+        "G1c",
+        "dirty-update",
+        "duplicate-elements",
+        "incompatible-order",
+    ] {
+        assert_eq!(count(&doc, kind), 0, "{kind}: {}", doc["check"]);
+    }
+    for witness in doc["check"]["anomalies"]["lost-append"]["witnesses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let text = witness["explanation"][0].as_str().unwrap();
+        assert!(
+            text.contains(", acknowledged at ") && text.contains("no read ever held"),
+            "{text}"
+        );
+        assert!(witness["transactions"][0]["node"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:331"));
+    }
     let events: Vec<(&str, bool)> = doc["nemesis"]["events"]
         .as_array()
         .unwrap()
@@ -230,7 +271,6 @@ fn a_node_killed_and_restarted_mid_run_is_survived_and_the_nodes_converge() {
     let states = &doc["final_states"];
     assert_eq!(states["nodes"].as_array().unwrap().len(), 3);
     assert_eq!(states["differing"], 0, "{states}");
-    assert_eq!(count(&doc, "lost-append"), 0, "{}", doc["check"]);
     // The clients on node 2 reconnected and committed after a restart.
     let windows = doc["timeline"]["windows"].as_array().unwrap();
     let after_heal = windows.iter().filter(|w| {

@@ -52,7 +52,7 @@ pub async fn cancel(
     kind: SourceKind,
     id: &str,
 ) -> Result<String, StateError> {
-    Source::new(kind, server).map_err(invalid)?;
+    Source::new(kind, server)?;
     let number = job_number(kind, id)?;
     match kind {
         SourceKind::Import => {

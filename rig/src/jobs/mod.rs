@@ -59,9 +59,29 @@ pub struct Source {
     pub min_ms: f64,
 }
 
+/// A job source the server does not have: every server has the
+/// processlist, only TiDB has DDL jobs, and only TiDB 7.2+ import jobs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{needs}; {server} has none (every server has the processlist source)")]
+pub struct SourceUnavailable {
+    /// The source asked for.
+    pub kind: SourceKind,
+    /// What that source needs.
+    pub needs: &'static str,
+    /// The server, with its version string.
+    pub server: String,
+}
+
+impl From<SourceUnavailable> for crate::error::StateError {
+    /// A configuration error: the source was chosen for this server.
+    fn from(e: SourceUnavailable) -> Self {
+        crate::error::StateError::Config(crate::config::ConfigError::Invalid(e.to_string()))
+    }
+}
+
 impl Source {
-    /// The source `kind` on `server`, or a message saying why the server has none.
-    pub fn new(kind: SourceKind, server: &ServerInfo) -> Result<Source, String> {
+    /// The source `kind` on `server`, or why the server has none.
+    pub fn new(kind: SourceKind, server: &ServerInfo) -> Result<Source, SourceUnavailable> {
         let tidb = server.flavor == Flavor::TiDB;
         let missing = match kind {
             SourceKind::Import if !(tidb && server.version >= Version::new(7, 2, 0)) => {
@@ -70,11 +90,12 @@ impl Source {
             SourceKind::Ddl if !tidb => Some("DDL jobs (ADMIN SHOW DDL JOBS) need TiDB"),
             _ => None,
         };
-        if let Some(what) = missing {
-            return Err(format!(
-                "{what}; {server} ({}) has none: use --source processlist",
-                server.version_string
-            ));
+        if let Some(needs) = missing {
+            return Err(SourceUnavailable {
+                kind,
+                needs,
+                server: format!("{server} ({})", server.version_string),
+            });
         }
         Ok(Source {
             kind,
@@ -131,14 +152,18 @@ mod tests {
         assert_eq!(SourceKind::for_server(&mariadb), SourceKind::Processlist);
         assert!(Source::new(SourceKind::Import, &v72).is_ok());
         let refused = Source::new(SourceKind::Import, &v71).unwrap_err();
+        assert_eq!(refused.kind, SourceKind::Import);
+        let refused = refused.to_string();
         assert!(
             refused.starts_with(
                 "import jobs (IMPORT INTO, SHOW IMPORT JOBS) need TiDB 7.2 or later; TiDB 7.1.9"
-            ),
+            ) && refused.ends_with("has none (every server has the processlist source)"),
             "{refused}"
         );
         assert!(Source::new(SourceKind::Ddl, &v71).is_ok());
-        let refused = Source::new(SourceKind::Ddl, &mariadb).unwrap_err();
+        let refused = Source::new(SourceKind::Ddl, &mariadb)
+            .unwrap_err()
+            .to_string();
         assert!(
             refused.starts_with("DDL jobs (ADMIN SHOW DDL JOBS) need TiDB;"),
             "{refused}"

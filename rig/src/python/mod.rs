@@ -577,7 +577,7 @@ impl Workflow for PythonPlugin {
             Some(variant) => self.run_variant(variant, cx),
             None => {
                 let error = StateError::step(format!(
-                    "plugin `{}` gives its steps roles ({}): each participant needs one (python_demo --roles)",
+                    "plugin `{}` gives its steps roles ({}): each participant needs one of them (run it through PythonPlugin::for_role)",
                     self.path.display(),
                     self.roles().join(", ")
                 ));
