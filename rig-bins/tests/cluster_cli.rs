@@ -217,10 +217,10 @@ fn a_node_killed_and_restarted_mid_run_is_survived_and_the_nodes_converge() {
         ],
     );
     let doc = json(&out);
-    // Galera can lose acknowledged commits when a process crashes (Jepsen,
-    // "MariaDB Galera Cluster 12.1.2", 2026-03-15: "it occasionally loses
-    // committed transactions with process crashes and network
-    // partitions"); a CI run here once lost one transaction's two appends.
+    // Galera allows lost updates between nodes even without faults (Jepsen,
+    // "MariaDB Galera Cluster 12.1.2", 2026-03-15: "Even without faults,
+    // MariaDB Galera Cluster allows P4 (Lost Update)"); a CI run here once
+    // lost two first appends to keys being created on two nodes at once.
     // When that happens the tool must say so (exit 1, a witness naming the
     // writer, its node and when it was acknowledged); nothing else that
     // read committed forbids (Adya's PL-2: G0, G1) may appear.
