@@ -10,7 +10,8 @@ use std::time::Duration;
 /// Environment variable naming the server URL, e.g. `mysql://root@127.0.0.1:4000/test`.
 pub const URL_ENV: &str = "TEST_RIG_URL";
 /// The local development server (`scripts/dev-db` starts it): what tests use
-/// when `TEST_RIG_URL` is not set.
+/// when `TEST_RIG_URL` is not set (feature `testing`).
+#[cfg(any(test, feature = "testing"))]
 pub const LOCAL_TEST_URL: &str = "mysql://root@127.0.0.1:3306/test";
 /// Environment variable holding the password, as the mysql client reads it.
 pub const PASSWORD_ENV: &str = "MYSQL_PWD";
@@ -504,7 +505,9 @@ impl ConnectionConfig {
         Ok(Some(config))
     }
 
-    /// The server tests run against: `TEST_RIG_URL`, else [`LOCAL_TEST_URL`].
+    /// The server tests run against: `TEST_RIG_URL`, else [`LOCAL_TEST_URL`]
+    /// (feature `testing`: test plumbing, not for tools).
+    #[cfg(any(test, feature = "testing"))]
     pub fn for_tests() -> Result<Self, ConfigError> {
         match Self::from_env()? {
             Some(config) => Ok(config),

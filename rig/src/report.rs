@@ -257,7 +257,8 @@ impl RunReport {
     /// The report as JSON.
     pub fn to_json(&self) -> String {
         // Every field is a plain string, number, bool, list or map.
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string())
     }
 
     /// A table with one line per participant, then a summary line.

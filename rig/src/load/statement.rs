@@ -276,6 +276,27 @@ mod tests {
         );
     }
 
+    /// MySQL's quoting: a backslash escapes in '…' and "…" but not in a
+    /// backtick identifier, and a doubled quote stays inside the string.
+    #[test]
+    fn quotes_end_where_mysql_ends_them() {
+        // The backslash is part of the identifier `x\`, which ends there.
+        let s = parse("SELECT 1 AS `x\\`, {iteration}").unwrap();
+        assert_eq!(s.params, [Iteration]);
+        // In a string it escapes the quote: the placeholder is still inside.
+        for inside in ["SELECT \"a\\\"{iteration}\"", "SELECT 'it''s {iteration}'"] {
+            assert!(
+                matches!(parse(inside), Err(StatementError::QuotedPlaceholder { .. })),
+                "{inside}"
+            );
+        }
+        let s = parse("SELECT 'a''b', {participant} /* x */ /* y */, {iteration}").unwrap();
+        assert_eq!(s.params, [Participant, Iteration]);
+        // A comment ends at the end of its line, and code goes on.
+        let s = parse("SELECT 1 # note\n, {iteration}\n-- again\n, {participant}").unwrap();
+        assert_eq!(s.params, [Iteration, Participant]);
+    }
+
     #[test]
     fn a_question_mark_of_the_users_own_is_refused_unless_quoted() {
         assert_eq!(

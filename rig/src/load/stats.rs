@@ -95,7 +95,8 @@ pub fn error_class(error: &StateError) -> String {
             1146 => " (no such table)",
             1064 => " (syntax error)",
             1047 => " (node not ready)",
-            8002 | 8005 | 8022 | 9007 => " (write conflict)",
+            8002 | 8005 | 9007 => " (write conflict)",
+            8022 => " (commit failed, rolled back)",
             8028 => " (schema changed)",
             _ => "",
         };
@@ -312,6 +313,34 @@ mod tests {
         assert_eq!(classes[0].class, "server error 1213 (deadlock)");
         assert_eq!((classes[0].code, classes[0].count), (Some(1213), 2));
         assert_eq!(totals.intervals.len(), 2);
+    }
+
+    /// The names follow the servers' error references: MariaDB's
+    /// ("MariaDB Error Codes": 1047 ER_UNKNOWN_COM_ERROR, which Galera
+    /// returns while a node is not ready; 1062 ER_DUP_ENTRY; 1064
+    /// ER_PARSE_ERROR; 1146 ER_NO_SUCH_TABLE; 1205 ER_LOCK_WAIT_TIMEOUT;
+    /// 1213 ER_LOCK_DEADLOCK) and TiDB's ("Error Codes and
+    /// Troubleshooting": 8002, 8005, 9007 write conflicts; 8022 a commit
+    /// that failed and was rolled back; 8028 the table's schema changed).
+    #[test]
+    fn each_known_code_is_named_by_what_it_means() {
+        for (code, class) in [
+            (1047, "server error 1047 (node not ready)"),
+            (1062, "server error 1062 (duplicate key)"),
+            (1064, "server error 1064 (syntax error)"),
+            (1146, "server error 1146 (no such table)"),
+            (1205, "server error 1205 (lock wait timeout)"),
+            (1213, "server error 1213 (deadlock)"),
+            (8002, "server error 8002 (write conflict)"),
+            (8005, "server error 8005 (write conflict)"),
+            (8022, "server error 8022 (commit failed, rolled back)"),
+            (9007, "server error 9007 (write conflict)"),
+            (8028, "server error 8028 (schema changed)"),
+            (1317, "server error 1317"),
+        ] {
+            assert_eq!(error_class(&server_error(code, "m")), class);
+        }
+        assert_eq!(error_class(&StateError::Cancelled), "cancelled");
     }
 
     #[test]
