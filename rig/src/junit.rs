@@ -128,6 +128,10 @@ mod tests {
         );
         assert_eq!(classname(&["basic", "conn"]), "basic.conn");
         assert_eq!(classname(&["a b", "x.y"]), "a_b.x_y");
+        assert_eq!(
+            classname(&["isolation", "g-single_2"]),
+            "isolation.g-single_2"
+        );
     }
 
     #[test]

@@ -243,6 +243,14 @@ mod tests {
         assert_eq!(s.params, [Participant, Iteration, Participant]);
         let plain = parse("  SELECT 1 ").unwrap();
         assert_eq!((plain.sql.as_str(), plain.params.len()), ("SELECT 1", 0));
+        // Shown as the user wrote it.
+        assert_eq!(
+            s.to_string(),
+            "INSERT INTO t (c, i, again) VALUES ({participant}, {iteration}, {participant})"
+        );
+        // A slash alone divides; only `/*` opens a comment.
+        let s = parse("SELECT 4/2, {iteration} / 1").unwrap();
+        assert_eq!(s.sql, "SELECT 4/2, ? / 1");
     }
 
     #[test]

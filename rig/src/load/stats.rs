@@ -303,6 +303,8 @@ mod tests {
             (second.transactions, second.errors, second.queries),
             (1, 2, 3)
         );
+        // One transaction in that one second.
+        assert!((second.tps - 1.0).abs() < 1e-9, "{}", second.tps);
         assert!(close(second.latency.unwrap().p50_ms, 500.0));
         assert_eq!(totals.transactions(), 101);
         assert!(close(totals.latency().unwrap().max_ms, 500.0));
@@ -341,6 +343,27 @@ mod tests {
             assert_eq!(error_class(&server_error(code, "m")), class);
         }
         assert_eq!(error_class(&StateError::Cancelled), "cancelled");
+    }
+
+    /// The same class from several connections, and over several
+    /// intervals, adds up to one count.
+    #[test]
+    fn a_class_seen_by_several_connections_and_intervals_is_counted_once_in_all() {
+        let (a, b) = (shared(), shared());
+        let deadlock = server_error(1213, "first");
+        a.lock().unwrap().failed(&deadlock, 0);
+        b.lock().unwrap().failed(&server_error(1213, "second"), 0);
+        let mut totals = Totals::new();
+        totals.take_interval(&[a.clone(), b.clone()], 0.0, 1.0);
+        a.lock().unwrap().failed(&deadlock, 0);
+        b.lock().unwrap().failed(&deadlock, 0);
+        b.lock().unwrap().failed(&deadlock, 0);
+        totals.take_interval(&[a, b], 1.0, 2.0);
+        let classes = totals.error_classes();
+        assert_eq!(classes.len(), 1);
+        assert_eq!(classes[0].count, 5);
+        assert_eq!(classes[0].example, "server error 1213 (HY000): first");
+        assert_eq!(totals.errors, 5);
     }
 
     #[test]
