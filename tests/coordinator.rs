@@ -775,3 +775,43 @@ async fn a_failing_teardown_is_reported_beside_the_scenario_error() {
         "{human}"
     );
 }
+
+/// A scenario's value comes back through its handle once the run is over;
+/// one that fails gives none, and its error is in the report.
+#[tokio::test]
+async fn a_scenario_hands_back_its_value_when_it_passes() {
+    let mut coord = Coordinator::new();
+    let version = coord
+        .add_scenario_with_result("probe", "probe", server(), |mut cx| async move {
+            let session = cx.reconnect().await?;
+            Ok(session.query_first::<String>("SELECT VERSION()").await?)
+        })
+        .unwrap();
+    let nothing = coord
+        .add_scenario_with_result("broken", "probe", server(), |mut cx| async move {
+            let session = cx.reconnect().await?;
+            Ok(session
+                .query_first::<String>("SELECT nope FROM rig_no_such_table")
+                .await?)
+        })
+        .unwrap();
+    assert!(version.take().is_none(), "nothing before the run");
+    let report = coord.run().await;
+    let found = version
+        .take()
+        .expect("the probe passed")
+        .unwrap_or_default();
+    assert!(
+        found.contains("MariaDB") || found.contains("TiDB") || found.contains('.'),
+        "{found}"
+    );
+    assert_eq!(version.take(), None, "taken once");
+    assert_eq!(nothing.take(), None);
+    let error = report
+        .participant("broken")
+        .unwrap()
+        .error
+        .as_ref()
+        .unwrap();
+    assert_eq!(error.code, Some(1146), "{}", error.message);
+}

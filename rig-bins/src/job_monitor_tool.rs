@@ -5,13 +5,12 @@
 
 use crate::cli::{ConnectionArgs, OutputFormat};
 use crate::exit_code;
-use crate::report_output::{fail, fail_with};
+use crate::report_output::fail_with;
 use clap::{Parser, ValueEnum};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use test_rig::common_states;
 use test_rig::config::parse_duration;
@@ -96,9 +95,6 @@ fn duration_arg(value: &str) -> Result<Duration, String> {
     parse_duration("duration", value)
         .map_err(|_| "expected a positive duration such as 500ms, 1s or 2m".into())
 }
-
-/// What the monitor participant found: the server, the source, the jobs.
-type Monitored = Result<(ServerInfo, SourceKind, Vec<JobSummary>), StateError>;
 
 /// What the submitter did.
 #[derive(Debug, Clone, Serialize)]
@@ -285,8 +281,6 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
     }
     let started = std::time::Instant::now();
     let human = args.format == OutputFormat::Human;
-    let outcome: Arc<Mutex<Option<Monitored>>> = Arc::default();
-    let submitted: Arc<Mutex<Option<Submitted>>> = Arc::default();
     let mut coordinator = Coordinator::new();
     coordinator.grace_period(Duration::from_millis(500));
     let cancel = coordinator.cancel_token();
@@ -309,99 +303,89 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
     } else {
         args.min_time.as_secs_f64() * 1000.0
     };
-    {
-        let outcome = outcome.clone();
-        let cancel = cancel.clone();
-        let added = coordinator
-            .add_named_scenario(
-                "monitor",
-                "job-monitor",
-                target.config.clone(),
-                move |cx| async move {
-                    let result =
-                        monitor(cx, forced, watch, min_ms, submitting, human, &cancel).await;
-                    let failed = result.as_ref().err().map(|e| e.to_string());
-                    *outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
-                    match failed {
-                        Some(message) => Err(StateError::step(message).into()),
-                        None => Ok(()),
-                    }
-                },
-            )
-            .map(|_| ());
-        if let Err(e) = added {
+    let monitor_cancel = cancel.clone();
+    let monitored = coordinator.add_scenario_with_result(
+        "monitor",
+        "job-monitor",
+        target.config.clone(),
+        move |cx| async move {
+            let cancel = monitor_cancel;
+            Ok(monitor(cx, forced, watch, min_ms, submitting, human, &cancel).await?)
+        },
+    );
+    let monitored = match monitored {
+        Ok(m) => m,
+        Err(e) => {
             err!("job_monitor: error: {e}");
             return exit_code::USAGE;
         }
-    }
+    };
+    let mut submitted = None;
     if let Some(sql) = args.submit.clone() {
-        let submitted = submitted.clone();
-        let added = coordinator
-            .add_named_scenario(
-                "submitter",
-                "job-submitter",
-                target.config.clone(),
-                move |cx| async move {
-                    let mut cx = common_states::WORKFLOW.run(cx).await?;
-                    let connection_id = cx.session()?.connection_id();
-                    cx.send("monitor", "connection-id", connection_id)?;
-                    // Give the monitor its first snapshot before the job exists.
-                    cx.barrier("monitor-ready", Duration::from_secs(30)).await?;
-                    // Ctrl-C stops the statement on the server too, at once:
-                    // dropping the query would leave it running there.
-                    let cancel = cx.cancellation().cloned().unwrap_or_default();
-                    let result = tokio::select! {
-                        r = cx.session()?.query::<mysql_async::Row>(&sql) => Some(r),
-                        _ = cancel.cancelled() => None,
-                    };
-                    let record = match result {
-                        Some(result) => Submitted {
-                            sql,
-                            connection_id,
-                            ok: result.is_ok(),
-                            error: result.as_ref().err().map(|e| e.to_string()),
-                        },
-                        None => Submitted {
-                            error: Some(
-                                stop_on_server(
-                                    cx.config().clone(),
-                                    cx.server().map(|s| s.flavor),
-                                    connection_id,
-                                )
-                                .await,
-                            ),
-                            sql,
-                            connection_id,
-                            ok: false,
-                        },
-                    };
-                    cx.publish("submitted", &record)?;
-                    *submitted.lock().unwrap_or_else(|p| p.into_inner()) = Some(record);
-                    if let Some(done) = submitted_done {
-                        done.cancel();
-                    }
-                    Ok(())
-                },
-            )
-            .map(|_| ());
-        if let Err(e) = added {
-            err!("job_monitor: error: {e}");
-            return exit_code::USAGE;
+        let added = coordinator.add_scenario_with_result(
+            "submitter",
+            "job-submitter",
+            target.config.clone(),
+            move |cx| async move {
+                let mut cx = common_states::WORKFLOW.run(cx).await?;
+                let connection_id = cx.session()?.connection_id();
+                cx.send("monitor", "connection-id", connection_id)?;
+                // Give the monitor its first snapshot before the job exists.
+                cx.barrier("monitor-ready", Duration::from_secs(30)).await?;
+                // Ctrl-C stops the statement on the server too, at once:
+                // dropping the query would leave it running there.
+                let cancel = cx.cancellation().cloned().unwrap_or_default();
+                let result = tokio::select! {
+                    r = cx.session()?.query::<mysql_async::Row>(&sql) => Some(r),
+                    _ = cancel.cancelled() => None,
+                };
+                let record = match result {
+                    Some(result) => Submitted {
+                        sql,
+                        connection_id,
+                        ok: result.is_ok(),
+                        error: result.as_ref().err().map(|e| e.to_string()),
+                    },
+                    None => Submitted {
+                        error: Some(
+                            stop_on_server(
+                                cx.config().clone(),
+                                cx.server().map(|s| s.flavor),
+                                connection_id,
+                            )
+                            .await,
+                        ),
+                        sql,
+                        connection_id,
+                        ok: false,
+                    },
+                };
+                cx.publish("submitted", &record)?;
+                if let Some(done) = submitted_done {
+                    done.cancel();
+                }
+                Ok(record)
+            },
+        );
+        match added {
+            Ok(handle) => submitted = Some(handle),
+            Err(e) => {
+                err!("job_monitor: error: {e}");
+                return exit_code::USAGE;
+            }
         }
     }
     let report = coordinator.run().await;
-    let result = outcome.lock().unwrap_or_else(|p| p.into_inner()).take();
-    let submitted = submitted.lock().unwrap_or_else(|p| p.into_inner()).take();
-    let (server, kind, mut jobs) = match result {
-        Some(Ok(found)) => found,
-        Some(Err(e)) if report.cancelled => {
-            let class = test_rig::ErrorClass::Cancelled;
-            return fail_with("job_monitor", args.format, class, &e.to_string(), None);
-        }
-        Some(Err(e)) => return fail("job_monitor", args.format, &e, ""),
+    let submitted = submitted.and_then(|s| s.take());
+    let (server, kind, mut jobs) = match monitored.take() {
+        Some(found) => found,
         None => {
-            let first = report.participants.iter().find_map(|p| p.error.as_ref());
-            let (class, why, code) = match first {
+            // The monitor's own error, else the first: what kept it from a report.
+            let error = report
+                .participant("monitor")
+                .and_then(|p| p.error.as_ref())
+                .or_else(|| report.participants.iter().find_map(|p| p.error.as_ref()));
+            let (class, why, code) = match error {
                 Some(e) => (e.class, e.message.clone(), e.code),
                 None => (
                     test_rig::ErrorClass::Failed,

@@ -57,6 +57,21 @@ pub(crate) struct Participant {
     pub(crate) body: Body,
 }
 
+/// What a scenario added with [`Coordinator::add_scenario_with_result`]
+/// gave back: empty until the run is over, and for a scenario that did not
+/// pass (its error is in the run's report).
+#[derive(Debug)]
+pub struct ScenarioResult<T> {
+    slot: Arc<std::sync::Mutex<Option<T>>>,
+}
+
+impl<T> ScenarioResult<T> {
+    /// The value, taken out (a second call gives `None`).
+    pub fn take(&self) -> Option<T> {
+        self.slot.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
 /// Runs participants concurrently and reports on all of them.
 pub struct Coordinator {
     participants: Vec<(Participant, String)>,
@@ -171,6 +186,46 @@ impl Coordinator {
     {
         let body = Body::Scenario(Box::new(move |cx| Box::pin(scenario(cx))), None);
         self.add(name, config, body, scenario_name.to_string())
+    }
+
+    /// [`add_named_scenario`](Self::add_named_scenario) for a scenario that
+    /// gives a value back (what it found, what it measured): the handle
+    /// returned holds it once the run is over, if the scenario passed.
+    ///
+    /// ```no_run
+    /// # use test_rig::prelude::*;
+    /// # async fn demo(config: ConnectionConfig) -> Result<(), StateError> {
+    /// let mut coord = Coordinator::new();
+    /// let version = coord.add_scenario_with_result("probe", "probe", config, |mut cx| async move {
+    ///     let session = cx.reconnect().await?;
+    ///     Ok(session.query_first::<String>("SELECT VERSION()").await?)
+    /// })?;
+    /// let report = coord.run().await;
+    /// println!("{report:?}: {:?}", version.take());
+    /// # Ok(()) }
+    /// ```
+    pub fn add_scenario_with_result<F, Fut, T>(
+        &mut self,
+        name: &str,
+        scenario_name: &str,
+        config: ConnectionConfig,
+        scenario: F,
+    ) -> Result<ScenarioResult<T>, StateError>
+    where
+        F: FnOnce(StateContext) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, ParticipantError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let result = ScenarioResult {
+            slot: Arc::new(std::sync::Mutex::new(None)),
+        };
+        let slot = result.slot.clone();
+        self.add_named_scenario(name, scenario_name, config, move |cx| async move {
+            let value = scenario(cx).await?;
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
+            Ok(())
+        })?;
+        Ok(result)
     }
 
     /// [`add_named_scenario`](Self::add_named_scenario), with a teardown
