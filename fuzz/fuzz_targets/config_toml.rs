@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let defaults = Defaults {
-        connect_timeout: Duration::from_secs(10),
+        connect_timeout: Some(Duration::from_secs(10)),
         ssl_mode: None,
     };
     match parse(text, defaults) {

@@ -15,7 +15,7 @@ use test_rig_bins::job_monitor_tool::JobMonitorArgs;
 use test_rig_bins::multi::MultiArgs;
 
 fn resolve(conn: &ConnectionArgs) {
-    let names_target = conn.url.is_some()
+    let names_target = !conn.url.is_empty()
         || conn.host.is_some()
         || conn.port.is_some()
         || conn.user.is_some()
