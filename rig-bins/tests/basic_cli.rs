@@ -196,7 +196,7 @@ async fn an_account_refused_without_tls_is_told_it_may_require_tls() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains(
-            "wrong user name or password, or the account requires TLS (REQUIRE SSL) and --ssl-mode is disabled"
+            "wrong user name or password, or the account requires TLS (REQUIRE SSL) and ssl-mode is disabled"
         ),
         "{}",
         stderr(&out)

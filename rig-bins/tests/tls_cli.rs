@@ -64,7 +64,7 @@ fn verify_identity_checks_the_name_too_and_says_which_names_would_do() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out).trim(),
-        "basic: error: TLS to 127.0.0.1:3310 refused: its certificate is for `localhost`, not `127.0.0.1`: connect by one of those names, or use --ssl-mode verify-ca to check the CA only"
+        "basic: error: TLS to 127.0.0.1:3310 refused: its certificate is for `localhost`, not `127.0.0.1`: connect by one of those names, or set ssl-mode to verify-ca to check the CA only"
     );
     let out = basic_on(
         "localhost",
@@ -88,7 +88,7 @@ fn a_certificate_from_another_ca_is_a_configuration_error_naming_the_file() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains(
-            "not signed by a CA this system trusts (unknown issuer): give the CA with --ssl-ca"
+            "not signed by a CA this system trusts (unknown issuer): give its CA file (ssl-ca)"
         ),
         "{}",
         stderr(&out)

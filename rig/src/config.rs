@@ -45,7 +45,9 @@ pub enum ConfigError {
         reason: String,
     },
     /// A CA file was given with a mode that does not verify certificates.
-    #[error("--ssl-ca only applies to ssl modes verify-ca and verify-identity (got `{0}`)")]
+    #[error(
+        "a CA file (ssl-ca) only applies to ssl-mode verify-ca and verify-identity (got `{0}`)"
+    )]
     CaWithoutVerify(SslMode),
     /// A duration setting is invalid.
     #[error("invalid {what} `{value}`: expected a positive duration such as 500ms, 10s or 2m")]

@@ -37,7 +37,7 @@ pub enum StateError {
         after: Duration,
     },
     /// The TLS mode requires TLS but the server does not offer it.
-    #[error("{address} does not offer TLS, but the ssl mode is {mode}: use --ssl-mode preferred or disabled, or enable TLS on the server")]
+    #[error("{address} does not offer TLS, but the ssl mode is {mode}: set ssl-mode to preferred or disabled, or enable TLS on the server")]
     TlsUnavailable {
         /// `host:port`.
         address: String,
@@ -60,7 +60,7 @@ pub enum StateError {
     /// (`REQUIRE SSL`) when the connection has none, so with TLS disabled the
     /// message says that too.
     #[error("access denied for user `{user}` at {address}: wrong user name or password{}",
-        if *.without_tls { ", or the account requires TLS (REQUIRE SSL) and --ssl-mode is disabled" } else { "" })]
+        if *.without_tls { ", or the account requires TLS (REQUIRE SSL) and ssl-mode is disabled" } else { "" })]
     AccessDenied {
         /// The user name.
         user: String,

@@ -121,10 +121,10 @@ pub(crate) fn refusal(error: &mysql_async::Error, config: &ConnectionConfig) -> 
                 "its certificate is not signed by the CA in `{}` (unknown issuer)",
                 ca.display()
             ),
-            None => "its certificate is not signed by a CA this system trusts (unknown issuer): give the CA with --ssl-ca".into(),
+            None => "its certificate is not signed by a CA this system trusts (unknown issuer): give its CA file (ssl-ca)".into(),
         },
         rustls::Error::InvalidCertificate(Cert::NotValidForNameContext { presented, .. }) => format!(
-            "its certificate is for {}, not `{}`: connect by one of those names, or use --ssl-mode verify-ca to check the CA only",
+            "its certificate is for {}, not `{}`: connect by one of those names, or set ssl-mode to verify-ca to check the CA only",
             shown_names(presented),
             config.host
         ),
