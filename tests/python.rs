@@ -737,3 +737,62 @@ fn plugins_loaded_at_once_keep_their_own_states() {
         t.join().unwrap();
     }
 }
+
+/// `cx.transaction(body)`: a deadlock in the body (raised with SIGNAL, as
+/// the server raises it) rolls back and runs it again; the second attempt
+/// commits once. Another exception rolls back and is raised, its write
+/// gone; a deadlock every time is raised after the last attempt.
+#[tokio::test]
+async fn a_python_transaction_retries_a_deadlock_and_rolls_back_other_errors() {
+    let table = format!("rig_py_txn_{}", std::process::id());
+    let body = r#"
+from test_rig import SqlError
+state("Made")
+terminal("Done")
+
+@step(READY, "Made")
+def make(cx):
+    cx.execute("CREATE TABLE TABLE_NAME (id INT PRIMARY KEY)")
+
+@step("Made", "Done")
+def transfer(cx):
+    tries = []
+    def body(cx):
+        tries.append(1)
+        cx.execute("INSERT INTO TABLE_NAME VALUES (?)", (len(tries),))
+        if len(tries) == 1:
+            cx.execute("SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'lost'")
+        return "moved"
+    assert cx.transaction(body) == "moved"
+    assert len(tries) == 2, tries
+    assert cx.query("SELECT id FROM TABLE_NAME") == [(2,)]
+    def broken(cx):
+        cx.execute("INSERT INTO TABLE_NAME VALUES (7)")
+        raise ValueError("a check failed")
+    try:
+        cx.transaction(broken)
+        raise AssertionError("no ValueError")
+    except ValueError:
+        pass
+    assert cx.query("SELECT id FROM TABLE_NAME") == [(2,)]
+    runs = []
+    def always(cx):
+        runs.append(1)
+        cx.execute("SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'again'")
+    try:
+        cx.transaction(always, attempts=2)
+        raise AssertionError("no SqlError")
+    except SqlError as e:
+        assert e.code == 1213 and len(runs) == 2, (e.code, runs)
+    cx.execute("DROP TABLE TABLE_NAME")
+"#
+    .replace("TABLE_NAME", &table);
+    let source = format!("{HEADER}{body}");
+    let plugin = PythonPlugin::load(plugin_file("transaction", &source)).unwrap();
+    let report = run(plugin, 1).await;
+    let mut admin = admin().await;
+    let _ = admin
+        .execute(&format!("DROP TABLE IF EXISTS {table}"))
+        .await;
+    assert!(report.passed(), "{}", report.to_human());
+}

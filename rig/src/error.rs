@@ -264,6 +264,13 @@ const TRANSIENT_CODES: &[u16] = &[
     9007, // TiDB: write conflict (optimistic transactions)
 ];
 
+/// Whether a server error code is one of those [`StateError::is_transient`]
+/// retries the transaction on (deadlock, lock wait timeout, TiDB's write
+/// conflicts).
+pub fn is_transient_code(code: u16) -> bool {
+    TRANSIENT_CODES.contains(&code)
+}
+
 impl StateError {
     /// A failure found by a step itself (a deviation, a wrong value).
     pub fn step(message: impl Into<String>) -> Self {
@@ -318,8 +325,7 @@ impl StateError {
     /// only: it is the right tool when the step holds the whole transaction
     /// (`BEGIN` to `COMMIT`), not when the transaction spans several steps.
     pub fn is_transient(&self) -> bool {
-        self.server_code()
-            .is_some_and(|code| TRANSIENT_CODES.contains(&code))
+        self.server_code().is_some_and(is_transient_code)
     }
 
     /// Whether the session's connection is gone: the driver lost it (no

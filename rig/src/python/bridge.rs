@@ -37,6 +37,8 @@ enum Request {
     ),
     Execute(String, Params, oneshot::Sender<Result<u64, StateError>>),
     Log(String),
+    /// Drops the session's connection unused (a ROLLBACK was refused).
+    Discard,
     Barrier(String, Duration, oneshot::Sender<Result<(), StateError>>),
     Send(
         String,
@@ -238,6 +240,62 @@ impl PyContext {
         Ok((message.from, body))
     }
 
+    /// Runs `body(cx)` in a transaction: START TRANSACTION, the body, COMMIT.
+    /// A body or COMMIT that fails with a deadlock, lock wait timeout or
+    /// write conflict (`SqlError` with such a `code`) is rolled back and
+    /// run again, up to `attempts` times in all; any other exception rolls
+    /// back and is raised. Returns what the body returned. A ROLLBACK the
+    /// server refuses drops the session (its next START TRANSACTION would
+    /// commit the failed work) and raises RigError.
+    #[pyo3(signature = (body, attempts = 3))]
+    fn transaction(
+        slf: &Bound<'_, Self>,
+        body: &Bound<'_, PyAny>,
+        attempts: u32,
+    ) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        if attempts == 0 {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "attempts must be at least 1",
+            ));
+        }
+        let this = slf.borrow();
+        let run = |sql: &str| {
+            this.ask(py, |reply| {
+                Request::Execute(sql.to_string(), Params::Empty, reply)
+            })
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            run("START TRANSACTION")?;
+            let done = body
+                .call1((slf,))
+                .and_then(|value| run("COMMIT").map(|_| value.unbind()));
+            let error = match done {
+                Ok(value) => return Ok(value),
+                Err(e) => e,
+            };
+            if let Err(refused) = run("ROLLBACK") {
+                let _ = this.requests.send(Request::Discard);
+                return Err(RigError::new_err(format!(
+                    "the ROLLBACK after a failed transaction was refused ({refused}); the session was dropped, since its next transaction would commit the failed work"
+                )));
+            }
+            let transient = error.is_instance_of::<SqlError>(py)
+                && error
+                    .value(py)
+                    .getattr("code")
+                    .and_then(|c| c.extract::<Option<u16>>())
+                    .ok()
+                    .flatten()
+                    .is_some_and(crate::error::is_transient_code);
+            if !transient || attempt >= attempts {
+                return Err(error);
+            }
+        }
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "<test_rig.Context participant={:?} step={:?}>",
@@ -343,6 +401,11 @@ async fn serve(cx: &mut StateContext, request: Request) {
                 None => cx.recv(&topic, limit).await,
             };
             let _ = reply.send(received);
+        }
+        Request::Discard => {
+            if let Ok(session) = cx.session() {
+                session.discard();
+            }
         }
         Request::Log(message) => {
             tracing::info!(participant = cx.participant(), "{message}");
