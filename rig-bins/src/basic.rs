@@ -201,6 +201,7 @@ pub async fn run(args: BasicArgs) -> u8 {
         out_raw!("{}", test_rig::common_states::META.mermaid);
         return exit_code::OK;
     }
+    crate::report_output::remember_files(args.junit.as_deref(), args.html.as_deref());
     if let Err(code) = crate::report_output::check_junit_path("basic", args.junit.as_deref())
         .and_then(|()| crate::report_output::check_html_path("basic", args.html.as_deref()))
     {

@@ -580,6 +580,7 @@ async fn run_workload(args: RunArgs) -> u8 {
     {
         return code;
     }
+    crate::report_output::remember_files(args.check.junit.as_deref(), args.html.as_deref());
     let target = match args.conn.resolve_for("consistency", format).await {
         Ok(t) => t,
         Err(code) => return code,

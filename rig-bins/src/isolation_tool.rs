@@ -385,6 +385,7 @@ pub async fn run(args: IsolationArgs) -> u8 {
         }
     };
     let mut options = options;
+    crate::report_output::remember_files(args.junit.as_deref(), args.html.as_deref());
     if let Err(code) = crate::report_output::check_junit_path("isolation", args.junit.as_deref())
         .and_then(|()| crate::report_output::check_html_path("isolation", args.html.as_deref()))
     {

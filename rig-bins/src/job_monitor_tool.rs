@@ -274,6 +274,7 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
             }
         };
     }
+    crate::report_output::remember_files(args.junit.as_deref(), args.html.as_deref());
     if let Err(code) = crate::report_output::check_junit_path("job_monitor", args.junit.as_deref())
         .and_then(|()| crate::report_output::check_html_path("job_monitor", args.html.as_deref()))
     {

@@ -149,6 +149,7 @@ pub async fn run(args: MultiArgs) -> u8 {
         err!("simple_multi_connection: error: --duration and --rate belong to the load mode: give --sql or --sql-file");
         return exit_code::USAGE;
     }
+    report_output::remember_files(args.junit.as_deref(), args.html.as_deref());
     if let Err(code) =
         report_output::check_junit_path("simple_multi_connection", args.junit.as_deref()).and_then(
             |()| report_output::check_html_path("simple_multi_connection", args.html.as_deref()),

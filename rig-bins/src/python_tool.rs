@@ -170,6 +170,7 @@ pub async fn run(args: PythonArgs) -> u8 {
         );
         return exit_code::USAGE;
     }
+    report_output::remember_files(args.junit.as_deref(), args.html.as_deref());
     if let Err(code) = report_output::check_junit_path("python_demo", args.junit.as_deref())
         .and_then(|()| report_output::check_html_path("python_demo", args.html.as_deref()))
     {

@@ -124,7 +124,54 @@ pub fn fail_with(
             Err(e) => err!("{tool}: error: cannot render JSON: {e}"),
         }
     }
+    write_failure_files(tool, class, message);
     exit
+}
+
+/// The `--junit` and `--html` paths of this run, for a run that fails
+/// before it has a report (see [`remember_files`]).
+static FILES: std::sync::OnceLock<(Option<std::path::PathBuf>, Option<std::path::PathBuf>)> =
+    std::sync::OnceLock::new();
+
+/// Records where `--junit` and `--html` go, so that a run that fails before
+/// its report (a server down, a wrong password, an interrupted connect)
+/// still leaves a JUnit file with one errored test case and a page saying
+/// why: a CI reporter then finds the failure, not a missing file. Call it
+/// once, when the arguments are parsed.
+pub fn remember_files(junit: Option<&Path>, html: Option<&Path>) {
+    let _ = FILES.set((junit.map(Path::to_path_buf), html.map(Path::to_path_buf)));
+}
+
+fn write_failure_files(tool: &str, class: ErrorClass, message: &str) {
+    let Some((junit, html)) = FILES.get() else {
+        return;
+    };
+    if let Some(path) = junit {
+        use test_rig::junit;
+        let mut suite = junit::suite(
+            tool,
+            std::time::SystemTime::now(),
+            std::time::Duration::ZERO,
+        );
+        let mut status = if class == ErrorClass::Cancelled {
+            junit::error(message, "")
+        } else {
+            junit::failure(message, "")
+        };
+        status.set_type(class.as_str());
+        suite.add_test_case(junit::case(&junit::classname(&[tool]), "run", None, status));
+        // Best effort: the error is already on stderr, and this may be the
+        // very path that could not be written.
+        let _ = std::fs::write(path, junit::document(suite));
+    }
+    if let Some(path) = html {
+        let body = format!(
+            "<p class=\"failure\">The run ended before it had a report ({}): {}</p>\n",
+            class.as_str(),
+            crate::html::escape(message)
+        );
+        let _ = std::fs::write(path, crate::html::page(tool, &body));
+    }
 }
 
 /// Checks before a run that the JUnit file can be written, so that a bad

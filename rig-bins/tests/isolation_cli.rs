@@ -266,3 +266,31 @@ fn an_unwritable_junit_path_is_refused_before_the_run() {
         "{err}"
     );
 }
+
+/// A run that ends before it has a report (nothing listening) still
+/// leaves a JUnit file with one failed test case saying why, and a page.
+#[test]
+fn a_run_that_fails_before_its_report_still_writes_junit_and_html() {
+    let dir = scratch_dir("isolation-early-failure");
+    let (junit, html) = (dir.join("m.xml"), dir.join("m.html"));
+    let down = format!("mysql://root@127.0.0.1:{}/test", closed_port());
+    let out = common::tool(env!("CARGO_BIN_EXE_isolation"))
+        .args(["--url", &down, "--junit", junit.to_str().unwrap()])
+        .args(["--html", html.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let (cases, counts) = junit_cases(&junit);
+    assert_eq!(counts, [1, 1, 0, 0]);
+    assert_eq!(
+        (cases[0].classname.as_str(), cases[0].name.as_str()),
+        ("isolation", "run")
+    );
+    assert!(cases[0].message.contains("refused"), "{cases:?}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("The run ended before it had a report (unreachable)"),
+        "{page}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
