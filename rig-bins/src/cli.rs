@@ -12,6 +12,21 @@ use test_rig::config::{
 };
 use test_rig::{ConfigError, ConnectionConfig, ErrorClass, Password, SslMode};
 
+/// The database a tool checks and selects when nothing names one (the
+/// mysql client selects none; TiDB creates `test` on bootstrap).
+pub const DEFAULT_DATABASE: &str = "test";
+
+/// What a tool connects to where nothing (flag, URL, environment, option
+/// file) names a setting: the library's defaults (`127.0.0.1:3306`, user
+/// `root`) and [`DEFAULT_DATABASE`]. Written once, for every tool and the
+/// `--config` file's entries.
+pub fn default_target() -> ConnectionConfig {
+    ConnectionConfig {
+        database: Some(DEFAULT_DATABASE.into()),
+        ..ConnectionConfig::default()
+    }
+}
+
 /// How a tool prints its result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -243,11 +258,12 @@ impl ConnectionArgs {
     /// (`MYSQL_HOST`, `MYSQL_TCP_PORT`), else the defaults.
     fn flags_target(&self, env: &ClientEnv, file: Option<&ClientOptions>) -> ConnectionConfig {
         let socket = self.socket_of(env, file);
+        let defaults = default_target();
         // As the mysql client: a socket is the local server, `localhost`.
         let default_host = if socket.is_some() {
-            "localhost"
+            "localhost".to_string()
         } else {
-            "127.0.0.1"
+            defaults.host.clone()
         };
         ConnectionConfig {
             host: self
@@ -255,25 +271,24 @@ impl ConnectionArgs {
                 .clone()
                 .or_else(|| env.host.clone())
                 .or_else(|| file.and_then(|f| f.host.clone()))
-                .unwrap_or_else(|| default_host.into()),
+                .unwrap_or(default_host),
             port: self
                 .port
                 .or(env.port)
                 .or(file.and_then(|f| f.port))
-                .unwrap_or(3306),
+                .unwrap_or(defaults.port),
             socket,
             user: self
                 .user
                 .clone()
                 .or_else(|| file.and_then(|f| f.user.clone()))
-                .unwrap_or_else(|| "root".into()),
-            database: Some(
-                self.database
-                    .clone()
-                    .or_else(|| file.and_then(|f| f.database.clone()))
-                    .unwrap_or_else(|| "test".into()),
-            ),
-            ..ConnectionConfig::default()
+                .unwrap_or(defaults.user.clone()),
+            database: self
+                .database
+                .clone()
+                .or_else(|| file.and_then(|f| f.database.clone()))
+                .or(defaults.database.clone()),
+            ..defaults
         }
     }
 
@@ -369,8 +384,7 @@ impl ConnectionArgs {
             ConnectionConfig {
                 host: host.into(),
                 port,
-                database: Some("test".into()),
-                ..ConnectionConfig::default()
+                ..default_target()
             }
         };
         if configs.is_empty() {

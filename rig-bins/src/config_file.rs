@@ -143,6 +143,7 @@ impl Entry {
         if self.id.trim().is_empty() {
             return Err("the id is empty".into());
         }
+        let defaults_of = crate::cli::default_target();
         let mut config = match &self.url {
             Some(url) => {
                 if self.host.is_some()
@@ -155,9 +156,9 @@ impl Entry {
                 ConnectionConfig::from_url(url).map_err(|e| e.to_string())?
             }
             None => ConnectionConfig {
-                host: self.host.clone().unwrap_or_else(|| "127.0.0.1".into()),
+                host: self.host.clone().unwrap_or(defaults_of.host.clone()),
                 port: match &self.port {
-                    None => 3306,
+                    None => defaults_of.port,
                     Some(toml::Value::Integer(n)) => {
                         parse_port(&n.to_string()).map_err(|e| e.to_string())?
                     }
@@ -168,9 +169,9 @@ impl Entry {
                         ))
                     }
                 },
-                user: self.user.clone().unwrap_or_else(|| "root".into()),
-                database: Some(self.database.clone().unwrap_or_else(|| "test".into())),
-                ..ConnectionConfig::default()
+                user: self.user.clone().unwrap_or(defaults_of.user.clone()),
+                database: self.database.clone().or(defaults_of.database.clone()),
+                ..crate::cli::default_target()
             },
         };
         // The entry's own keys, then its URL, then the command line's
