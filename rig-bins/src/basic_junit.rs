@@ -3,17 +3,14 @@
 //! statement when one was given).
 
 use crate::basic::Report;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use test_rig::junit;
 use test_rig::ErrorClass;
 
 /// The JUnit document of `report`; `statement` is `-e`'s SQL, if given.
 pub fn to_junit(report: &Report, statement: Option<&str>) -> String {
     let elapsed = seconds(report.elapsed_ms);
-    let started = SystemTime::now()
-        .checked_sub(elapsed)
-        .unwrap_or_else(SystemTime::now);
-    let mut suite = junit::suite("basic", started, elapsed);
+    let mut suite = junit::suite_ended_now("basic", elapsed);
     let meta = &test_rig::common_states::META;
     let class = junit::classname(&["basic", meta.name]);
     let failed_step = report.error.as_ref().and_then(|e| e.step);

@@ -8,31 +8,18 @@ use crate::run_page::{timeline, Bar, Lane};
 use crate::state_diagram;
 use std::fmt::Write as _;
 use std::time::Duration;
+use test_rig::report::TransitionRecord;
 use test_rig::workflow::Transition;
 
 /// The page for `report`, whose step attempts are `transitions`.
 pub fn render(report: &Report, transitions: &[Transition]) -> String {
-    let first = transitions.first().map(|t| t.started);
-    let bars = transitions
-        .iter()
-        .map(|t| Bar {
-            start: first.map_or(Duration::ZERO, |f| t.started.saturating_duration_since(f)),
-            duration: t.duration,
-            outcome: if t.to.is_some() { "ok" } else { "fail" },
-            tip: format!(
-                "{} {} → {} (attempt {}) in {:.3} ms{}",
-                t.step,
-                t.from,
-                t.to.unwrap_or("x"),
-                t.attempt,
-                t.duration.as_secs_f64() * 1000.0,
-                t.error
-                    .as_deref()
-                    .map(|e| format!(": {e}"))
-                    .unwrap_or_default()
-            ),
-        })
-        .collect();
+    let bars = match transitions.first() {
+        Some(first) => transitions
+            .iter()
+            .map(|t| Bar::of_step(&TransitionRecord::of(t, first.started)))
+            .collect(),
+        None => Vec::new(),
+    };
     let lane = Lane {
         name: "basic".into(),
         outcome: report.outcome.into(),

@@ -11,9 +11,7 @@ use test_rig::checker::CheckReport;
 use test_rig::history::{OpType, Span};
 use test_rig::workload::{Convergence, EventKind, NemesisLog, Timeline};
 
-/// Beyond this many transactions only failed, unknown and witness ones
-/// are drawn: the page stays light enough for a browser.
-pub const MAX_BARS: usize = 50_000;
+use crate::html::MAX_BARS;
 
 const LEFT: f64 = 200.0;
 const WIDTH: f64 = 1000.0;

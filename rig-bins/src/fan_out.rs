@@ -70,7 +70,7 @@ where
     if trace_all {
         coord.keep_transitions(None);
     }
-    crate::signals::forward_to(coord.cancel_token());
+    coord.cancelled_by(&crate::signals::interrupted());
     for (c, workflow) in list.iter().zip(workflows) {
         let added = match silent.get(&c.config.address()) {
             Some(after) => {

@@ -5,6 +5,10 @@
 
 use std::fmt::Write as _;
 
+/// Beyond this many bars a timeline draws only those that did not succeed
+/// (failed, unknown, a witness): a page of millions of bars would not open.
+pub const MAX_BARS: usize = 50_000;
+
 /// `text` escaped for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
     quick_xml::escape::escape(text).into_owned()

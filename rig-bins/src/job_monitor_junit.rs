@@ -4,7 +4,7 @@
 //! going when the watch ended is skipped, or an error when Ctrl-C ended it.
 
 use crate::job_monitor_tool::MonitorReport;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use test_rig::jobs::{JobKind, JobSummary};
 use test_rig::junit;
 
@@ -12,10 +12,7 @@ use test_rig::junit;
 /// interrupted.
 pub fn to_junit(report: &MonitorReport, cancelled: bool) -> String {
     let elapsed = Duration::try_from_secs_f64(report.elapsed_ms / 1000.0).unwrap_or_default();
-    let started = SystemTime::now()
-        .checked_sub(elapsed)
-        .unwrap_or_else(SystemTime::now);
-    let mut suite = junit::suite("job_monitor", started, elapsed);
+    let mut suite = junit::suite_ended_now("job_monitor", elapsed);
     for summary in &report.jobs {
         let job = &summary.job;
         let kind = match job.kind {

@@ -283,9 +283,10 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
     let started = std::time::Instant::now();
     let human = args.format == OutputFormat::Human;
     let mut coordinator = Coordinator::new();
-    coordinator.grace_period(Duration::from_millis(500));
+    coordinator
+        .grace_period(Duration::from_millis(500))
+        .cancelled_by(&crate::signals::interrupted());
     let cancel = coordinator.cancel_token();
-    crate::signals::forward_to(cancel.clone());
     let watch = Watch {
         job: args.job.clone(),
         interval: args.interval,
@@ -310,8 +311,16 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
         "job-monitor",
         target.config.clone(),
         move |cx| async move {
-            let cancel = monitor_cancel;
-            Ok(monitor(cx, forced, watch, min_ms, submitting, human, &cancel).await?)
+            Ok(monitor(
+                cx,
+                forced,
+                watch,
+                min_ms,
+                submitting,
+                human,
+                &monitor_cancel,
+            )
+            .await?)
         },
     );
     let monitored = match monitored {

@@ -46,6 +46,8 @@ pub mod isolation_tool;
 pub mod job_monitor_junit;
 pub mod job_monitor_page;
 pub mod job_monitor_tool;
+pub mod load_junit;
+pub mod load_page;
 pub mod load_tool;
 pub mod logging;
 pub mod multi;

@@ -1,7 +1,8 @@
 //! `simple_multi_connection --sql …` / `--sql-file …`: the load mode. Reads
 //! the statements, runs them on every connection through
 //! [`test_rig::load`], prints a line per report interval and the totals
-//! (or the JSON report), writes JUnit, and picks the exit code.
+//! (or the JSON report), writes JUnit (`load_junit`) and the page
+//! (`load_page`), and picks the exit code.
 
 use crate::cli::OutputFormat;
 use crate::config_file::NamedConnection;
@@ -10,7 +11,6 @@ use crate::multi::MultiArgs;
 use crate::report_output;
 use std::fmt::Write;
 use std::time::Duration;
-use test_rig::junit;
 use test_rig::load::{
     self, split_statements, IntervalStats, Latency, LoadOptions, LoadReport, LoadStatement,
     LoadStop,
@@ -109,12 +109,15 @@ pub async fn run(args: &MultiArgs, list: &[NamedConnection], listed: crate::fan_
             Err(e) => err!("{TOOL}: error: cannot render JSON: {e}"),
         },
     }
-    if let Err(code) = report_output::write_junit(TOOL, args.junit.as_deref(), || to_junit(&report))
-    {
+    let junit = || crate::load_junit::to_junit(TOOL, &report);
+    if let Err(code) = report_output::write_junit(TOOL, args.junit.as_deref(), junit) {
         return code;
     }
     let diagrams = [("common", test_rig::common_states::META.mermaid)];
-    let page = || crate::run_page::run_page(TOOL, &report.run, &diagrams, &figures_html(&report));
+    let page = || {
+        let figures = crate::load_page::figures_html(&report);
+        crate::run_page::run_page(TOOL, &report.run, &diagrams, &figures)
+    };
     if let Err(code) = report_output::write_html(TOOL, args.html.as_deref(), page) {
         return code;
     }
@@ -162,7 +165,8 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-fn latency_text(latency: Option<&Latency>) -> String {
+/// `p50 … p95 … p99 … max …` in milliseconds, or `-` when nothing passed.
+pub(crate) fn latency_text(latency: Option<&Latency>) -> String {
     match latency {
         Some(l) => format!(
             "p50 {:.3}  p95 {:.3}  p99 {:.3}  max {:.3}",
@@ -235,116 +239,4 @@ pub fn summary(report: &LoadReport) -> String {
         out.push_str(&report.run.to_human());
     }
     out
-}
-
-/// The load's figures for the HTML page: totals, errors by class and a row
-/// per report interval.
-pub fn figures_html(report: &LoadReport) -> String {
-    use crate::html::escape;
-    let mut out = String::from("<h2>Load</h2>\n<table class=\"load\">\n");
-    let _ = writeln!(
-        out,
-        "<tr><th>statements</th><td><pre>{}</pre></td></tr>",
-        escape(&report.statements.join(";\n"))
-    );
-    for (what, value) in [
-        (
-            "measured",
-            format!(
-                "{:.2} s over {} connections",
-                report.measured.as_secs_f64(),
-                report.connections
-            ),
-        ),
-        (
-            "transactions",
-            format!("{} ({:.1}/s)", report.transactions, report.tps),
-        ),
-        (
-            "queries",
-            format!("{} ({:.1}/s)", report.queries, report.qps),
-        ),
-        ("errors", report.errors.to_string()),
-        ("latency ms", latency_text(report.latency.as_ref())),
-    ] {
-        let _ = writeln!(out, "<tr><th>{what}</th><td>{}</td></tr>", escape(&value));
-    }
-    out.push_str("</table>\n");
-    if !report.error_classes.is_empty() {
-        out.push_str(
-            "<table class=\"errors\"><tr><th>count</th><th>class</th><th>first</th></tr>\n",
-        );
-        for c in &report.error_classes {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                c.count,
-                escape(&c.class),
-                escape(&c.example)
-            );
-        }
-        out.push_str("</table>\n");
-    }
-    if !report.intervals.is_empty() {
-        out.push_str("<table class=\"intervals\"><tr><th>until</th><th>tps</th><th>errors</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th></tr>\n");
-        for i in &report.intervals {
-            let l = i.latency.as_ref();
-            let ms = |f: fn(&Latency) -> f64| l.map_or("-".to_string(), |l| format!("{:.3}", f(l)));
-            let _ = writeln!(
-                out,
-                "<tr><td>{:.2} s</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                i.to_s,
-                i.tps,
-                i.errors,
-                ms(|l| l.p50_ms),
-                ms(|l| l.p95_ms),
-                ms(|l| l.p99_ms),
-                ms(|l| l.max_ms)
-            );
-        }
-        out.push_str("</table>\n");
-    }
-    out
-}
-
-/// JUnit: a test case per connection (how it connected and ended) and one,
-/// `load`, that fails when a pass failed.
-pub fn to_junit(report: &LoadReport) -> String {
-    let mut suite = report.run.junit_suite(TOOL);
-    let figures = format!(
-        "{} passes ({:.1}/s), {} queries ({:.1}/s), {} failed; latency ms {}\n",
-        report.transactions,
-        report.tps,
-        report.queries,
-        report.qps,
-        report.errors,
-        latency_text(report.latency.as_ref())
-    );
-    let status = if report.errors == 0 {
-        junit::passed()
-    } else {
-        let classes: Vec<String> = report
-            .error_classes
-            .iter()
-            .map(|c| format!("{} x {}", c.count, c.class))
-            .collect();
-        junit::failure(
-            &format!(
-                "{} of {} passes failed: {}",
-                report.errors,
-                report.errors + report.transactions,
-                classes.join(", ")
-            ),
-            &figures,
-        )
-    };
-    let mut case = junit::case(
-        &junit::classname(&[TOOL, "load"]),
-        &report.statements.join("; "),
-        Some(report.measured),
-        status,
-    );
-    case.set_system_out(junit::text(&figures));
-    suite.add_test_case(case);
-    junit::document(suite)
 }

@@ -5,17 +5,13 @@
 //! `log` lines, and the workflow's state diagram. The timeline itself
 //! (lanes of bars) also draws `basic`'s steps and `job_monitor`'s jobs.
 
-use crate::html::{escape, legend, outcome_colour, page};
+use crate::html::{escape, legend, outcome_colour, page, MAX_BARS};
 use crate::state_diagram;
 use std::fmt::Write as _;
 use std::time::Duration;
 use test_rig::coordinator::SharedEvent;
-use test_rig::report::{human_duration, millis};
+use test_rig::report::{human_duration, millis, TransitionRecord};
 use test_rig::{Phase, RunReport};
-
-/// Beyond this many step attempts only the failed ones are drawn: a page
-/// of millions of bars would not open.
-pub const MAX_BARS: usize = 50_000;
 
 const LABEL_W: f64 = 170.0;
 const PLOT_W: f64 = 900.0;
@@ -93,6 +89,31 @@ pub struct Bar {
     pub tip: String,
 }
 
+impl Bar {
+    /// A step attempt's bar: green when it reached a state, red when it
+    /// failed; the tooltip names step, states, attempt, time and error.
+    pub fn of_step(t: &TransitionRecord) -> Bar {
+        Bar {
+            start: t.start,
+            duration: t.duration,
+            outcome: if t.to.is_some() { "ok" } else { "fail" },
+            tip: format!(
+                "{} {} → {} (attempt {}), at {:.3} ms for {}{}",
+                t.step,
+                t.from,
+                t.to.unwrap_or("x"),
+                t.attempt,
+                millis(t.start),
+                human_duration(t.duration),
+                t.error
+                    .as_deref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            ),
+        }
+    }
+}
+
 /// A moment across every lane (a barrier released, a fault).
 #[derive(Debug, Clone)]
 pub struct Marker {
@@ -111,28 +132,7 @@ pub fn lanes_of(report: &RunReport) -> (Vec<Lane>, Vec<Marker>) {
         .map(|p| Lane {
             name: p.name.clone(),
             outcome: phase_word(p.phase).to_string(),
-            bars: p
-                .transitions
-                .iter()
-                .map(|t| Bar {
-                    start: t.start,
-                    duration: t.duration,
-                    outcome: if t.to.is_some() { "ok" } else { "fail" },
-                    tip: format!(
-                        "{} {} → {} (attempt {}), at {:.3} ms for {}{}",
-                        t.step,
-                        t.from,
-                        t.to.unwrap_or("x"),
-                        t.attempt,
-                        millis(t.start),
-                        human_duration(t.duration),
-                        t.error
-                            .as_deref()
-                            .map(|e| format!(": {e}"))
-                            .unwrap_or_default()
-                    ),
-                })
-                .collect(),
+            bars: p.transitions.iter().map(Bar::of_step).collect(),
         })
         .collect();
     let markers = report
@@ -260,20 +260,15 @@ fn participants_table(report: &RunReport) -> String {
 
 fn log_table(report: &RunReport) -> String {
     let lines: Vec<String> = report
-        .events
-        .iter()
-        .filter_map(|e| match &e.event {
-            SharedEvent::Published {
-                participant,
-                name,
-                data,
-            } if name == "log" => Some(format!(
+        .log_lines()
+        .into_iter()
+        .map(|(at, who, text)| {
+            format!(
                 "<tr><td>{:.1} ms</td><td>{}</td><td>{}</td></tr>",
-                millis(e.at),
-                escape(participant),
-                escape(data.as_str().unwrap_or_default())
-            )),
-            _ => None,
+                millis(at),
+                escape(who),
+                escape(&text)
+            )
         })
         .collect();
     if lines.is_empty() {

@@ -55,15 +55,3 @@ pub async fn unless_interrupted<T>(work: impl std::future::Future<Output = T>) -
         done = work => Some(done),
     }
 }
-
-/// Cancels `token` (a coordinator's, an engine's) when the process is
-/// interrupted.
-pub fn forward_to(token: CancellationToken) {
-    let process = interrupted();
-    tokio::spawn(async move {
-        tokio::select! {
-            _ = process.cancelled() => token.cancel(),
-            _ = token.cancelled() => {}
-        }
-    });
-}

@@ -35,7 +35,9 @@ pub fn classname(parts: &[&str]) -> String {
 }
 
 /// A suite named `name` that began at `started` and took `elapsed`, with
-/// the machine it ran on as its `hostname`.
+/// its `timestamp` (UTC, written as the JUnit schema's
+/// `ISO8601_DATETIME_PATTERN` has it: no zone, no fraction; quick-junit's
+/// own timestamp adds both) and the machine it ran on as its `hostname`.
 pub fn suite(name: &str, started: SystemTime, elapsed: Duration) -> TestSuite {
     let mut suite = TestSuite::new(text(name));
     suite.set_time(elapsed);
@@ -45,13 +47,23 @@ pub fn suite(name: &str, started: SystemTime, elapsed: Duration) -> TestSuite {
         .and_then(|d| i64::try_from(d.as_millis()).ok())
         .and_then(chrono::DateTime::from_timestamp_millis)
     {
-        suite.set_timestamp(at.fixed_offset());
+        let at = at.format("%Y-%m-%dT%H:%M:%S").to_string();
+        suite.extra.insert("timestamp".into(), at.into());
     }
     let host = gethostname::gethostname();
     suite
         .extra
         .insert("hostname".into(), text(&host.to_string_lossy()).into());
     suite
+}
+
+/// [`suite`] for a run that took `elapsed` and ends now (reports that
+/// keep how long they ran, not when they began).
+pub fn suite_ended_now(name: &str, elapsed: Duration) -> TestSuite {
+    let started = SystemTime::now()
+        .checked_sub(elapsed)
+        .unwrap_or_else(SystemTime::now);
+    suite(name, started, elapsed)
 }
 
 /// A test case `name` of class `classname` that took `time`, if known.

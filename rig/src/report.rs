@@ -57,6 +57,23 @@ pub struct TransitionRecord {
     pub error_code: Option<u16>,
 }
 
+impl TransitionRecord {
+    /// The record of attempt `t` of a run that started at `run_started`.
+    pub fn of(t: &crate::workflow::Transition, run_started: std::time::Instant) -> Self {
+        TransitionRecord {
+            workflow: t.workflow,
+            step: t.step,
+            from: t.from,
+            to: t.to,
+            attempt: t.attempt,
+            start: t.started.saturating_duration_since(run_started),
+            duration: t.duration,
+            error: t.error.clone(),
+            error_code: t.error_code,
+        }
+    }
+}
+
 /// Every attempt of one step by one participant, summed up: what stays
 /// when only the last transitions are kept.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -341,12 +358,11 @@ impl RunReport {
         out
     }
 
-    /// The `log` events (Python's `cx.log`, `cx.publish("log", text)`):
-    /// a line each, in order, at most [`LOG_LINES_SHOWN`].
-    fn write_log(&self, out: &mut String) {
+    /// The `log` events (Python's `cx.log`, `cx.publish("log", text)`),
+    /// in order: when, who, and the text (a non-text value as its JSON).
+    pub fn log_lines(&self) -> Vec<(Duration, &str, String)> {
         use crate::coordinator::SharedEvent;
-        let lines: Vec<(Duration, &str, String)> = self
-            .events
+        self.events
             .iter()
             .filter_map(|e| match &e.event {
                 SharedEvent::Published {
@@ -361,7 +377,13 @@ impl RunReport {
                 }
                 _ => None,
             })
-            .collect();
+            .collect()
+    }
+
+    /// The [`log_lines`](Self::log_lines), a line each, at most
+    /// [`LOG_LINES_SHOWN`].
+    fn write_log(&self, out: &mut String) {
+        let lines = self.log_lines();
         if lines.is_empty() {
             return;
         }
@@ -424,12 +446,17 @@ impl RunReport {
                     if let Some(c) = &e.cleanup_error {
                         let _ = writeln!(body, "cleanup failed: {c}");
                     }
-                    let mut status = if p.phase == Phase::Interrupted {
-                        junit::error(&e.message, &body)
+                    // An interrupted participant neither passed nor failed,
+                    // whatever class its last error had.
+                    let status = if p.phase == Phase::Interrupted {
+                        let mut status = junit::error(&e.message, &body);
+                        status.set_type("interrupted");
+                        status
                     } else {
-                        junit::failure(&e.message, &body)
+                        let mut status = junit::failure(&e.message, &body);
+                        status.set_type(e.class.as_str());
+                        status
                     };
-                    status.set_type(e.class.as_str());
                     status
                 }
             };
@@ -502,12 +529,10 @@ mod tests {
         let mut p = ParticipantReport::new(name.into(), "w".into(), "mysql://x".into());
         p.phase = phase;
         if phase != Phase::Passed {
-            let class = if phase == Phase::Interrupted {
-                ErrorClass::Cancelled
-            } else {
-                ErrorClass::Failed
-            };
-            p.error = Some(ErrorRecord::bare(class, format!("{name} did not pass")));
+            p.error = Some(ErrorRecord::bare(
+                ErrorClass::Failed,
+                format!("{name} did not pass"),
+            ));
         }
         p
     }
@@ -575,7 +600,7 @@ mod tests {
         assert_eq!(xml.matches("<failure ").count(), 2);
         assert_eq!(xml.matches("<error ").count(), 1);
         assert!(
-            xml.contains(r#"<error message="p3 did not pass" type="cancelled">"#),
+            xml.contains(r#"<error message="p3 did not pass" type="interrupted">"#),
             "{xml}"
         );
     }
@@ -835,7 +860,7 @@ b: cleanup failed: drop failed
     fn a_junit_suite_has_its_timestamp_and_hostname() {
         let junit = two_participants(false).to_junit("basic");
         assert!(
-            junit.contains("timestamp=\"2023-11-14T22:13:20.123+00:00\""),
+            junit.contains("time=\"1.500\" timestamp=\"2023-11-14T22:13:20\" hostname=\""),
             "{junit}"
         );
         let host = gethostname::gethostname();

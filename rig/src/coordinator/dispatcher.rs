@@ -75,19 +75,7 @@ impl Dispatcher {
         match event {
             RunEvent::Started { .. } => record.started = Some(now),
             RunEvent::Transition(t) => {
-                let start = t.started.saturating_duration_since(self.started);
-                let transition = TransitionRecord {
-                    workflow: t.workflow,
-                    step: t.step,
-                    from: t.from,
-                    to: t.to,
-                    attempt: t.attempt,
-                    start,
-                    duration: t.duration,
-                    error: t.error.clone(),
-                    error_code: t.error_code,
-                };
-                record.record(transition, self.keep);
+                record.record(TransitionRecord::of(t, self.started), self.keep);
                 record.last_state = Some(t.to.unwrap_or(t.from).to_string());
                 if let Some(to) = t.to {
                     self.shared.enter(&t.participant, to);

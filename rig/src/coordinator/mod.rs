@@ -296,6 +296,14 @@ impl Coordinator {
         self.cancel.clone()
     }
 
+    /// Cancels the run when `token` is cancelled (a process-wide Ctrl-C
+    /// token, a caller's own); [`cancel_token`](Self::cancel_token) still
+    /// cancels this run alone.
+    pub fn cancelled_by(&mut self, token: &CancellationToken) -> &mut Self {
+        self.cancel = token.child_token();
+        self
+    }
+
     /// Cancels the run on Ctrl-C.
     pub fn cancel_on_ctrl_c(&mut self) -> &mut Self {
         self.ctrl_c = true;

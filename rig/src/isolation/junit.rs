@@ -6,33 +6,29 @@
 use super::{CellResult, MatrixReport, Outcome};
 use crate::junit;
 use std::fmt::Write;
-use std::time::SystemTime;
 
 impl MatrixReport {
     /// JUnit XML of the matrix in a suite named `suite`: test case `level`
     /// of class `suite.test` per cell, in the matrix's order.
     pub fn to_junit(&self, suite: &str) -> String {
-        let started = SystemTime::now()
-            .checked_sub(self.elapsed)
-            .unwrap_or_else(SystemTime::now);
-        let mut doc = junit::suite(suite, started, self.elapsed);
+        let mut doc = junit::suite_ended_now(suite, self.elapsed);
         for cell in &self.results {
+            let detail = transcript(cell);
             let mut case = junit::case(
                 &junit::classname(&[suite, cell.test]),
                 cell.level.as_str(),
                 None,
-                status(cell, self.profile),
+                status(cell, self.profile, &detail),
             );
-            case.set_system_out(junit::text(&transcript(cell)));
+            case.set_system_out(junit::text(&detail));
             doc.add_test_case(case);
         }
         junit::document(doc)
     }
 }
 
-/// The cell's verdict as a JUnit status.
-fn status(cell: &CellResult, profile: Option<&str>) -> junit::TestCaseStatus {
-    let detail = transcript(cell);
+/// The cell's verdict as a JUnit status, `detail` its transcript.
+fn status(cell: &CellResult, profile: Option<&str>, detail: &str) -> junit::TestCaseStatus {
     let profile = profile.unwrap_or("the profile");
     if let Some(expected) = cell.expected.filter(|_| cell.deviates()) {
         let message = format!(
@@ -41,15 +37,15 @@ fn status(cell: &CellResult, profile: Option<&str>) -> junit::TestCaseStatus {
             expected.as_str(),
             cell.outcome.as_str()
         );
-        return junit::failure(&message, &detail);
+        return junit::failure(&message, detail);
     }
     if cell.varied() {
         let runs: Vec<&str> = cell.runs.iter().map(|o| o.as_str()).collect();
         let message = format!("{}: repeated runs disagree: {}", cell.test, runs.join(", "));
-        return junit::failure(&message, &detail);
+        return junit::failure(&message, detail);
     }
     match cell.outcome {
-        Outcome::Error => junit::error(&cell.why, &detail),
+        Outcome::Error => junit::error(&cell.why, detail),
         Outcome::NotSupported => junit::skipped(&format!(
             "the server refuses {}: {}",
             cell.level.as_str(),

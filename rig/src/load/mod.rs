@@ -28,7 +28,6 @@ use crate::session::Session;
 use crate::workflow::Workflow;
 use serde::Serialize;
 use stats::{Recorder, SharedRecorder, Totals};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -102,12 +101,13 @@ impl LoadReport {
     }
 }
 
-/// The moment every connection was ready, and the latest end of a pass
-/// (nanoseconds after it), shared by the connections and the reporter.
+/// The moment every connection was ready, shared by the connections and
+/// the reporter. (When the last pass ended each connection's recorder
+/// says: one clock written by every pass would be a cache line all the
+/// connections fight over.)
 struct Clock {
     start: OnceLock<Instant>,
     started: tokio::sync::Notify,
-    end_nanos: AtomicU64,
 }
 
 impl Clock {
@@ -115,13 +115,6 @@ impl Clock {
         let start = *self.start.get_or_init(Instant::now);
         self.started.notify_waiters();
         start
-    }
-
-    fn ended(&self, at: Instant) {
-        if let Some(start) = self.start.get() {
-            let nanos = u64::try_from(at.duration_since(*start).as_nanos()).unwrap_or(u64::MAX);
-            self.end_nanos.fetch_max(nanos, Ordering::Relaxed);
-        }
     }
 }
 
@@ -143,22 +136,14 @@ pub async fn run_load(
     let clock = Arc::new(Clock {
         start: OnceLock::new(),
         started: tokio::sync::Notify::new(),
-        end_nanos: AtomicU64::new(0),
     });
     let mut coordinator = Coordinator::new();
-    coordinator.keep_transitions(options.keep_transitions);
-    let token = coordinator.cancel_token();
-    let forward = {
-        let token = token.clone();
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            cancel.cancelled().await;
-            token.cancel();
-        })
-    };
+    coordinator
+        .keep_transitions(options.keep_transitions)
+        .cancelled_by(&cancel);
     let mut recorders: Vec<SharedRecorder> = Vec::with_capacity(count);
     for (number, (name, config)) in connections.into_iter().enumerate() {
-        let recorder: SharedRecorder = Arc::new(Mutex::new(Recorder::new()));
+        let recorder: SharedRecorder = Arc::new(Mutex::new(Recorder::new()?));
         recorders.push(recorder.clone());
         let pace = options.rate.map(|rate| Pace {
             every: Duration::from_secs_f64(count as f64 / rate),
@@ -174,7 +159,7 @@ pub async fn run_load(
         };
         coordinator.add_named_scenario(&name, "load", config, move |cx| job.run(cx))?;
     }
-    let totals = Arc::new(Mutex::new(Totals::new()));
+    let totals = Arc::new(Mutex::new(Totals::new()?));
     let on_interval: Arc<dyn Fn(&IntervalStats) + Send + Sync> = Arc::new(on_interval);
     let reporter = options.report_interval.map(|every| {
         tokio::spawn(report_intervals(
@@ -186,11 +171,17 @@ pub async fn run_load(
         ))
     });
     let run = coordinator.run().await;
-    forward.abort();
     if let Some(reporter) = reporter {
         reporter.abort();
     }
-    let measured = Duration::from_nanos(clock.end_nanos.load(Ordering::Relaxed));
+    let last_end = recorders
+        .iter()
+        .filter_map(|r| r.lock().unwrap_or_else(|p| p.into_inner()).last_end())
+        .max();
+    let measured = match (clock.start.get(), last_end) {
+        (Some(start), Some(end)) => end.saturating_duration_since(*start),
+        _ => Duration::ZERO,
+    };
     let mut totals = totals.lock().unwrap_or_else(|p| p.into_inner());
     // The rest since the last interval (all of it without intervals).
     let from = totals.intervals.last().map_or(0.0, |i| i.to_s);
@@ -347,19 +338,19 @@ impl Connection {
             let now = Instant::now();
             match ran {
                 Ok(()) => {
+                    let took = now.saturating_duration_since(due_at.unwrap_or(began));
                     let statements = self.statements.len() as u64;
                     let mut recorder = self.recorder.lock().unwrap_or_else(|p| p.into_inner());
-                    recorder.passed(now - due_at.unwrap_or(began).min(began), statements);
+                    recorder.passed(took, statements, now);
                 }
                 Err((error, done)) => {
                     {
                         let mut recorder = self.recorder.lock().unwrap_or_else(|p| p.into_inner());
-                        recorder.failed(&error, done);
+                        recorder.failed(&error, done, now);
                     }
                     recover(&mut cx).await?;
                 }
             }
-            self.clock.ended(now);
         }
         if let Some(session) = cx.take_session() {
             let _ = session.close().await;

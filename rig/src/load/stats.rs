@@ -9,19 +9,15 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Latencies are recorded in microseconds, up to an hour, to 3 significant
 /// digits (HdrHistogram's usual precision: 0.1% error at any size).
 const HIGHEST_MICROS: u64 = 3_600_000_000;
 
-fn histogram() -> Histogram<u64> {
-    match Histogram::new_with_bounds(1, HIGHEST_MICROS, 3) {
-        Ok(h) => h,
-        // Constant bounds the constructor accepts (1 <= low, 2 * low <=
-        // high, precision <= 5): this cannot happen.
-        Err(e) => unreachable!("HdrHistogram refused constant bounds: {e:?}"),
-    }
+fn histogram() -> Result<Histogram<u64>, StateError> {
+    Histogram::new_with_bounds(1, HIGHEST_MICROS, 3)
+        .map_err(|e| StateError::step(format!("cannot make a latency histogram: {e:?}")))
 }
 
 /// Latency percentiles of a set of transactions, in milliseconds.
@@ -109,46 +105,54 @@ pub fn error_class(error: &StateError) -> String {
     }
 }
 
-/// What one connection has recorded since the last interval.
+/// What one connection has recorded since the last interval, and when its
+/// last pass ended.
 #[derive(Debug)]
 pub(crate) struct Recorder {
     latencies: Histogram<u64>,
     queries: u64,
     errors: u64,
     classes: BTreeMap<String, ErrorCount>,
+    last_end: Option<Instant>,
 }
 
 impl Recorder {
-    pub(crate) fn new() -> Self {
-        Recorder {
-            latencies: histogram(),
+    pub(crate) fn new() -> Result<Self, StateError> {
+        Ok(Recorder {
+            latencies: histogram()?,
             queries: 0,
             errors: 0,
             classes: BTreeMap::new(),
-        }
+            last_end: None,
+        })
     }
 
-    /// A transaction of `statements` statements that took `took`.
-    pub(crate) fn passed(&mut self, took: Duration, statements: u64) {
+    /// A transaction of `statements` statements that took `took`, ending at `end`.
+    pub(crate) fn passed(&mut self, took: Duration, statements: u64, end: Instant) {
         let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1);
         self.latencies.saturating_record(micros);
         self.queries += statements;
+        self.last_end = Some(end);
     }
 
-    /// A transaction that failed with `error` after `statements` succeeded.
-    pub(crate) fn failed(&mut self, error: &StateError, statements: u64) {
+    /// A transaction that failed with `error` after `statements` succeeded,
+    /// ending at `end`.
+    pub(crate) fn failed(&mut self, error: &StateError, statements: u64, end: Instant) {
         self.queries += statements;
         self.errors += 1;
-        let class = error_class(error);
-        self.classes
-            .entry(class.clone())
-            .or_insert_with(|| ErrorCount {
-                class,
-                code: error.server_code(),
-                count: 0,
-                example: error.to_string(),
-            })
-            .count += 1;
+        self.last_end = Some(end);
+        let count = ErrorCount {
+            class: error_class(error),
+            code: error.server_code(),
+            count: 1,
+            example: error.to_string(),
+        };
+        merge(&mut self.classes, count);
+    }
+
+    /// When its last pass ended, if one did.
+    pub(crate) fn last_end(&self) -> Option<Instant> {
+        self.last_end
     }
 }
 
@@ -159,6 +163,8 @@ pub(crate) type SharedRecorder = Arc<Mutex<Recorder>>;
 #[derive(Debug)]
 pub(crate) struct Totals {
     latencies: Histogram<u64>,
+    /// Where each interval's latencies are gathered (emptied each time).
+    interval: Histogram<u64>,
     pub(crate) queries: u64,
     pub(crate) errors: u64,
     classes: BTreeMap<String, ErrorCount>,
@@ -166,14 +172,15 @@ pub(crate) struct Totals {
 }
 
 impl Totals {
-    pub(crate) fn new() -> Self {
-        Totals {
-            latencies: histogram(),
+    pub(crate) fn new() -> Result<Self, StateError> {
+        Ok(Totals {
+            latencies: histogram()?,
+            interval: histogram()?,
             queries: 0,
             errors: 0,
             classes: BTreeMap::new(),
             intervals: Vec::new(),
-        }
+        })
     }
 
     /// Takes in what every recorder holds, as the interval `from_s` to
@@ -184,25 +191,23 @@ impl Totals {
         from_s: f64,
         to_s: f64,
     ) -> IntervalStats {
-        let mut interval = Recorder::new();
+        self.interval.reset();
+        let (mut queries, mut errors) = (0, 0);
         for recorder in recorders {
             let mut r = recorder.lock().unwrap_or_else(|p| p.into_inner());
-            // Both histograms have the same bounds, so adding cannot fail.
-            let _ = interval.latencies.add(&r.latencies);
+            // Every histogram here has the same bounds, so adding cannot fail.
+            let _ = self.interval.add(&r.latencies);
             r.latencies.reset();
-            interval.queries += std::mem::take(&mut r.queries);
-            interval.errors += std::mem::take(&mut r.errors);
-            for (class, count) in std::mem::take(&mut r.classes) {
-                merge(&mut interval.classes, class, count);
+            queries += std::mem::take(&mut r.queries);
+            errors += std::mem::take(&mut r.errors);
+            for (_, count) in std::mem::take(&mut r.classes) {
+                merge(&mut self.classes, count);
             }
         }
-        let _ = self.latencies.add(&interval.latencies);
-        self.queries += interval.queries;
-        self.errors += interval.errors;
-        for (class, count) in interval.classes {
-            merge(&mut self.classes, class, count);
-        }
-        let transactions = interval.latencies.len();
+        let _ = self.latencies.add(&self.interval);
+        self.queries += queries;
+        self.errors += errors;
+        let transactions = self.interval.len();
         let span = to_s - from_s;
         let stats = IntervalStats {
             from_s,
@@ -213,9 +218,9 @@ impl Totals {
             } else {
                 0.0
             },
-            queries: interval.queries,
-            errors: interval.errors,
-            latency: Latency::of(&interval.latencies),
+            queries,
+            errors,
+            latency: Latency::of(&self.interval),
         };
         self.intervals.push(stats.clone());
         stats
@@ -239,11 +244,12 @@ impl Totals {
     }
 }
 
-fn merge(into: &mut BTreeMap<String, ErrorCount>, class: String, count: ErrorCount) {
-    match into.get_mut(&class) {
+/// Adds `count` to its class in `into`; the first of a class keeps its example.
+fn merge(into: &mut BTreeMap<String, ErrorCount>, count: ErrorCount) {
+    match into.get_mut(&count.class) {
         Some(existing) => existing.count += count.count,
         None => {
-            into.insert(class, count);
+            into.insert(count.class.clone(), count);
         }
     }
 }
@@ -266,7 +272,7 @@ mod tests {
     }
 
     fn shared() -> SharedRecorder {
-        Arc::new(Mutex::new(Recorder::new()))
+        Arc::new(Mutex::new(Recorder::new().unwrap()))
     }
 
     #[test]
@@ -275,9 +281,11 @@ mod tests {
         // 100 transactions of 1..=100 ms across two connections.
         for ms in 1..=100u64 {
             let r = if ms % 2 == 0 { &a } else { &b };
-            r.lock().unwrap().passed(Duration::from_millis(ms), 2);
+            r.lock()
+                .unwrap()
+                .passed(Duration::from_millis(ms), 2, Instant::now());
         }
-        let mut totals = Totals::new();
+        let mut totals = Totals::new().unwrap();
         let first = totals.take_interval(&[a.clone(), b.clone()], 0.0, 2.0);
         assert_eq!(first.transactions, 100);
         assert_eq!(first.queries, 200);
@@ -294,10 +302,12 @@ mod tests {
         assert!((l.mean_ms - 50.5).abs() < 0.1, "{}", l.mean_ms);
 
         // The recorders were emptied: the next interval has only what came after.
-        a.lock().unwrap().passed(Duration::from_millis(500), 2);
+        a.lock()
+            .unwrap()
+            .passed(Duration::from_millis(500), 2, Instant::now());
         let error = server_error(1213, "Deadlock found");
-        b.lock().unwrap().failed(&error, 1);
-        b.lock().unwrap().failed(&error, 0);
+        b.lock().unwrap().failed(&error, 1, Instant::now());
+        b.lock().unwrap().failed(&error, 0, Instant::now());
         let second = totals.take_interval(&[a, b], 2.0, 3.0);
         assert_eq!(
             (second.transactions, second.errors, second.queries),
@@ -351,13 +361,15 @@ mod tests {
     fn a_class_seen_by_several_connections_and_intervals_is_counted_once_in_all() {
         let (a, b) = (shared(), shared());
         let deadlock = server_error(1213, "first");
-        a.lock().unwrap().failed(&deadlock, 0);
-        b.lock().unwrap().failed(&server_error(1213, "second"), 0);
-        let mut totals = Totals::new();
+        a.lock().unwrap().failed(&deadlock, 0, Instant::now());
+        b.lock()
+            .unwrap()
+            .failed(&server_error(1213, "second"), 0, Instant::now());
+        let mut totals = Totals::new().unwrap();
         totals.take_interval(&[a.clone(), b.clone()], 0.0, 1.0);
-        a.lock().unwrap().failed(&deadlock, 0);
-        b.lock().unwrap().failed(&deadlock, 0);
-        b.lock().unwrap().failed(&deadlock, 0);
+        a.lock().unwrap().failed(&deadlock, 0, Instant::now());
+        b.lock().unwrap().failed(&deadlock, 0, Instant::now());
+        b.lock().unwrap().failed(&deadlock, 0, Instant::now());
         totals.take_interval(&[a, b], 1.0, 2.0);
         let classes = totals.error_classes();
         assert_eq!(classes.len(), 1);
@@ -368,7 +380,7 @@ mod tests {
 
     #[test]
     fn an_empty_interval_has_no_latency_and_no_rate() {
-        let mut totals = Totals::new();
+        let mut totals = Totals::new().unwrap();
         let i = totals.take_interval(&[shared()], 1.0, 1.0);
         assert_eq!((i.transactions, i.tps, i.latency), (0, 0.0, None));
     }
@@ -378,18 +390,21 @@ mod tests {
         let r = shared();
         let server = |code| server_error(code, &format!("error {code}"));
         for _ in 0..3 {
-            r.lock().unwrap().failed(&server(1062), 0);
+            r.lock().unwrap().failed(&server(1062), 0, Instant::now());
         }
-        r.lock().unwrap().failed(&server(4242), 0);
-        r.lock().unwrap().failed(&StateError::NoSession("gone"), 0);
+        r.lock().unwrap().failed(&server(4242), 0, Instant::now());
+        r.lock()
+            .unwrap()
+            .failed(&StateError::NoSession("gone"), 0, Instant::now());
         r.lock().unwrap().failed(
             &StateError::StatementTimeout {
                 sql: "SELECT SLEEP(9)".into(),
                 after: Duration::from_secs(1),
             },
             0,
+            Instant::now(),
         );
-        let mut totals = Totals::new();
+        let mut totals = Totals::new().unwrap();
         totals.take_interval(&[r], 0.0, 1.0);
         let classes: Vec<(String, u64)> = totals
             .error_classes()
