@@ -10,9 +10,9 @@ use clap::Parser;
 use libfuzzer_sys::fuzz_target;
 use test_rig_bins::basic::BasicArgs;
 use test_rig_bins::cli::ConnectionArgs;
-use test_rig_bins::isolation_tool::{options, IsolationArgs};
-use test_rig_bins::job_monitor_tool::JobMonitorArgs;
-use test_rig_bins::multi::MultiArgs;
+use test_rig_bins::isolation::{options, IsolationArgs};
+use test_rig_bins::job_monitor::JobMonitorArgs;
+use test_rig_bins::simple_multi_connection::MultiArgs;
 
 fn resolve(conn: &ConnectionArgs) {
     let names_target = !conn.url.is_empty()

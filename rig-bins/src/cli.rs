@@ -3,7 +3,7 @@
 //! `TEST_RIG_URL`, else the first local server that answers.
 
 use crate::option_file::ClientOptions;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -27,14 +27,7 @@ pub fn default_target() -> ConnectionConfig {
     }
 }
 
-/// How a tool prints its result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    /// Lines for a person at a terminal.
-    Human,
-    /// One JSON document on standard output.
-    Json,
-}
+pub use crate::report_output::OutputFormat;
 
 /// Where and how to connect.
 #[derive(Debug, Clone, Args)]

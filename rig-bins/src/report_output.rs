@@ -1,10 +1,19 @@
 //! How a coordinator run ends for a tool: the report printed in the chosen
 //! format, optionally written as JUnit XML, and the exit code it earns.
 
-use crate::cli::OutputFormat;
 use crate::exit_code;
+use clap::ValueEnum;
 use std::path::Path;
 use test_rig::{ErrorClass, Phase, RunReport, StateError};
+
+/// How a tool prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Lines for a person at a terminal.
+    Human,
+    /// One JSON document on standard output.
+    Json,
+}
 
 /// Where a run's report goes besides stdout.
 #[derive(Debug, Clone, Copy, Default)]

@@ -3,11 +3,11 @@
 //! the server, and a typed map for data that one step leaves for another.
 
 use crate::config::ConnectionConfig;
-use crate::coordinator::{Message, SharedState};
 use crate::error::StateError;
 use crate::flavor::ServerInfo;
+use crate::run::shared::{Message, SharedState};
+use crate::run::transition::TransitionObserver;
 use crate::session::Session;
-use crate::workflow::TransitionObserver;
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;

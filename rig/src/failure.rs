@@ -2,8 +2,8 @@
 //! step, state) and the context, so the caller can clean up and report.
 
 use crate::context::StateContext;
+use crate::definition::{CleanupFn, WorkflowDef};
 use crate::error::StateError;
-use crate::workflow::{CleanupFn, WorkflowDef};
 use std::fmt;
 
 /// A failed step: the error, the state the workflow was in, and the context.

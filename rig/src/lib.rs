@@ -70,13 +70,13 @@
 
 extern crate self as test_rig;
 
-mod abandoned;
 pub mod checker;
 pub mod common_states;
 pub mod config;
 pub mod context;
 pub mod context_mut;
 pub mod coordinator;
+mod definition;
 pub mod error;
 pub mod failure;
 pub mod flavor;
@@ -89,6 +89,7 @@ pub mod load;
 #[cfg(feature = "python")]
 pub mod python;
 pub mod report;
+mod run;
 pub mod session;
 mod tls;
 mod transaction;

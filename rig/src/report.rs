@@ -2,23 +2,17 @@
 //! event log, rendered as a human table, JSON (stable field names, see the
 //! README) or JUnit XML (one testcase per participant).
 
-use crate::coordinator::{ErrorRecord, LoggedEvent, Phase};
-use serde::{Serialize, Serializer};
+use crate::run::events::ErrorRecord;
+use crate::run::phase::Phase;
+pub use crate::run::serialize::millis;
+use crate::run::serialize::serialize_millis;
+use crate::run::shared::LoggedEvent;
+use serde::Serialize;
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
 /// How many `log` lines the human report shows; the JSON has them all.
 pub const LOG_LINES_SHOWN: usize = 50;
-
-/// Serializes a duration as milliseconds with microsecond precision.
-pub(crate) fn serialize_millis<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(millis(*d))
-}
-
-/// Milliseconds with microsecond precision, as every JSON document writes durations.
-pub fn millis(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
-}
 
 /// `0.42 ms`, `12.3 ms`, `1.25 s`: precise for short spans, short for long ones.
 pub fn human_duration(d: Duration) -> String {
@@ -59,7 +53,7 @@ pub struct TransitionRecord {
 
 impl TransitionRecord {
     /// The record of attempt `t` of a run that started at `run_started`.
-    pub fn of(t: &crate::workflow::Transition, run_started: std::time::Instant) -> Self {
+    pub fn of(t: &crate::run::transition::Transition, run_started: std::time::Instant) -> Self {
         TransitionRecord {
             workflow: t.workflow,
             step: t.step,
@@ -361,7 +355,7 @@ impl RunReport {
     /// The `log` events (Python's `cx.log`, `cx.publish("log", text)`),
     /// in order: when, who, and the text (a non-text value as its JSON).
     pub fn log_lines(&self) -> Vec<(Duration, &str, String)> {
-        use crate::coordinator::SharedEvent;
+        use crate::run::shared::SharedEvent;
         self.events
             .iter()
             .filter_map(|e| match &e.event {
@@ -810,7 +804,7 @@ b: cleanup failed: drop failed
     /// `log` events are lines of the human report, in order, bounded.
     #[test]
     fn log_lines_follow_the_summary_in_order_and_bounded() {
-        use crate::coordinator::SharedEvent;
+        use crate::run::shared::SharedEvent;
         let event = |ms: u64, who: &str, data: serde_json::Value| LoggedEvent {
             at: Duration::from_millis(ms),
             event: SharedEvent::Published {

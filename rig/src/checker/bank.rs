@@ -20,7 +20,7 @@ fn witness(kind: AnomalyKind, op: &BankOp, balances: &BTreeMap<i64, i64>, why: S
     Anomaly {
         kind,
         transactions: vec![TxnSummary {
-            name: super::findings::transaction_name(op.index),
+            name: super::txns::transaction_name(op.index),
             process: op.process,
             outcome: op.kind,
             ops: format!("read {}", balances_text(balances)),

@@ -18,12 +18,6 @@ const ELEMENTS_SHOWN: usize = 12;
 /// How many witnesses of each kind a report keeps.
 pub const WITNESSES_PER_KIND: usize = 5;
 
-/// How reports and witnesses name a transaction: `T` and the index of the
-/// history operation that ended it (its invocation's, when it never ended).
-pub fn transaction_name(index: impl std::fmt::Display) -> String {
-    format!("T{index}")
-}
-
 /// A transaction named in a witness.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TxnSummary {

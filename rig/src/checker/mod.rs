@@ -41,9 +41,10 @@ mod stale;
 mod txns;
 
 pub use bank::check_bank;
-pub use findings::{transaction_name, Anomaly, KindFindings, TxnSummary, WITNESSES_PER_KIND};
+pub use findings::{Anomaly, KindFindings, TxnSummary, WITNESSES_PER_KIND};
 pub use model::{AnomalyKind, Model};
 pub use report::{CheckReport, GraphStats, TxnCounts, Verdict};
+pub use txns::transaction_name;
 
 use crate::history::{History, OpType};
 use cycles::{Outcome, Searcher, Shape};

@@ -5,6 +5,12 @@
 use crate::history::{History, Mop, OpType};
 use rustc_hash::FxHashMap as HashMap;
 
+/// How reports and witnesses name a transaction: `T` and the index of the
+/// history operation that ended it (its invocation's, when it never ended).
+pub fn transaction_name(index: impl std::fmt::Display) -> String {
+    format!("T{index}")
+}
+
 /// One transaction of the history, as the checker sees it.
 #[derive(Debug, Clone)]
 pub(crate) struct Txn<'h> {
@@ -26,7 +32,7 @@ impl Txn<'_> {
     /// How reports name it: `T` and the index of the operation that ended
     /// it (its invocation's, when it never ended).
     pub(crate) fn name(&self) -> String {
-        super::findings::transaction_name(self.complete_index.unwrap_or(self.invoke_index))
+        transaction_name(self.complete_index.unwrap_or(self.invoke_index))
     }
 
     /// Whether it may have taken effect: committed, or unknown.

@@ -2,9 +2,10 @@
 //! in order, keeps each participant's record and the shared state up to
 //! date, feeds observers, and ends when every participant has finished.
 
-use crate::coordinator::events::{RunEvent, RunObserver};
-use crate::coordinator::shared::{Phase, SharedState};
 use crate::report::{ParticipantReport, TransitionRecord};
+use crate::run::events::{RunEvent, RunObserver};
+use crate::run::phase::Phase;
+use crate::run::shared::SharedState;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;

@@ -9,11 +9,12 @@
 //! `FLUSH_EVERY` ago, and otherwise within `FLUSH_EVERY`, so displays stay live.
 
 use crate::context::StateContext;
-use crate::coordinator::events::{ErrorRecord, RunEvent};
-use crate::coordinator::shared::{Phase, SharedState};
 use crate::coordinator::{Body, Participant, ParticipantError, Teardown};
 use crate::error::ErrorClass;
-use crate::workflow::{Transition, TransitionObserver};
+use crate::run::events::{ErrorRecord, RunEvent};
+use crate::run::phase::Phase;
+use crate::run::shared::SharedState;
+use crate::run::transition::{Transition, TransitionObserver};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;

@@ -4,15 +4,15 @@
 //!
 //! The dispatcher (`dispatcher.rs`) owns the run's state; executors
 //! (`executor.rs`) run one participant each and only report to it, with the
-//! messages of `events.rs`; `shared.rs` is what steps see of each other.
+//! run's events; the shared state (what steps see of each other) and the
+//! rest of the run's vocabulary live below, in `crate::run`.
 
 mod dispatcher;
-mod events;
 mod executor;
-mod shared;
 
-pub use events::{ErrorRecord, RunEvent, RunObserver};
-pub use shared::{LoggedEvent, Message, ParticipantStatus, Phase, SharedEvent, SharedState};
+pub use crate::run::events::{ErrorRecord, RunEvent, RunObserver};
+pub use crate::run::phase::Phase;
+pub use crate::run::shared::{LoggedEvent, Message, ParticipantStatus, SharedEvent, SharedState};
 
 use crate::config::{ConfigError, ConnectionConfig};
 use crate::context::StateContext;

@@ -207,7 +207,7 @@ pub struct MatrixReport {
     /// Wall time.
     #[serde(
         rename = "elapsed_ms",
-        serialize_with = "crate::report::serialize_millis"
+        serialize_with = "crate::run::serialize::serialize_millis"
     )]
     pub elapsed: Duration,
     /// Whether the run was cancelled before the last cell.

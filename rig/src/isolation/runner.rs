@@ -625,7 +625,13 @@ impl Runner {
     async fn cancel(&mut self, s: usize, evidence: &mut Evidence) -> Result<(), StateError> {
         let (flavor, id, node) = (Some(self.flavor), self.ids[s], self.node_of[s]);
         let control = self.control_of(node);
-        crate::abandoned::kill_query(control, flavor, id, crate::abandoned::Kill::Query).await?;
+        crate::session::abandoned::kill_query(
+            control,
+            flavor,
+            id,
+            crate::session::abandoned::Kill::Query,
+        )
+        .await?;
         self.harvest(s, evidence, true).await?;
         if self.aborted[s] {
             self.ready(s)?.execute("ROLLBACK").await?;

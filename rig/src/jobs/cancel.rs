@@ -77,7 +77,7 @@ pub async fn cancel(
             }
         }
         SourceKind::Processlist => {
-            use crate::abandoned::{kill_query, Kill};
+            use crate::session::abandoned::{kill_query, Kill};
             let kill = kill_query(session, Some(server.flavor), number, Kill::Query).await?;
             Ok(format!(
                 "the statement on connection {number} was stopped ({kill})"

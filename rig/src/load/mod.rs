@@ -69,7 +69,7 @@ pub struct LoadReport {
     /// From the moment every connection was ready to the end of the last pass.
     #[serde(
         rename = "measured_ms",
-        serialize_with = "crate::report::serialize_millis"
+        serialize_with = "crate::run::serialize::serialize_millis"
     )]
     pub measured: Duration,
     /// Passes that succeeded.

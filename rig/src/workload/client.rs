@@ -18,6 +18,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
+/// The endpoint client `client` (from 0) is on: round-robin over `endpoints`.
+pub(super) fn endpoint_of(client: usize, endpoints: usize) -> usize {
+    client % endpoints.max(1)
+}
+
 /// How one transaction ended.
 pub(crate) enum Ended<V> {
     /// Committed, with what it read.

@@ -15,11 +15,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-/// The endpoint client `client` (from 0) is on: round-robin over `endpoints`.
-pub(super) fn endpoint_of(client: usize, endpoints: usize) -> usize {
-    client % endpoints.max(1)
-}
-
 /// What the clients recorded, merged in time order.
 pub(super) struct Clients<V> {
     pub(super) report: RunReport,
@@ -56,7 +51,7 @@ where
     };
     let start = shared.start;
     for client in 0..options.connections {
-        let endpoint = &endpoints[endpoint_of(client as usize, endpoints.len())];
+        let endpoint = &endpoints[client::endpoint_of(client as usize, endpoints.len())];
         let (options, logs, shared, txns) =
             (options.clone(), logs.clone(), shared.clone(), txns.clone());
         let node = super::node_name(endpoints, &endpoint.address());

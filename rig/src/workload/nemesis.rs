@@ -233,7 +233,7 @@ async fn kill_connections(
             continue;
         }
         let (client, id) = live[rng.random_range(0..live.len())];
-        let node = super::clients::endpoint_of(client, endpoints.len());
+        let node = super::client::endpoint_of(client, endpoints.len());
         let began = Instant::now();
         let what = format!(
             "KILL CONNECTION {id} (client-{} on {})",

@@ -1,7 +1,7 @@
 //! The load mode as JUnit: a test case per connection (how it connected
 //! and ended) and one, `load`, that fails when a pass failed.
 
-use crate::load_tool::latency_text;
+use crate::simple_multi_connection::load::latency_text;
 use test_rig::junit;
 use test_rig::load::LoadReport;
 

@@ -3,7 +3,7 @@
 //! back or paused is a failure, as it is for the exit code; one still
 //! going when the watch ended is skipped, or an error when Ctrl-C ended it.
 
-use crate::job_monitor_tool::MonitorReport;
+use crate::job_monitor::MonitorReport;
 use std::time::Duration;
 use test_rig::jobs::{JobKind, JobSummary};
 use test_rig::junit;

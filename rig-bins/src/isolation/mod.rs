@@ -3,6 +3,8 @@
 //! deviations from the server's expected profile, and (with `--explain`)
 //! what each session did and saw.
 
+pub mod page;
+
 use crate::cli::{ConnectionArgs, OutputFormat};
 use crate::exit_code;
 use clap::{Parser, ValueEnum};
@@ -443,7 +445,7 @@ pub async fn run(args: IsolationArgs) -> u8 {
         return code;
     }
     if let Err(code) = crate::report_output::write_html("isolation", args.html.as_deref(), || {
-        crate::isolation_page::render(&report, &options.levels)
+        crate::isolation::page::render(&report, &options.levels)
     }) {
         return code;
     }

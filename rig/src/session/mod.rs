@@ -2,6 +2,8 @@
 //! resets on return), with connect and statement timeouts, error
 //! classification, and server flavor detection.
 
+pub(crate) mod abandoned;
+
 use crate::config::{ConnectionConfig, SslMode};
 use crate::error::StateError;
 use crate::flavor::{Flavor, ServerInfo, TidbBuild};
@@ -104,7 +106,7 @@ fn is_no_tls_support(error: &mysql_async::Error) -> bool {
     )
 }
 
-pub use crate::abandoned::{settle_abandoned, stop_statement};
+pub use abandoned::{settle_abandoned, stop_statement};
 
 /// Quotes an identifier with backticks, doubling any backtick inside.
 pub fn quote_identifier(name: &str) -> String {
@@ -120,7 +122,7 @@ macro_rules! guarded {
     ($self:ident, $sql:expr, |$c:ident| $body:expr) => {{
         let limit = $self.config.statement_timeout;
         let mut conn = $self.conn.take().ok_or(StateError::NoSession(LOST))?;
-        let in_flight = crate::abandoned::InFlight::new(
+        let in_flight = abandoned::InFlight::new(
             $self.kill_target(&conn),
             $self.flavor,
             $self.config.clone(),

@@ -4,11 +4,14 @@
 //! (or the JSON report), writes JUnit (`load_junit`) and the page
 //! (`load_page`), and picks the exit code.
 
+pub mod junit;
+pub mod page;
+
 use crate::cli::OutputFormat;
 use crate::config_file::NamedConnection;
 use crate::exit_code;
-use crate::multi::MultiArgs;
 use crate::report_output;
+use crate::simple_multi_connection::MultiArgs;
 use std::fmt::Write;
 use std::time::Duration;
 use test_rig::load::{
@@ -109,13 +112,13 @@ pub async fn run(args: &MultiArgs, list: &[NamedConnection], listed: crate::fan_
             Err(e) => err!("{TOOL}: error: cannot render JSON: {e}"),
         },
     }
-    let junit = || crate::load_junit::to_junit(TOOL, &report);
+    let junit = || crate::simple_multi_connection::load::junit::to_junit(TOOL, &report);
     if let Err(code) = report_output::write_junit(TOOL, args.junit.as_deref(), junit) {
         return code;
     }
     let diagrams = [("common", test_rig::common_states::META.mermaid)];
     let page = || {
-        let figures = crate::load_page::figures_html(&report);
+        let figures = crate::simple_multi_connection::load::page::figures_html(&report);
         crate::run_page::run_page(TOOL, &report.run, &diagrams, &figures)
     };
     if let Err(code) = report_output::write_html(TOOL, args.html.as_deref(), page) {

@@ -3,7 +3,7 @@
 //! statuses and progress in the tooltip), and a table of the jobs.
 
 use crate::html::{escape, legend, page};
-use crate::job_monitor_tool::MonitorReport;
+use crate::job_monitor::MonitorReport;
 use crate::run_page::{timeline, Bar, Lane};
 use std::fmt::Write as _;
 use std::time::Duration;

@@ -3,6 +3,9 @@
 //! monitor, and (with `--submit`) a submitter that runs the statement from
 //! its own connection. Every change is recorded in the run's shared state.
 
+pub mod junit;
+pub mod page;
+
 use crate::cli::{ConnectionArgs, OutputFormat};
 use crate::exit_code;
 use crate::report_output::fail_with;
@@ -454,13 +457,13 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
     }
     if let Err(code) =
         crate::report_output::write_junit("job_monitor", args.junit.as_deref(), || {
-            crate::job_monitor_junit::to_junit(&out, report.cancelled)
+            crate::job_monitor::junit::to_junit(&out, report.cancelled)
         })
     {
         return code;
     }
     if let Err(code) = crate::report_output::write_html("job_monitor", args.html.as_deref(), || {
-        crate::job_monitor_page::render(&out)
+        crate::job_monitor::page::render(&out)
     }) {
         return code;
     }

@@ -367,5 +367,5 @@ pub fn render(p: &RunPage) -> String {
 }
 
 #[cfg(test)]
-#[path = "consistency_page_tests.rs"]
+#[path = "page_tests.rs"]
 mod tests;

@@ -2,6 +2,8 @@
 //! connections at once through the coordinator, optionally several times
 //! each, with a live progress display and a per-connection report.
 
+pub mod load;
+
 use crate::cli::{ConnectionArgs, OutputFormat};
 use crate::config_file::{self, Defaults, NamedConnection};
 use crate::exit_code;
@@ -61,7 +63,7 @@ pub struct MultiArgs {
 
     /// Load mode: at most this many passes per second over all connections
     /// together (e.g. 500/s); default: as fast as the server answers.
-    #[arg(long, value_name = "N/s", value_parser = crate::load_tool::rate_arg)]
+    #[arg(long, value_name = "N/s", value_parser = crate::simple_multi_connection::load::rate_arg)]
     pub rate: Option<f64>,
 
     /// Load mode: prints TPS, errors and latency percentiles this often (0: never).
@@ -174,7 +176,7 @@ pub async fn run(args: MultiArgs) -> u8 {
         None => fan_out::Listed::Copies,
     };
     if args.is_load() {
-        return crate::load_tool::run(&args, &list, listed).await;
+        return crate::simple_multi_connection::load::run(&args, &list, listed).await;
     }
     let report = match fan_out::run(
         "simple_multi_connection",

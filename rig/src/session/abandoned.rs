@@ -5,10 +5,10 @@
 //! Stops made in the background are counted, so that a process about to
 //! exit can wait for them.
 
+use super::Session;
 use crate::config::ConnectionConfig;
 use crate::error::StateError;
 use crate::flavor::Flavor;
-use crate::session::Session;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -2,6 +2,9 @@
 //! database, version) on one connection, shows each transition as it
 //! happens, then a summary, as text or JSON.
 
+pub mod junit;
+pub mod page;
+
 use crate::cli::{ConnectionArgs, OutputFormat, Target};
 use crate::exit_code;
 use clap::Parser;
@@ -260,12 +263,12 @@ pub async fn run(args: BasicArgs) -> u8 {
         }
     }
     if let Err(code) = crate::report_output::write_junit("basic", args.junit.as_deref(), || {
-        crate::basic_junit::to_junit(&report, args.execute.as_deref())
+        crate::basic::junit::to_junit(&report, args.execute.as_deref())
     }) {
         return code;
     }
     if let Err(code) = crate::report_output::write_html("basic", args.html.as_deref(), || {
-        crate::basic_page::render(&report, &transitions)
+        crate::basic::page::render(&report, &transitions)
     }) {
         return code;
     }

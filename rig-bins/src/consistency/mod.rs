@@ -3,6 +3,8 @@
 //! anomalies (`run`), or checks a history written before, by test-rig,
 //! Jepsen or elle-cli (`check`).
 
+pub mod page;
+
 use crate::cli::{ConnectionArgs, OutputFormat};
 use crate::exit_code;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -511,7 +513,7 @@ fn settle<H: Recorded>(
     let check = check(&run.history);
     let page_written = page.map(|request| {
         let spans = history::spans(&outline);
-        let html = crate::consistency_page::render(&crate::consistency_page::RunPage {
+        let html = crate::consistency::page::render(&crate::consistency::page::RunPage {
             heading: format!("{} on {}", request.heading, run.server),
             spans: &spans,
             connections: request.connections,

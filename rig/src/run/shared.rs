@@ -4,43 +4,12 @@
 //! ends every pending and future wait at once instead of letting it hang.
 
 use crate::error::StateError;
+use crate::run::phase::Phase;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, watch};
-
-/// Where a participant is in its run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Phase {
-    /// Still running.
-    Running,
-    /// Finished, every step passed.
-    Passed,
-    /// Finished with an error.
-    Failed,
-    /// Stopped by a cancel.
-    Interrupted,
-}
-
-impl Phase {
-    /// `running`, `passed`, `failed` or `interrupted`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Running => "running",
-            Phase::Passed => "passed",
-            Phase::Failed => "failed",
-            Phase::Interrupted => "interrupted",
-        }
-    }
-}
-
-impl std::fmt::Display for Phase {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A participant as the others can see it.
 #[derive(Debug, Clone, Serialize)]
@@ -122,7 +91,10 @@ pub enum SharedEvent {
 #[derive(Debug, Clone, Serialize)]
 pub struct LoggedEvent {
     /// Time since the run started.
-    #[serde(rename = "at_ms", serialize_with = "crate::report::serialize_millis")]
+    #[serde(
+        rename = "at_ms",
+        serialize_with = "crate::run::serialize::serialize_millis"
+    )]
     pub at: Duration,
     /// The event.
     #[serde(flatten)]

@@ -2,7 +2,7 @@
 //! and a row per report interval, above the run's timeline.
 
 use crate::html::escape;
-use crate::load_tool::latency_text;
+use crate::simple_multi_connection::load::latency_text;
 use std::fmt::Write;
 use test_rig::load::{Latency, LoadReport};
 

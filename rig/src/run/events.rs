@@ -1,9 +1,9 @@
 //! `RunEvent`: the one kind of message executors send to the dispatcher,
 //! which the dispatcher also hands to observers (progress displays).
 
-use crate::coordinator::shared::Phase;
 use crate::error::ErrorClass;
-use crate::workflow::Transition;
+use crate::run::phase::Phase;
+use crate::run::transition::Transition;
 use serde::Serialize;
 
 /// Why a participant did not pass.
