@@ -138,7 +138,7 @@ impl Workflow for Unanswered {
             address: self.address.clone(),
             after: self.after,
         };
-        let failed = StepFailed::from_parts("common", "connect", "Connecting", error, cx, None);
+        let failed = StepFailed::in_step("common", "connect", "Connecting", error, cx);
         Box::pin(async move { Err(failed) })
     }
 }

@@ -255,7 +255,7 @@ fn expand_step(wf: &Workflow, index: usize, step: &StepDecl) -> StepCode {
                 match ::test_rig::__private::drive_step(&WORKFLOW, #index, &mut cx, #run_fn, #decide_fn).await {
                     #on_ok,
                     ::core::result::Result::Err(error) => ::core::result::Result::Err(
-                        ::test_rig::__private::StepFailed::new(&WORKFLOW, #index, error, cx),
+                        ::test_rig::__private::step_failed(&WORKFLOW, #index, error, cx),
                     ),
                 }
             })

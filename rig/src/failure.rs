@@ -20,14 +20,32 @@ struct Inner {
 }
 
 impl StepFailed {
-    /// Failure of step `index` of `def` (used by the generated code).
-    pub fn new(def: &WorkflowDef, index: usize, error: StateError, cx: StateContext) -> Self {
+    /// Failure of step `index` of `def`, which carries the workflow's cleanup.
+    pub(crate) fn of_step(
+        def: &WorkflowDef,
+        index: usize,
+        error: StateError,
+        cx: StateContext,
+    ) -> Self {
         let step = &def.meta.steps[index];
         Self::from_parts(def.meta.name, step.name, step.from, error, cx, def.cleanup)
     }
 
+    /// Step `step` of workflow `workflow` failed in state `state`: for a
+    /// [`Workflow`](crate::Workflow) written by hand rather than generated.
+    /// Its cleanup, if it has one, is the caller's to run.
+    pub fn in_step(
+        workflow: &'static str,
+        step: &'static str,
+        state: &'static str,
+        error: StateError,
+        cx: StateContext,
+    ) -> Self {
+        Self::from_parts(workflow, step, state, error, cx, None)
+    }
+
     /// Failure described by its parts.
-    pub fn from_parts(
+    pub(crate) fn from_parts(
         workflow: &'static str,
         step: &'static str,
         state: &'static str,

@@ -77,6 +77,7 @@ pub mod context;
 pub mod context_mut;
 pub mod coordinator;
 mod definition;
+mod drive;
 pub mod error;
 pub mod failure;
 pub mod flavor;
@@ -121,11 +122,12 @@ pub mod prelude {
 pub mod __private {
     pub use crate::context::StateContext;
     pub use crate::context_mut::ContextMut;
+    pub use crate::definition::{
+        erased_step, workflow_def, BoxFuture, ErasedStep, RetryPolicy, StateMeta, StateRole,
+        StepMeta, WorkflowDef, WorkflowMeta, WorkflowState,
+    };
+    pub use crate::drive::{drive_step, step_failed};
     pub use crate::error::StateError;
     pub use crate::failure::StepFailed;
-    pub use crate::workflow::{
-        drive_step, erased_step, workflow_def, BoxFuture, ErasedStep, RetryPolicy, StateMeta,
-        StateRole, StepMeta, WorkflowDef, WorkflowMeta, WorkflowState,
-    };
     pub use std::time::Duration;
 }

@@ -1,0 +1,102 @@
+//! How one step runs: `drive_step`, the one place where a step runs with
+//! its timeout, retries and reporting, whether called through a typed
+//! handle (the code `#[workflow]` generates) or by the erased runner. A
+//! private module: the generated code reaches it through `__private` only.
+
+use crate::context::StateContext;
+use crate::definition::{BoxFuture, WorkflowDef};
+use crate::error::StateError;
+use crate::failure::StepFailed;
+use crate::run::transition::Transition;
+use std::time::Instant;
+use tracing::Instrument;
+
+/// Runs step `index` of `def` once or more (per its retry policy), each
+/// attempt bounded by its timeout, and reports every attempt to the
+/// context's observer. `decide` names the target a successful attempt took.
+/// `run` is a step function, or any callable of that shape (a Python step
+/// carries its function object along).
+pub async fn drive_step<T, R>(
+    def: &WorkflowDef,
+    index: usize,
+    cx: &mut StateContext,
+    run: R,
+    decide: fn(&T) -> usize,
+) -> Result<T, StateError>
+where
+    R: for<'a> Fn(&'a mut StateContext) -> BoxFuture<'a, Result<T, StateError>>,
+{
+    let meta = &def.meta.steps[index];
+    let span = tracing::info_span!(
+        "step",
+        workflow = def.meta.name,
+        step = meta.name,
+        from = meta.from
+    );
+    let cancel = cx.cancellation().cloned().unwrap_or_default();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let started = Instant::now();
+        let bounded = async {
+            match meta.timeout {
+                Some(limit) => tokio::time::timeout(limit, run(cx)).await.unwrap_or(Err(
+                    StateError::StepTimeout {
+                        step: meta.name,
+                        after: limit,
+                    },
+                )),
+                None => run(cx).await,
+            }
+        };
+        // A cancel drops the step's future: a statement in flight takes its
+        // session down with it (see `Session`), which is what a cancel means.
+        let result = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => Err(StateError::Cancelled),
+            r = bounded.instrument(span.clone()) => r,
+        };
+        let duration = started.elapsed();
+        let will_retry = match &result {
+            Err(StateError::Cancelled) | Ok(_) => false,
+            Err(e) => attempt <= meta.retry.retries && (meta.retry.retry_if)(e),
+        };
+        span.in_scope(|| match &result {
+            Ok(_) => tracing::debug!(attempt, ?duration, "step passed"),
+            Err(e) => tracing::info!(attempt, ?duration, will_retry, error = %e, "step failed"),
+        });
+        if let Some(observer) = cx.observer() {
+            observer.on_transition(&Transition {
+                participant: cx.participant_name(),
+                workflow: def.meta.name,
+                step: meta.name,
+                from: meta.from,
+                to: result
+                    .as_ref()
+                    .ok()
+                    .and_then(|v| meta.to.get(decide(v)).copied()),
+                attempt,
+                started,
+                duration,
+                error: result.as_ref().err().map(|e| e.to_string()),
+                error_code: result.as_ref().err().and_then(StateError::server_code),
+                will_retry,
+            });
+        }
+        match result {
+            Err(_) if will_retry => tokio::time::sleep(meta.retry.backoff).await,
+            other => return other,
+        }
+    }
+}
+
+/// Step `index` of `def` failed with `error`: the failure a typed handle's
+/// step returns, carrying the workflow's cleanup.
+pub fn step_failed(
+    def: &WorkflowDef,
+    index: usize,
+    error: StateError,
+    cx: StateContext,
+) -> StepFailed {
+    StepFailed::of_step(def, index, error, cx)
+}
