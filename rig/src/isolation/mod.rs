@@ -146,13 +146,41 @@ impl CellResult {
     }
 }
 
-/// TiDB's transaction mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// TiDB's transaction mode (`tidb_txn_mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TxnMode {
     /// Conflicts are found at commit.
     Optimistic,
     /// Locks are taken as statements run.
     Pessimistic,
+}
+
+impl TxnMode {
+    /// `optimistic` or `pessimistic`, as the variable takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TxnMode::Optimistic => "optimistic",
+            TxnMode::Pessimistic => "pessimistic",
+        }
+    }
+
+    /// The mode a value of `tidb_txn_mode` selects: TiDB reads an empty
+    /// value as optimistic (system-variables.md); `None` for a value TiDB
+    /// does not document.
+    pub fn from_variable(value: &str) -> Option<TxnMode> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "" | "optimistic" => Some(TxnMode::Optimistic),
+            "pessimistic" => Some(TxnMode::Pessimistic),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for TxnMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What to run.
@@ -240,8 +268,8 @@ impl AutoRetry {
     /// transactions only, when `tidb_disable_txn_auto_retry` is OFF, up to
     /// `tidb_retry_limit` times (0: none), and no longer from v8.0.0, which
     /// deprecates the variable and retries nothing.
-    fn warning(self, server: &ServerInfo, txn_mode: Option<&str>) -> Option<String> {
-        let optimistic = matches!(txn_mode, Some("optimistic") | Some(""));
+    fn warning(self, server: &ServerInfo, txn_mode: Option<TxnMode>) -> Option<String> {
+        let optimistic = txn_mode == Some(TxnMode::Optimistic);
         let retries = self.disabled == Some(0) && self.limit.is_some_and(|n| n > 0);
         (server.flavor == Flavor::TiDB
             && server.version < crate::flavor::Version::new(8, 0, 0)
@@ -281,7 +309,13 @@ async fn read_settings(session: &mut Session, server: &ServerInfo) -> (ServerSet
                 .map(|v| v != 0);
         }
         Flavor::TiDB => {
-            settings.txn_mode = variable(session, "tidb_txn_mode").await;
+            let mode: Option<String> = variable(session, "tidb_txn_mode").await;
+            settings.txn_mode = mode.as_deref().and_then(TxnMode::from_variable);
+            if let (Some(value), None) = (&mode, settings.txn_mode) {
+                tracing::warn!(
+                    "tidb_txn_mode is `{value}`, which TiDB does not document: no profile applies"
+                );
+            }
             settings.skip_isolation_level_check =
                 variable::<i64>(session, "tidb_skip_isolation_level_check")
                     .await
@@ -337,23 +371,19 @@ pub async fn run_matrix(
         ));
     }
     if let (Flavor::TiDB, Some(mode)) = (server.flavor, options.txn_mode) {
-        let mode = match mode {
-            TxnMode::Optimistic => "optimistic",
-            TxnMode::Pessimistic => "pessimistic",
-        };
         if let Err(e) = runner
             .on_each_session(&format!("SET SESSION tidb_txn_mode = '{mode}'"))
             .await
         {
             // The run's table goes either way.
             let _ = runner.close().await;
-            let current = settings.txn_mode.as_deref().unwrap_or("unknown");
+            let current = settings.txn_mode.map_or("unknown", TxnMode::as_str);
             // A setting this server will not take: a configuration error.
             return Err(StateError::Config(crate::config::ConfigError::Invalid(format!(
                 "the server refused to set tidb_txn_mode to {mode} ({e}); where the variable is read-only (TiDB Cloud Starter and Essential), leave the mode as the server has it, `{current}`"
             ))));
         }
-        settings.txn_mode = Some(mode.to_string());
+        settings.txn_mode = Some(mode);
     }
     if let Some(on) = options.snapshot_isolation {
         let sql = format!(
@@ -371,7 +401,7 @@ pub async fn run_matrix(
         }
         settings.snapshot_isolation = Some(on);
     }
-    warnings.extend(retry.warning(&server, settings.txn_mode.as_deref()));
+    warnings.extend(retry.warning(&server, settings.txn_mode));
     if settings.skip_isolation_level_check == Some(true) {
         warnings.push(
             "tidb_skip_isolation_level_check is ON: TiDB accepts READ UNCOMMITTED and SERIALIZABLE without providing them, so their columns show what its other levels do and nothing is expected of them".into(),
@@ -470,29 +500,36 @@ mod auto_retry_tests {
     fn auto_retry_is_warned_of_only_where_tidb_can_retry() {
         let v7 = tidb("v7.5.0");
         assert_eq!(v7.flavor, Flavor::TiDB);
-        let warned = ON.warning(&v7, Some("optimistic")).unwrap();
+        let warned = ON.warning(&v7, Some(TxnMode::Optimistic)).unwrap();
         assert!(warned.contains("tidb_retry_limit is 10"), "{warned}");
         // The docs read an empty tidb_txn_mode as optimistic.
-        assert!(ON.warning(&v7, Some("")).is_some());
+        assert_eq!(TxnMode::from_variable(""), Some(TxnMode::Optimistic));
+        assert_eq!(
+            TxnMode::from_variable("PESSIMISTIC"),
+            Some(TxnMode::Pessimistic)
+        );
+        assert_eq!(TxnMode::from_variable("eventual"), None);
         // Pessimistic transactions are not retried by TiDB.
-        assert_eq!(ON.warning(&v7, Some("pessimistic")), None);
+        assert_eq!(ON.warning(&v7, Some(TxnMode::Pessimistic)), None);
         // A limit of 0 retries nothing; the retry is off by default.
         let no_limit = AutoRetry {
             limit: Some(0),
             ..ON
         };
-        assert_eq!(no_limit.warning(&v7, Some("optimistic")), None);
+        assert_eq!(no_limit.warning(&v7, Some(TxnMode::Optimistic)), None);
         let off = AutoRetry {
             disabled: Some(1),
             ..ON
         };
-        assert_eq!(off.warning(&v7, Some("optimistic")), None);
+        assert_eq!(off.warning(&v7, Some(TxnMode::Optimistic)), None);
         // v8.0.0 removed the automatic retry altogether.
-        assert_eq!(ON.warning(&tidb("v8.0.0"), Some("optimistic")), None);
-        assert!(ON.warning(&tidb("v7.6.0"), Some("optimistic")).is_some());
+        assert_eq!(ON.warning(&tidb("v8.0.0"), Some(TxnMode::Optimistic)), None);
+        assert!(ON
+            .warning(&tidb("v7.6.0"), Some(TxnMode::Optimistic))
+            .is_some());
         // Not TiDB: nothing to warn of.
         let mariadb = ServerInfo::from_version("10.11.6-MariaDB", "").unwrap();
-        assert_eq!(ON.warning(&mariadb, Some("optimistic")), None);
+        assert_eq!(ON.warning(&mariadb, Some(TxnMode::Optimistic)), None);
     }
 }
 

@@ -41,7 +41,7 @@
 //!   isolation used does not change, so nothing is expected of those levels.
 
 use crate::flavor::{Flavor, ServerInfo, Version};
-use crate::isolation::{Level, Outcome};
+use crate::isolation::{Level, Outcome, TxnMode};
 use serde::Serialize;
 
 /// What the server runs with that changes the expectations.
@@ -49,9 +49,9 @@ use serde::Serialize;
 pub struct ServerSettings {
     /// MariaDB's `innodb_snapshot_isolation`, where the variable exists.
     pub snapshot_isolation: Option<bool>,
-    /// TiDB's `tidb_txn_mode` (`optimistic` or `pessimistic`; TiDB reads an
-    /// empty value as optimistic).
-    pub txn_mode: Option<String>,
+    /// TiDB's `tidb_txn_mode`; `None` where the server has no such
+    /// variable or gives a value TiDB does not document.
+    pub txn_mode: Option<TxnMode>,
     /// TiDB's `tidb_skip_isolation_level_check`: on, READ UNCOMMITTED and
     /// SERIALIZABLE are accepted without being provided.
     pub skip_isolation_level_check: Option<bool>,
@@ -236,18 +236,18 @@ pub fn for_server(server: &ServerInfo, settings: &ServerSettings) -> Option<Prof
             table: INNODB,
             refuses_ru_and_serializable: false,
         }),
-        Flavor::TiDB => match settings.txn_mode.as_deref() {
-            Some("optimistic") | Some("") => Some(Profile {
+        Flavor::TiDB => match settings.txn_mode {
+            Some(TxnMode::Optimistic) => Some(Profile {
                 name: "TiDB, optimistic transactions (snapshot isolation)",
                 table: TIDB_OPTIMISTIC,
                 refuses_ru_and_serializable: refuses,
             }),
-            Some("pessimistic") => Some(Profile {
+            Some(TxnMode::Pessimistic) => Some(Profile {
                 name: "TiDB, pessimistic transactions (Hermitage, TiDB 7.5.0)",
                 table: TIDB_PESSIMISTIC,
                 refuses_ru_and_serializable: refuses,
             }),
-            _ => None,
+            None => None,
         },
     }
 }

@@ -186,7 +186,7 @@ fn profiles_are_chosen_by_flavor_and_setting() {
     let name = |flavor, si: Option<bool>, mode: Option<&str>| {
         let settings = ServerSettings {
             snapshot_isolation: si,
-            txn_mode: mode.map(str::to_string),
+            txn_mode: mode.and_then(TxnMode::from_variable),
             ..ServerSettings::default()
         };
         for_server(&server(flavor, Version::new(11, 8, 1)), &settings).map(|p| p.table)
@@ -282,7 +282,7 @@ fn tidb_expects_refusals_unless_the_isolation_level_check_is_skipped() {
     for mode in ["optimistic", "pessimistic"] {
         let expected = |skip: Option<bool>, level| {
             let settings = ServerSettings {
-                txn_mode: Some(mode.to_string()),
+                txn_mode: TxnMode::from_variable(mode),
                 skip_isolation_level_check: skip,
                 ..ServerSettings::default()
             };
