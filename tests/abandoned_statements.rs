@@ -7,9 +7,9 @@ mod processlist;
 use std::time::Duration;
 use test_rig::prelude::*;
 
-fn server() -> ConnectionConfig {
-    ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL")
-}
+#[path = "../testing/server.rs"]
+mod test_server;
+use test_server::server;
 
 /// Ids of connections whose current statement holds `marker`.
 async fn running(marker: &str) -> Vec<u64> {

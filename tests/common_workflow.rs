@@ -9,9 +9,9 @@ use test_rig::common_states::{self, DatabaseChecked, RoundTrip, TestConnectionOu
 use test_rig::prelude::*;
 use test_rig::{Transition, TransitionObserver};
 
-fn server() -> ConnectionConfig {
-    ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL")
-}
+#[path = "../testing/server.rs"]
+mod test_server;
+use test_server::server;
 
 async fn version_from_a_separate_connection() -> String {
     let mut s = Session::connect(&server())

@@ -8,9 +8,9 @@ use test_rig::common_states;
 use test_rig::prelude::*;
 use test_rig::{Phase, RunReport};
 
-fn server() -> ConnectionConfig {
-    ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL")
-}
+#[path = "../testing/server.rs"]
+mod test_server;
+use test_server::{server, table_exists};
 
 fn unreachable_target() -> ConnectionConfig {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -586,15 +586,6 @@ async fn a_named_scenario_failing_outside_a_step_is_placed_after_its_last_state(
 /// The name of a table this test process owns for `what`.
 fn teardown_table(what: &str) -> String {
     format!("rig_teardown_{}_{what}", std::process::id())
-}
-
-async fn table_exists(table: &str) -> bool {
-    let mut s = Session::connect(&server()).await.unwrap();
-    let found: Vec<String> = s
-        .query(&format!("SHOW TABLES LIKE '{table}'"))
-        .await
-        .unwrap();
-    !found.is_empty()
 }
 
 /// A scenario that creates `table` and then ends as `end` says; its

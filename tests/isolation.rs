@@ -7,6 +7,10 @@ use test_rig::isolation::{self, Detection, Level, Options, Outcome};
 use test_rig::prelude::*;
 use tokio_util::sync::CancellationToken;
 
+#[path = "../testing/server.rs"]
+mod test_server;
+use test_server::{server, table_exists};
+
 const A: Option<Outcome> = Some(Outcome::Anomaly);
 const P: Option<Outcome> = Some(Outcome::Prevented);
 /// The sources leave the outcome open (Hermitage's "—" without a script
@@ -56,10 +60,6 @@ const MARIADB_ON_RR: &[(&str, Option<Outcome>)] = &[
     ("g2", A),
     ("g2-two-edges", A),
 ];
-
-fn server() -> ConnectionConfig {
-    ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL")
-}
 
 async fn is_mariadb() -> bool {
     let mut s = Session::connect(&server()).await.unwrap();
@@ -224,15 +224,6 @@ async fn pmp_write_and_two_edges_at_every_level_with_both_settings() {
         }
         assert!(report.deviations().is_empty(), "{:?}", report.deviations());
     }
-}
-
-async fn table_exists(table: &str) -> bool {
-    let mut s = Session::connect(&server()).await.unwrap();
-    let found: Vec<String> = s
-        .query(&format!("SHOW TABLES LIKE '{table}'"))
-        .await
-        .unwrap();
-    !found.is_empty()
 }
 
 #[tokio::test]

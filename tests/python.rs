@@ -14,9 +14,9 @@ use test_rig::prelude::*;
 use test_rig::python::{PluginError, PythonPlugin};
 use test_rig::{Phase, RunReport};
 
-fn server() -> ConnectionConfig {
-    ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL")
-}
+#[path = "../testing/server.rs"]
+mod test_server;
+use test_server::{server, table_exists};
 
 /// Writes `source` to a fresh file named after `name` and returns its path.
 fn plugin_file(name: &str, source: &str) -> PathBuf {
@@ -435,17 +435,6 @@ async fn running(marker: &str) -> Vec<u64> {
             .unwrap()
     };
     processlist::poll(std::time::Duration::from_secs(2), now, <[u64]>::is_empty).await
-}
-
-async fn table_exists(table: &str) -> bool {
-    let found: Vec<String> = admin()
-        .await
-        .query(&format!(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{table}'"
-        ))
-        .await
-        .unwrap();
-    !found.is_empty()
 }
 
 #[tokio::test]

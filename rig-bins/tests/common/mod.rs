@@ -9,12 +9,10 @@ pub mod processlist;
 
 use mysql_async::prelude::Queryable;
 use std::process::{Command, Output, Stdio};
-use test_rig::ConnectionConfig;
 
-/// The test server (`TEST_RIG_URL`, else the local MariaDB).
-pub fn server() -> ConnectionConfig {
-    ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL")
-}
+#[path = "../../../testing/server.rs"]
+mod test_server;
+pub use test_server::server;
 
 /// A plain driver connection to the test server, for setting up and
 /// inspecting what a tool does.
