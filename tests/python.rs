@@ -76,7 +76,7 @@ async fn error_of(name: &str, source: &str) -> String {
 }
 
 #[test]
-fn unknown_state_names_file_line_and_valid_states() {
+fn unknown_state_names_file_line_the_likely_state_and_valid_states() {
     let (file, problems) = invalid(
         "unknown_state",
         &format!("{HEADER}terminal(\"Done\")\n\n@step(READY, \"Dnoe\")\ndef go(cx):\n    pass\n"),
@@ -84,7 +84,7 @@ fn unknown_state_names_file_line_and_valid_states() {
     assert_eq!(
         problems,
         [format!(
-            "{file}:4: unknown state `Dnoe` in step `go`; the states of this plugin are `Ready`, `Done`"
+            "{file}:4: unknown state `Dnoe` in step `go` (did you mean `Done`?); the states of this plugin are `Ready`, `Done`"
         )]
     );
 }

@@ -82,7 +82,7 @@ pub struct ConnectionArgs {
 
     /// Limit on resolving the host, connecting and the handshake, e.g. 500ms, 10s
     /// [default: the URL's connect-timeout, else 10s].
-    #[arg(long, value_name = "DURATION", value_parser = connect_timeout_arg)]
+    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
     pub connect_timeout: Option<Duration>,
 
     /// TLS: disabled, preferred (TLS when offered), required, verify-ca,
@@ -149,9 +149,13 @@ fn port_arg(value: &str) -> Result<u16, String> {
     parse_port(value).map_err(|_| "expected a number from 1 to 65535".to_string())
 }
 
-fn connect_timeout_arg(value: &str) -> Result<Duration, String> {
-    parse_duration("connect timeout", value)
-        .map_err(|_| "expected a positive duration such as 500ms, 10s or 2m".to_string())
+/// Reads a duration flag in the one grammar (see the README's "Durations");
+/// clap names the flag and the value, this says what is wrong with it.
+pub fn duration_arg(value: &str) -> Result<Duration, String> {
+    parse_duration("duration", value).map_err(|e| match e {
+        test_rig::ConfigError::InvalidDuration { why, .. } => why.to_string(),
+        other => other.to_string(),
+    })
 }
 
 fn ssl_mode_arg(value: &str) -> Result<SslMode, String> {

@@ -11,7 +11,7 @@ pub(crate) const STEP_KEYS: &[&str] = &["timeout", "retry", "retry_if", "backoff
 /// Keys accepted by `#[workflow(...)]`.
 pub(crate) const WORKFLOW_KEYS: &[&str] = &["name"];
 
-/// A duration written as `"500ms"`, `"10s"` or `"2m"`, kept in milliseconds.
+/// A duration written as `"500ms"`, `"10s"` or `"1m 30s"`, kept in milliseconds.
 #[derive(Clone, Copy)]
 pub(crate) struct Millis(pub(crate) u64);
 
@@ -43,32 +43,21 @@ fn unknown_key(key: &Ident, attr: &str, valid: &[&str]) -> syn::Error {
     )
 }
 
-/// Parses `"250ms"`, `"10s"`, `"2m"` (whole numbers only).
+/// Parses a duration in test-rig's one grammar (`"250ms"`, `"10s"`,
+/// `"1m 30s"`; see `test_rig_rules::duration`), in whole milliseconds.
 pub(crate) fn parse_duration(lit: &LitStr) -> syn::Result<Millis> {
     let text = lit.value();
-    let trimmed = text.trim();
-    let split = trimmed
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(trimmed.len());
-    let (digits, unit) = trimmed.split_at(split);
-    let factor = match unit {
-        "ms" => Some(1),
-        "s" => Some(1_000),
-        "m" => Some(60_000),
-        _ => None,
-    };
-    match (digits.parse::<u64>(), factor) {
-        (Ok(n), Some(f)) if n > 0 => n
-            .checked_mul(f)
-            .map(Millis)
-            .ok_or_else(|| syn::Error::new(lit.span(), format!("duration `{text}` is too large"))),
-        _ => Err(syn::Error::new(
-            lit.span(),
-            format!(
-                "invalid duration `{text}`: expected a positive whole number followed by `ms`, `s` or `m`, e.g. \"500ms\", \"10s\", \"2m\""
-            ),
-        )),
+    let bad =
+        |why: String| syn::Error::new(lit.span(), format!("invalid duration `{text}`: {why}"));
+    let duration = test_rig_rules::duration::parse(&text).map_err(|e| bad(e.to_string()))?;
+    if duration.subsec_nanos() % 1_000_000 != 0 {
+        return Err(bad(
+            "a step's timeout and backoff are whole milliseconds, e.g. \"1500ms\"".into(),
+        ));
     }
+    u64::try_from(duration.as_millis())
+        .map(Millis)
+        .map_err(|_| bad("it is too long".into()))
 }
 
 struct KeyValue {

@@ -16,26 +16,25 @@ fn retry_if_ident(step: &Ident) -> Ident {
 
 /// The `stateDiagram-v2` text for the workflow.
 pub(crate) fn mermaid(wf: &Workflow, graph: &Graph) -> String {
-    let mut out = String::from("stateDiagram-v2\n");
-    out.push_str(&format!(
-        "    [*] --> {}\n",
-        plain(&wf.states[graph.initial].ident)
-    ));
-    for (step, (from, to)) in wf.steps.iter().zip(&graph.edges) {
-        for t in to {
-            out.push_str(&format!(
-                "    {} --> {}: {}\n",
-                plain(&wf.states[*from].ident),
-                plain(&wf.states[*t].ident),
-                plain(step.ident())
-            ));
-        }
-    }
-    for s in wf.states.iter().filter(|s| s.role == Role::Terminal) {
-        let label = if s.failure { ": failure" } else { "" };
-        out.push_str(&format!("    {} --> [*]{label}\n", plain(&s.ident)));
-    }
-    out
+    let names: Vec<String> = wf.states.iter().map(|s| plain(&s.ident)).collect();
+    let steps: Vec<test_rig_rules::DiagramStep<'_>> = wf
+        .steps
+        .iter()
+        .zip(&graph.edges)
+        .map(|(step, (from, to))| test_rig_rules::DiagramStep {
+            from: &names[*from],
+            to: to.iter().map(|t| names[*t].as_str()).collect(),
+            label: plain(step.ident()),
+        })
+        .collect();
+    let terminals: Vec<(&str, bool)> = wf
+        .states
+        .iter()
+        .zip(&names)
+        .filter(|(s, _)| s.role == Role::Terminal)
+        .map(|(s, name)| (name.as_str(), s.failure))
+        .collect();
+    test_rig_rules::mermaid(&names[graph.initial], &steps, &terminals)
 }
 
 fn millis(value: Option<crate::attr::Millis>) -> TokenStream {

@@ -19,22 +19,6 @@ pub(crate) struct Graph {
     pub(crate) edges: Vec<(usize, Vec<usize>)>,
 }
 
-/// Levenshtein distance, for "did you mean" hints.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
-
 fn state_list(states: &[StateDecl]) -> String {
     states
         .iter()
@@ -45,14 +29,8 @@ fn state_list(states: &[StateDecl]) -> String {
 
 /// The state a misspelt name most likely means: two edits away at most.
 fn closest_state(ident: &Ident, states: &[StateDecl]) -> Option<usize> {
-    let name = ident.to_string();
-    states
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (distance(&name, &s.ident.to_string()), i))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, i)| i)
+    let names: Vec<String> = states.iter().map(|s| s.ident.to_string()).collect();
+    test_rig_rules::closest(&ident.to_string(), names.iter().map(String::as_str))
 }
 
 fn unknown_state(ident: &Ident, step: &Ident, wf: &Workflow) -> syn::Error {
@@ -440,9 +418,10 @@ pub(crate) fn validate(wf: &Workflow) -> syn::Result<Option<Graph>> {
             leaving.entry(f).or_insert(name);
         }
         if let Some(f) = from {
-            if to.len() == step.args.to.len() {
-                edges.push((f, to));
-            }
+            // With a target unresolved the graph is incomplete, which
+            // `Certainty` accounts for; the expansion only ever sees a
+            // graph whose every name resolved.
+            edges.push((f, to));
         }
     }
     if let Some(cleanup) = &wf.cleanup {
@@ -452,7 +431,7 @@ pub(crate) fn validate(wf: &Workflow) -> syn::Result<Option<Graph>> {
     match initials.as_slice() {
         [initial] => {
             let initial = index[&initial.ident.to_string()];
-            check_reachability(wf, initial, &edges, &leaving, &graph, &mut errors);
+            check_reachability(wf, initial, &edges, &graph, &mut errors);
             errors.finish()?;
             Ok(Some(Graph { initial, edges }))
         }
@@ -477,71 +456,34 @@ fn check_reachability(
     wf: &Workflow,
     initial: usize,
     edges: &[(usize, Vec<usize>)],
-    leaving: &HashMap<usize, &Ident>,
     graph: &Certainty,
     errors: &mut Errors,
 ) {
+    use test_rig_rules::graph::{problems, Problem};
     let states = &wf.states;
-    let n = states.len();
-    let mut reached = vec![false; n];
-    let mut stack = vec![initial];
-    while let Some(s) = stack.pop() {
-        if std::mem::replace(&mut reached[s], true) {
-            continue;
-        }
-        for (from, to) in edges {
-            if *from == s {
-                stack.extend(to.iter().copied());
-            }
-        }
-    }
-    // States from which a terminal state can be reached, found backwards.
-    let mut finishes: Vec<bool> = states.iter().map(|s| s.role == Role::Terminal).collect();
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for (from, to) in edges {
-            if !finishes[*from] && to.iter().any(|t| finishes[*t]) {
-                finishes[*from] = true;
-                changed = true;
-            }
-        }
-    }
-    for (i, s) in states.iter().enumerate() {
+    let terminal: Vec<bool> = states.iter().map(|s| s.role == Role::Terminal).collect();
+    let edges: Vec<_> = edges.iter().map(|(f, to)| (*f, to.as_slice())).collect();
+    for (i, problem) in problems(initial, &terminal, &edges) {
+        let s = &states[i];
         // A second state of one name is reported as a duplicate, not again here.
         if states[..i].iter().any(|earlier| earlier.ident == s.ident) {
             continue;
         }
-        if !reached[i] {
-            if !graph.targets_known {
-                continue;
-            }
-            errors.push(syn::Error::new(
-                s.ident.span(),
-                format!(
-                    "state `{}` is unreachable: no chain of steps leads to it from the initial state `{}`",
-                    s.ident, states[initial].ident
-                ),
-            ));
-        } else if s.role != Role::Terminal && !leaving.contains_key(&i) {
-            if !graph.sources_known || !graph.has_terminal {
-                continue;
-            }
-            errors.push(syn::Error::new(
-                s.ident.span(),
-                format!(
-                    "state `{}` is a dead end: no step leaves it and it is not #[terminal]",
-                    s.ident
-                ),
-            ));
-        } else if graph.has_terminal && graph.targets_known && !finishes[i] {
-            errors.push(syn::Error::new(
-                s.ident.span(),
-                format!(
-                    "state `{}` can never finish: no chain of steps leads from it to a #[terminal] state",
-                    s.ident
-                ),
-            ));
-        }
+        let message = match problem {
+            Problem::Unreachable if graph.targets_known => format!(
+                "state `{}` is unreachable: no chain of steps leads to it from the initial state `{}`",
+                s.ident, states[initial].ident
+            ),
+            Problem::DeadEnd if graph.sources_known && graph.has_terminal => format!(
+                "state `{}` is a dead end: no step leaves it and it is not #[terminal]",
+                s.ident
+            ),
+            Problem::NeverFinishes if graph.has_terminal && graph.targets_known => format!(
+                "state `{}` can never finish: no chain of steps leads from it to a #[terminal] state",
+                s.ident
+            ),
+            _ => continue,
+        };
+        errors.push(syn::Error::new(s.ident.span(), message));
     }
 }

@@ -1,4 +1,4 @@
-// A duration needs a unit: ms, s or m.
+// A duration is a number and a unit (or a number of seconds): "10s", not words.
 #[test_rig::workflow]
 mod flow {
     use test_rig::prelude::*;
@@ -8,7 +8,7 @@ mod flow {
     #[terminal]
     pub struct Done;
 
-    #[step(Start -> Done, timeout = "10 seconds")]
+    #[step(Start -> Done, timeout = "ten seconds")]
     async fn finish(_cx: &mut StateContext) -> Result<(), StateError> {
         Ok(())
     }

@@ -14,7 +14,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use test_rig::checker::{self, CheckOptions, CheckReport, Model, Verdict};
-use test_rig::config::parse_duration;
 use test_rig::history::{self, Format};
 use test_rig::history::{AnyHistory, Recorded};
 use test_rig::isolation::Level;
@@ -99,7 +98,7 @@ pub struct CheckerArgs {
     pub no_real_time: bool,
 
     /// How long one search for one kind of cycle in one component may take.
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration_arg)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = crate::cli::duration_arg)]
     pub cycle_search_timeout: Duration,
 
     /// Output: human or json.
@@ -141,7 +140,7 @@ pub struct RunArgs {
 
     /// Runs for this long (e.g. 30s, 2m) instead of until --txns are done;
     /// every client goes on until then.
-    #[arg(long, value_name = "DURATION", conflicts_with = "txns", value_parser = duration_arg)]
+    #[arg(long, value_name = "DURATION", conflicts_with = "txns", value_parser = crate::cli::duration_arg)]
     pub duration: Option<Duration>,
 
     /// The generators' seed: the same seed gives the same transactions (default: from the clock, and printed).
@@ -214,12 +213,12 @@ pub struct RunArgs {
     pub heal: Option<String>,
 
     /// The pause before each fault and each heal.
-    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::cli::duration_arg)]
     pub fault_every: Option<Duration>,
 
     /// How long a client keeps reconnecting to a server that is down
     /// before it gives up.
-    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = duration_arg)]
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = crate::cli::duration_arg)]
     pub reconnect_for: Duration,
 
     /// Check options.
@@ -250,11 +249,6 @@ pub struct CheckArgs {
     /// Prints help.
     #[arg(short = '?', long = "help", action = clap::ArgAction::Help)]
     help: Option<bool>,
-}
-
-fn duration_arg(value: &str) -> Result<Duration, String> {
-    parse_duration("duration", value)
-        .map_err(|_| "expected a positive duration such as 500ms or 2s".into())
 }
 
 fn level_arg(value: &str) -> Result<Level, String> {

@@ -10,7 +10,6 @@ use crate::exit_code;
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
-use test_rig::config::parse_duration;
 use test_rig::isolation::{
     self, CellResult, Detection, Level, MatrixReport, Options, Outcome, TxnMode, CATALOGUE,
 };
@@ -87,7 +86,7 @@ pub struct IsolationArgs {
     pub lock_detection: LockDetection,
 
     /// With --lock-detection timeout: how long a statement may run before it counts as blocked.
-    #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = duration_arg)]
+    #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = crate::cli::duration_arg)]
     pub block_after: Duration,
 
     /// TiDB only: the transaction mode to test.
@@ -111,11 +110,6 @@ pub struct IsolationArgs {
     /// grid, each cell opening its interleaving (T1 | T2 | T3).
     #[arg(long, value_name = "PATH")]
     pub html: Option<PathBuf>,
-}
-
-fn duration_arg(value: &str) -> Result<Duration, String> {
-    parse_duration("duration", value)
-        .map_err(|_| "expected a positive duration such as 200ms or 1s".into())
 }
 
 fn valid_ids() -> String {

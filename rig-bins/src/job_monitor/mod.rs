@@ -16,7 +16,6 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::time::Duration;
 use test_rig::common_states;
-use test_rig::config::parse_duration;
 use test_rig::jobs::{self, JobEvent, JobStatus, JobSummary, Source, SourceKind, Watch};
 use test_rig::prelude::*;
 use test_rig::{Flavor, Phase, ServerInfo};
@@ -50,11 +49,11 @@ pub struct JobMonitorArgs {
     pub source: Option<SourceArg>,
 
     /// Stop after this long.
-    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::cli::duration_arg)]
     pub duration: Option<Duration>,
 
     /// Time between polls.
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration_arg)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = crate::cli::duration_arg)]
     pub interval: Duration,
 
     /// Follow only this job (an import or DDL job id, or conn-N for a statement).
@@ -76,7 +75,7 @@ pub struct JobMonitorArgs {
     pub cancel: Option<String>,
 
     /// Statements younger than this are not shown (processlist).
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration_arg)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = crate::cli::duration_arg)]
     pub min_time: Duration,
 
     /// Output: human (a line per change, then a summary) or json.
@@ -92,11 +91,6 @@ pub struct JobMonitorArgs {
     /// a table of the jobs.
     #[arg(long, value_name = "PATH", conflicts_with = "cancel")]
     pub html: Option<std::path::PathBuf>,
-}
-
-fn duration_arg(value: &str) -> Result<Duration, String> {
-    parse_duration("duration", value)
-        .map_err(|_| "expected a positive duration such as 500ms, 1s or 2m".into())
 }
 
 /// What the submitter did.

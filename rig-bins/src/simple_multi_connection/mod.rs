@@ -58,7 +58,7 @@ pub struct MultiArgs {
     pub sql_file: Option<PathBuf>,
 
     /// Load mode: how long to run (default 10s unless --iterations is given).
-    #[arg(long, value_name = "DURATION", value_parser = duration_arg, conflicts_with = "iterations")]
+    #[arg(long, value_name = "DURATION", value_parser = crate::cli::duration_arg, conflicts_with = "iterations")]
     pub duration: Option<std::time::Duration>,
 
     /// Load mode: at most this many passes per second over all connections
@@ -94,16 +94,11 @@ pub struct MultiArgs {
     pub diagram: bool,
 }
 
-fn duration_arg(value: &str) -> Result<std::time::Duration, String> {
-    test_rig::config::parse_duration("duration", value)
-        .map_err(|_| "expected a positive duration such as 30s, 500ms or 2m".into())
-}
-
 fn interval_arg(value: &str) -> Result<std::time::Duration, String> {
     if value.trim() == "0" {
         return Ok(std::time::Duration::ZERO);
     }
-    duration_arg(value)
+    crate::cli::duration_arg(value)
 }
 
 impl MultiArgs {

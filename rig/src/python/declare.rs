@@ -171,10 +171,13 @@ pub(crate) fn read(
         let lookup = |state: &str, problems: &mut Problems<'_>| {
             let found = index.get(state).copied();
             if found.is_none() {
+                let hint = test_rig_rules::closest(state, states.iter().map(|(n, _)| n.as_str()))
+                    .map(|i| format!(" (did you mean `{}`?)", states[i].0))
+                    .unwrap_or_default();
                 problems.at(
                     line,
                     format!(
-                        "unknown state `{state}` in step `{}`; the states of this plugin are {state_list}",
+                        "unknown state `{state}` in step `{}`{hint}; the states of this plugin are {state_list}",
                         step.name
                     ),
                 );
@@ -378,44 +381,27 @@ fn check_graph(
     role: Option<&str>,
     problems: &mut Problems<'_>,
 ) -> Vec<bool> {
-    let mut reached = vec![false; states.len()];
-    let mut stack = vec![0];
-    while let Some(s) = stack.pop() {
-        if !std::mem::replace(&mut reached[s], true) {
-            stack.extend(steps.iter().filter(|d| d.from == s).flat_map(|d| &d.to));
-        }
-    }
-    let for_role = role.map(|r| format!(" for role `{r}`")).unwrap_or_default();
-    let mut finishes: Vec<bool> = states
+    use test_rig_rules::graph::{problems as graph_problems, reached, Problem};
+    let terminal: Vec<bool> = states
         .iter()
         .map(|(_, r)| *r == StateRole::Terminal)
         .collect();
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for d in steps {
-            if !finishes[d.from] && d.to.iter().any(|t| finishes[*t]) {
-                finishes[d.from] = true;
-                changed = true;
-            }
-        }
-    }
-    for (i, (name, kind)) in states.iter().enumerate() {
-        let line = declared_at[i].max(1);
-        if !reached[i] {
-            continue;
-        }
-        if *kind != StateRole::Terminal && !steps.iter().any(|d| d.from == i) {
-            problems.at(
+    let edges: Vec<_> = steps.iter().map(|d| (d.from, d.to.as_slice())).collect();
+    let for_role = role.map(|r| format!(" for role `{r}`")).unwrap_or_default();
+    // Unreachable states are the caller's to judge, over every role.
+    for (i, problem) in graph_problems(0, &terminal, &edges) {
+        let (name, line) = (&states[i].0, declared_at[i].max(1));
+        match problem {
+            Problem::Unreachable => {}
+            Problem::DeadEnd => problems.at(
                 line,
                 format!("state `{name}` is a dead end{for_role}: no step leaves it and it is not terminal"),
-            );
-        } else if !finishes[i] {
-            problems.at(
+            ),
+            Problem::NeverFinishes => problems.at(
                 line,
                 format!("state `{name}` can never finish{for_role}: no chain of steps leads from it to a terminal state"),
-            );
+            ),
         }
     }
-    reached
+    reached(states.len(), 0, &edges)
 }

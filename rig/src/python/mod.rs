@@ -442,26 +442,24 @@ fn mermaid(
     steps: &[StepMeta],
     decls: &[declare::StepDecl],
 ) -> String {
-    let mut out = format!("stateDiagram-v2\n    [*] --> {}\n", names[0]);
-    for (step, decl) in steps.iter().zip(decls) {
-        let role = decl
-            .role
-            .as_deref()
-            .map(|r| format!(" [{r}]"))
-            .unwrap_or_default();
-        for t in step.to {
-            out.push_str(&format!("    {} --> {t}: {}{role}\n", step.from, step.name));
-        }
-    }
-    for (name, _) in states.iter().filter(|(_, r)| *r == StateRole::Terminal) {
-        let label = if failures.contains(name) {
-            ": failure"
-        } else {
-            ""
-        };
-        out.push_str(&format!("    {name} --> [*]{label}\n"));
-    }
-    out
+    let steps: Vec<test_rig_rules::DiagramStep<'_>> = steps
+        .iter()
+        .zip(decls)
+        .map(|(step, decl)| test_rig_rules::DiagramStep {
+            from: step.from,
+            to: step.to.to_vec(),
+            label: match &decl.role {
+                Some(role) => format!("{} [{role}]", step.name),
+                None => step.name.to_string(),
+            },
+        })
+        .collect();
+    let terminals: Vec<(&str, bool)> = states
+        .iter()
+        .filter(|(_, r)| *r == StateRole::Terminal)
+        .map(|(name, _)| (name.as_str(), failures.contains(name)))
+        .collect();
+    test_rig_rules::mermaid(names[0], &steps, &terminals)
 }
 
 /// Which target a step's return value names.
