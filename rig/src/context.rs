@@ -8,8 +8,8 @@ use crate::flavor::ServerInfo;
 use crate::run::shared::{Message, SharedState};
 use crate::run::transition::TransitionObserver;
 use crate::session::Session;
+use rustc_hash::FxHashMap;
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,10 +23,13 @@ pub struct StateContext {
     /// The TLS version of the last session installed, kept after it is gone.
     tls_version: Option<String>,
     server: Option<ServerInfo>,
-    locals: HashMap<TypeId, Box<dyn Any + Send>>,
+    /// Keyed by `TypeId`, itself a hash: a fast hasher suffices.
+    locals: FxHashMap<TypeId, Box<dyn Any + Send>>,
     observer: Option<Arc<dyn TransitionObserver>>,
     shared: Option<SharedState>,
-    cancel: Option<CancellationToken>,
+    /// In an `Arc`: each step takes a handle, and a token's own clone
+    /// takes a lock.
+    cancel: Option<Arc<CancellationToken>>,
 }
 
 impl fmt::Debug for StateContext {
@@ -50,7 +53,7 @@ impl StateContext {
             session: None,
             tls_version: None,
             server: None,
-            locals: HashMap::new(),
+            locals: FxHashMap::default(),
             observer: None,
             shared: None,
             cancel: None,
@@ -176,12 +179,17 @@ impl StateContext {
 
     /// Lets `token` cancel this context's steps (the coordinator does this).
     pub fn set_cancellation(&mut self, token: CancellationToken) {
-        self.cancel = Some(token);
+        self.cancel = Some(Arc::new(token));
     }
 
     /// The token that cancels this context's steps, if any.
     pub fn cancellation(&self) -> Option<&CancellationToken> {
-        self.cancel.as_ref()
+        self.cancel.as_deref()
+    }
+
+    /// A handle on the token that cancels this context's steps, if any.
+    pub(crate) fn cancellation_handle(&self) -> Option<Arc<CancellationToken>> {
+        self.cancel.clone()
     }
 
     /// Whether the run was cancelled.

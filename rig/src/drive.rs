@@ -33,7 +33,7 @@ where
         step = meta.name,
         from = meta.from
     );
-    let cancel = cx.cancellation().cloned().unwrap_or_default();
+    let cancel = cx.cancellation_handle();
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -51,10 +51,28 @@ where
         };
         // A cancel drops the step's future: a statement in flight takes its
         // session down with it (see `Session`), which is what a cancel means.
-        let result = tokio::select! {
-            biased;
-            _ = cancel.cancelled() => Err(StateError::Cancelled),
-            r = bounded.instrument(span.clone()) => r,
+        // No step starts once cancelled; after that the step is polled
+        // first, so that the cancel is only waited on (a lock each poll)
+        // while the step itself waits. The span wraps the step only when a
+        // subscriber wants it: every poll of an instrumented future enters
+        // and leaves it.
+        let result = match (&cancel, span.is_disabled()) {
+            (Some(cancel), _) if cancel.is_cancelled() => {
+                drop(bounded);
+                Err(StateError::Cancelled)
+            }
+            (Some(cancel), true) => tokio::select! {
+                biased;
+                r = bounded => r,
+                _ = cancel.cancelled() => Err(StateError::Cancelled),
+            },
+            (Some(cancel), false) => tokio::select! {
+                biased;
+                r = bounded.instrument(span.clone()) => r,
+                _ = cancel.cancelled() => Err(StateError::Cancelled),
+            },
+            (None, true) => bounded.await,
+            (None, false) => bounded.instrument(span.clone()).await,
         };
         let duration = started.elapsed();
         let will_retry = match &result {
@@ -66,7 +84,7 @@ where
             Err(e) => tracing::info!(attempt, ?duration, will_retry, error = %e, "step failed"),
         });
         if let Some(observer) = cx.observer() {
-            observer.on_transition(&Transition {
+            observer.on_transition_owned(Transition {
                 participant: cx.participant_name(),
                 workflow: def.meta.name,
                 step: meta.name,

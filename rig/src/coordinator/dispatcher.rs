@@ -1,12 +1,14 @@
-//! The dispatcher owns the run's state: it consumes every executor's events
-//! in order, keeps each participant's record and the shared state up to
-//! date, feeds observers, and ends when every participant has finished.
+//! The dispatcher owns the run's state: it collects every executor's events
+//! in order from their outboxes, keeps each participant's record and the
+//! shared state up to date, feeds observers, and ends when every
+//! participant has finished.
 
+use crate::coordinator::executor::{Outbox, COLLECT_EVERY};
 use crate::report::{ParticipantReport, TransitionRecord};
 use crate::run::events::{RunEvent, RunObserver};
 use crate::run::phase::Phase;
 use crate::run::shared::SharedState;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -15,7 +17,11 @@ pub(crate) struct Dispatcher {
     shared: SharedState,
     observers: Vec<Arc<dyn RunObserver>>,
     records: Vec<ParticipantReport>,
-    index: HashMap<String, usize>,
+    /// Looked up once per event: a fast hash, the names being our own.
+    index: FxHashMap<String, usize>,
+    /// The state each participant last entered in the shared state (only
+    /// the dispatcher enters states there).
+    entered: Vec<Option<&'static str>>,
     started: Instant,
     keep: Option<usize>,
 }
@@ -34,6 +40,7 @@ impl Dispatcher {
             .map(|(i, r)| (r.name.clone(), i))
             .collect();
         Dispatcher {
+            entered: vec![None; records.len()],
             shared,
             observers,
             records,
@@ -43,28 +50,54 @@ impl Dispatcher {
         }
     }
 
-    /// Consumes events until every participant has finished (or every
+    /// Collects events until every participant has finished (or every
     /// executor is gone), and returns the participants' records.
+    /// `outboxes[i]` is participant `i`'s; `wake` says whose to collect now.
     pub(crate) async fn run(
         mut self,
-        mut events: UnboundedReceiver<Vec<RunEvent>>,
+        outboxes: Vec<Arc<Outbox>>,
+        mut wake: UnboundedReceiver<usize>,
     ) -> Vec<ParticipantReport> {
         let mut running = self.records.len();
+        let mut tick = tokio::time::interval(COLLECT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         while running > 0 {
-            let Some(batch) = events.recv().await else {
-                break;
-            };
-            for event in batch {
-                if matches!(event, RunEvent::Finished { .. }) {
-                    running -= 1;
+            let woken = tokio::select! {
+                woken = wake.recv() => woken,
+                _ = tick.tick() => {
+                    for outbox in &outboxes {
+                        running -= self.collect(outbox);
+                    }
+                    continue;
                 }
-                self.apply(&event);
-                for observer in &self.observers {
-                    observer.on_event(&event);
+            };
+            match woken {
+                Some(i) => running -= self.collect(&outboxes[i]),
+                None => {
+                    // Every executor is gone: what they left is all there is.
+                    for outbox in &outboxes {
+                        self.collect(outbox);
+                    }
+                    break;
                 }
             }
         }
         self.records
+    }
+
+    /// Applies what `outbox` holds; gives how many participants finished.
+    fn collect(&mut self, outbox: &Outbox) -> usize {
+        let mut finished = 0;
+        for event in outbox.take() {
+            if matches!(event, RunEvent::Finished { .. }) {
+                finished += 1;
+            }
+            self.apply(&event);
+            for observer in &self.observers {
+                observer.on_event(&event);
+            }
+        }
+        finished
     }
 
     fn apply(&mut self, event: &RunEvent) {
@@ -77,8 +110,15 @@ impl Dispatcher {
             RunEvent::Started { .. } => record.started = Some(now),
             RunEvent::Transition(t) => {
                 record.record(TransitionRecord::of(t, self.started), self.keep);
-                record.last_state = Some(t.to.unwrap_or(t.from).to_string());
-                if let Some(to) = t.to {
+                // Many steps stay in the state they left (a loop): then
+                // neither the record's name (an allocation) nor the shared
+                // state (a lock) needs touching.
+                let reached = t.to.unwrap_or(t.from);
+                if record.last_state.as_deref() != Some(reached) {
+                    record.last_state = Some(reached.to_string());
+                }
+                if let Some(to) = t.to.filter(|to| self.entered[i] != Some(*to)) {
+                    self.entered[i] = Some(to);
                     self.shared.enter(&t.participant, to);
                 }
             }

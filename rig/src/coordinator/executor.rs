@@ -3,10 +3,11 @@
 //! happen, then how it ended (passed, failed with its error, panicked,
 //! interrupted).
 //!
-//! Transitions travel in batches: one message (and one wake-up of the
-//! dispatcher) per step would cost a busy run a fifth of its throughput.
-//! A transition goes out at once when the previous batch left more than
-//! `FLUSH_EVERY` ago, and otherwise within `FLUSH_EVERY`, so displays stay live.
+//! Events wait in the participant's [`Outbox`] until the dispatcher
+//! collects them: it does so every `COLLECT_EVERY`, and at once when a
+//! participant starts or finishes. A message and a wake-up of the
+//! dispatcher per step cost a busy run a fifth of its throughput; a timer
+//! per participant to batch them still cost several percent.
 
 use crate::context::StateContext;
 use crate::coordinator::{Body, Participant, ParticipantError, Teardown};
@@ -16,78 +17,46 @@ use crate::run::phase::Phase;
 use crate::run::shared::SharedState;
 use crate::run::transition::{Transition, TransitionObserver};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-/// How long a transition may wait to be batched with later ones.
-const FLUSH_EVERY: Duration = Duration::from_millis(50);
+/// How long an event may wait in an outbox; displays stay live at that pace.
+pub(crate) const COLLECT_EVERY: Duration = Duration::from_millis(50);
 
-struct Buffer {
-    pending: Vec<RunEvent>,
-    last_sent: Instant,
+/// A participant's events on their way to the dispatcher, in order.
+#[derive(Default)]
+pub(crate) struct Outbox {
+    events: Mutex<Vec<RunEvent>>,
 }
 
-/// Forwards a participant's step attempts to the dispatcher, in batches.
-struct Forward {
-    events: UnboundedSender<Vec<RunEvent>>,
-    buffer: Mutex<Buffer>,
-    pending: Notify,
-}
-
-impl Forward {
-    fn new(events: UnboundedSender<Vec<RunEvent>>) -> Self {
-        Forward {
-            events,
-            buffer: Mutex::new(Buffer {
-                pending: Vec::new(),
-                last_sent: Instant::now(),
-            }),
-            pending: Notify::new(),
-        }
+impl Outbox {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<RunEvent>> {
+        self.events.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Buffer> {
-        self.buffer.lock().unwrap_or_else(|p| p.into_inner())
+    fn push(&self, event: RunEvent) {
+        self.lock().push(event);
     }
 
-    /// Sends what is pending, followed by `last` if given.
-    fn flush(&self, last: Option<RunEvent>) {
-        let mut buffer = self.lock();
-        let mut batch = std::mem::take(&mut buffer.pending);
-        batch.extend(last);
-        if !batch.is_empty() {
-            buffer.last_sent = Instant::now();
-            // The dispatcher outlives every executor; a closed channel means
-            // the run is being torn down and nobody is left to read.
-            let _ = self.events.send(batch);
-        }
-    }
-
-    /// Sends a batch that waited `FLUSH_EVERY`, whenever one is pending.
-    async fn flush_late(self: Arc<Self>) {
-        loop {
-            self.pending.notified().await;
-            tokio::time::sleep(FLUSH_EVERY).await;
-            self.flush(None);
-        }
+    /// Everything waiting, oldest first. The outbox keeps room for as many
+    /// again, so that a busy participant does not grow it from nothing
+    /// (a reallocation and a copy at every doubling) after each collection.
+    pub(crate) fn take(&self) -> Vec<RunEvent> {
+        let mut events = self.lock();
+        let room = Vec::with_capacity(events.len());
+        std::mem::replace(&mut *events, room)
     }
 }
 
-impl TransitionObserver for Forward {
+impl TransitionObserver for Outbox {
     fn on_transition(&self, transition: &Transition) {
-        let mut buffer = self.lock();
-        buffer
-            .pending
-            .push(RunEvent::Transition(transition.clone()));
-        if buffer.last_sent.elapsed() >= FLUSH_EVERY {
-            drop(buffer);
-            self.flush(None);
-        } else if buffer.pending.len() == 1 {
-            self.pending.notify_one();
-        }
+        self.push(RunEvent::Transition(transition.clone()));
+    }
+
+    fn on_transition_owned(&self, transition: Transition) {
+        self.push(RunEvent::Transition(transition));
     }
 }
 
@@ -150,24 +119,40 @@ async fn run_teardown(teardown: Teardown, cx: StateContext, grace: Duration) -> 
     }
 }
 
-/// Runs `participant` to its end and reports to `events`.
+/// Where a participant's events go: its outbox, and the dispatcher's
+/// wake-up (which carries the participant's index) for the events that
+/// should not wait.
+pub(crate) struct Mailbox {
+    pub(crate) index: usize,
+    pub(crate) outbox: Arc<Outbox>,
+    pub(crate) wake: UnboundedSender<usize>,
+}
+
+impl Mailbox {
+    fn send_now(&self, event: RunEvent) {
+        self.outbox.push(event);
+        // The dispatcher outlives every executor; a closed channel means
+        // the run is being torn down and nobody is left to read.
+        let _ = self.wake.send(self.index);
+    }
+}
+
+/// Runs `participant` to its end and reports to its `mailbox`.
 pub(crate) async fn execute(
     participant: Participant,
     shared: SharedState,
-    events: UnboundedSender<Vec<RunEvent>>,
+    mailbox: Mailbox,
     cancel: CancellationToken,
     grace: Duration,
 ) {
     let name = participant.name.clone();
     let config = participant.config.clone();
     let span = tracing::info_span!("participant", name = %name);
-    let _ = events.send(vec![RunEvent::Started {
+    mailbox.send_now(RunEvent::Started {
         participant: name.clone(),
-    }]);
-    let forward = Arc::new(Forward::new(events));
-    let flusher = tokio::spawn(forward.clone().flush_late());
+    });
     let mut cx = StateContext::new(name.clone(), participant.config);
-    cx.set_observer(forward.clone());
+    cx.set_observer(mailbox.outbox.clone());
     cx.set_shared(shared.clone());
     // A token of its own: waiting on one shared token from every step of
     // every participant would make them all contend for its lock.
@@ -246,11 +231,10 @@ pub(crate) async fn execute(
         _ => error,
     };
     span.in_scope(|| tracing::info!(?phase, "participant finished"));
-    flusher.abort();
-    forward.flush(Some(RunEvent::Finished {
+    mailbox.send_now(RunEvent::Finished {
         participant: name,
         phase,
         error,
         tls_version: tls.get().cloned(),
-    }));
+    });
 }

@@ -355,11 +355,19 @@ impl Coordinator {
                 }
             })
         });
-        for (participant, _) in self.participants {
+        let outboxes: Vec<Arc<executor::Outbox>> = (0..self.participants.len())
+            .map(|_| Arc::default())
+            .collect();
+        for (index, (participant, _)) in self.participants.into_iter().enumerate() {
+            let mailbox = executor::Mailbox {
+                index,
+                outbox: outboxes[index].clone(),
+                wake: tx.clone(),
+            };
             tokio::spawn(executor::execute(
                 participant,
                 shared.clone(),
-                tx.clone(),
+                mailbox,
                 cancel.clone(),
                 self.grace,
             ));
@@ -372,7 +380,7 @@ impl Coordinator {
             started,
             self.keep_transitions,
         )
-        .run(rx)
+        .run(outboxes, rx)
         .await;
         if let Some(listener) = ctrl_c {
             listener.abort();

@@ -34,4 +34,11 @@ pub struct Transition {
 pub trait TransitionObserver: Send + Sync {
     /// Called once per attempt, right after it ends.
     fn on_transition(&self, transition: &Transition);
+
+    /// The same, handed the transition to keep: what the runner calls. An
+    /// observer that stores transitions overrides it to save a copy per
+    /// step; the default lends it to [`on_transition`](Self::on_transition).
+    fn on_transition_owned(&self, transition: Transition) {
+        self.on_transition(&transition);
+    }
 }
