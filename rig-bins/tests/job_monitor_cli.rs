@@ -258,7 +258,9 @@ async fn ctrl_c_stops_the_submitted_statement_on_the_server_and_reports_it() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Interrupted once the statement runs (a fixed wait lost the race on
+    // a loaded machine: the interrupt came before the statement was sent).
+    wait_until_running(&marker, Duration::from_secs(20)).await;
     interrupt(&child);
     let started = Instant::now();
     let out = child.wait_with_output().unwrap();

@@ -16,9 +16,11 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::time::Duration;
 use test_rig::common_states;
-use test_rig::jobs::{self, JobEvent, JobStatus, JobSummary, Source, SourceKind, Watch};
+use test_rig::jobs::{
+    self, Follow, JobEvent, JobStatus, JobSummary, Source, SourceKind, Submitted, Watch,
+};
 use test_rig::prelude::*;
-use test_rig::{Flavor, Phase, ServerInfo};
+use test_rig::{Phase, ServerInfo};
 
 /// Which jobs to follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -91,19 +93,6 @@ pub struct JobMonitorArgs {
     /// a table of the jobs.
     #[arg(long, value_name = "PATH", conflicts_with = "cancel")]
     pub html: Option<std::path::PathBuf>,
-}
-
-/// What the submitter did.
-#[derive(Debug, Clone, Serialize)]
-pub struct Submitted {
-    /// The statement.
-    pub sql: String,
-    /// Its connection id (on TiDB the session's `CONNECTION_ID()`, up to 64 bits).
-    pub connection_id: Option<u64>,
-    /// Whether it succeeded.
-    pub ok: bool,
-    /// Its error, if it failed.
-    pub error: Option<String>,
 }
 
 /// The JSON document.
@@ -189,25 +178,6 @@ impl Display {
     }
 }
 
-/// Stops the submitted statement on the server after an interrupt, from a
-/// fresh connection (the submitter's is mid-statement), and says how that
-/// went, for the report.
-async fn stop_on_server(
-    config: ConnectionConfig,
-    flavor: Option<Flavor>,
-    connection_id: Option<u64>,
-) -> String {
-    let Some(id) = connection_id else {
-        return "interrupted before the statement was sent".into();
-    };
-    match test_rig::session::stop_statement(&config, flavor, id).await {
-        Ok(kill) => format!("interrupted: the statement was stopped on the server ({kill})"),
-        Err(e) => format!(
-            "interrupted, and stopping it on the server (connection {id}) failed: {e}; the statement may still be running"
-        ),
-    }
-}
-
 /// `--cancel`: the job of `forced` (else the server's natural source).
 async fn cancel_job(
     cx: StateContext,
@@ -253,23 +223,8 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
         Ok(t) => t,
         Err(code) => return code,
     };
-    let forced = args.source.map(|s| match s {
-        SourceArg::Import => SourceKind::Import,
-        SourceArg::Ddl => SourceKind::Ddl,
-        SourceArg::Processlist => SourceKind::Processlist,
-    });
     if let Some(id) = &args.cancel {
-        let cx = StateContext::new("cancel", target.config.clone());
-        return match cancel_job(cx, forced, id).await {
-            Ok(done) => {
-                out!("{done}");
-                exit_code::OK
-            }
-            Err(e) => {
-                err!("job_monitor: error: --cancel {id}: {e}");
-                exit_code::for_error(&e)
-            }
-        };
+        return cancel_and_say(&target.config, args.forced_source(), id).await;
     }
     crate::report_output::remember_files(args.junit.as_deref(), args.html.as_deref());
     if let Err(code) = crate::report_output::check_junit_path("job_monitor", args.junit.as_deref())
@@ -278,190 +233,114 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
         return code;
     }
     let started = std::time::Instant::now();
-    let human = args.format == OutputFormat::Human;
-    let mut coordinator = Coordinator::new();
-    coordinator
-        .grace_period(Duration::from_millis(500))
-        .cancelled_by(&crate::signals::interrupted());
-    let cancel = coordinator.cancel_token();
-    let watch = Watch {
-        job: args.job.clone(),
-        interval: args.interval,
-        duration: args.duration,
-        until_done: args.until_done || args.submit.is_some(),
-        ignore: Default::default(),
-        finish: args
-            .submit
-            .is_some()
-            .then(tokio_util::sync::CancellationToken::new),
-    };
-    let submitted_done = watch.finish.clone();
-    let submitting = args.submit.is_some();
-    let min_ms = if submitting {
-        0.0
-    } else {
-        args.min_time.as_secs_f64() * 1000.0
-    };
-    let monitor_cancel = cancel.clone();
-    let monitored = coordinator.add_scenario_with_result(
-        "monitor",
-        "job-monitor",
-        target.config.clone(),
-        move |cx| async move {
-            Ok(monitor(
-                cx,
-                forced,
-                watch,
-                min_ms,
-                submitting,
-                human,
-                &monitor_cancel,
-            )
-            .await?)
-        },
-    );
-    let monitored = match monitored {
-        Ok(m) => m,
+    let mut display = Display::new(args.format != OutputFormat::Human);
+    let followed = jobs::follow(
+        &target.config,
+        args.follow(),
+        &crate::signals::interrupted(),
+        move |event| display.show(event),
+    )
+    .await;
+    let followed = match followed {
+        Ok(f) => f,
         Err(e) => {
             err!("job_monitor: error: {e}");
             return exit_code::USAGE;
         }
     };
-    let mut submitted = None;
-    if let Some(sql) = args.submit.clone() {
-        let added = coordinator.add_scenario_with_result(
-            "submitter",
-            "job-submitter",
-            target.config.clone(),
-            move |cx| async move {
-                let mut cx = common_states::WORKFLOW.run(cx).await?;
-                let connection_id = cx.session()?.connection_id();
-                cx.send("monitor", "connection-id", connection_id)?;
-                // Give the monitor its first snapshot before the job exists.
-                cx.barrier("monitor-ready", Duration::from_secs(30)).await?;
-                // Ctrl-C stops the statement on the server too, at once:
-                // dropping the query would leave it running there.
-                let cancel = cx.cancellation().cloned().unwrap_or_default();
-                let result = tokio::select! {
-                    r = cx.session()?.query::<mysql_async::Row>(&sql) => Some(r),
-                    _ = cancel.cancelled() => None,
-                };
-                let record = match result {
-                    Some(result) => Submitted {
-                        sql,
-                        connection_id,
-                        ok: result.is_ok(),
-                        error: result.as_ref().err().map(|e| e.to_string()),
-                    },
-                    None => Submitted {
-                        error: Some(
-                            stop_on_server(
-                                cx.config().clone(),
-                                cx.server().map(|s| s.flavor),
-                                connection_id,
-                            )
-                            .await,
-                        ),
-                        sql,
-                        connection_id,
-                        ok: false,
-                    },
-                };
-                cx.publish("submitted", &record)?;
-                if let Some(done) = submitted_done {
-                    done.cancel();
-                }
-                Ok(record)
-            },
-        );
-        match added {
-            Ok(handle) => submitted = Some(handle),
-            Err(e) => {
-                err!("job_monitor: error: {e}");
-                return exit_code::USAGE;
-            }
-        }
-    }
-    let report = coordinator.run().await;
-    let submitted = submitted.and_then(|s| s.take());
-    let (server, kind, mut jobs) = match monitored.take() {
-        Some(found) => found,
-        None => {
-            // The monitor's own error, else the first: what kept it from a report.
-            let error = report
-                .participant("monitor")
-                .and_then(|p| p.error.as_ref())
-                .or_else(|| report.participants.iter().find_map(|p| p.error.as_ref()));
-            let (class, why, code) = match error {
-                Some(e) => (e.class, e.message.clone(), e.code),
-                None => (
-                    test_rig::ErrorClass::Failed,
-                    "the monitor did not run".into(),
-                    None,
-                ),
-            };
-            let class = if report.cancelled {
-                test_rig::ErrorClass::Cancelled
-            } else {
-                class
-            };
-            return fail_with("job_monitor", args.format, class, &why, code);
-        }
+    let Some(found) = followed.found else {
+        let (class, why, code) = followed.failure_parts();
+        return fail_with("job_monitor", args.format, class, &why, code);
     };
-    // A statement that vanished ended as its submitter saw it end.
-    if let Some(s) = &submitted {
-        let id = s.connection_id.map(|c| format!("conn-{c}"));
-        for j in jobs
-            .iter_mut()
-            .filter(|j| Some(&j.job.id) == id.as_ref() && j.vanished)
-        {
-            j.job.status = if s.ok {
-                JobStatus::Finished
-            } else {
-                JobStatus::Failed
-            };
-            j.job.message = s.error.clone();
-            j.statuses.push(j.job.status.clone());
-        }
-    }
-    if let Some(p) = report
+    if let Some(e) = followed
+        .run
         .participant("submitter")
         .filter(|p| p.phase == Phase::Failed)
+        .and_then(|p| p.error.as_ref())
     {
-        if let Some(e) = &p.error {
-            err!("job_monitor: submitter: {}", e.message);
-        }
+        err!("job_monitor: submitter: {}", e.message);
     }
     let out = MonitorReport {
-        server: Some(server.clone()),
-        source: kind.as_str(),
-        nothing_running: jobs.is_empty(),
-        jobs,
-        submitted,
-        events: report.events.clone(),
+        server: Some(found.server),
+        source: found.source.as_str(),
+        nothing_running: found.jobs.is_empty(),
+        jobs: found.jobs,
+        submitted: followed.submitted,
+        events: followed.run.events.clone(),
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
     };
-    if human {
-        print_summary(&out, &server);
+    render(&args, &out, followed.run.cancelled)
+}
+
+impl JobMonitorArgs {
+    fn forced_source(&self) -> Option<SourceKind> {
+        self.source.map(|s| match s {
+            SourceArg::Import => SourceKind::Import,
+            SourceArg::Ddl => SourceKind::Ddl,
+            SourceArg::Processlist => SourceKind::Processlist,
+        })
+    }
+
+    /// What the flags ask the library to follow.
+    fn follow(&self) -> Follow {
+        Follow {
+            source: self.forced_source(),
+            watch: Watch {
+                job: self.job.clone(),
+                interval: self.interval,
+                duration: self.duration,
+                until_done: self.until_done,
+                ignore: Default::default(),
+                finish: None,
+            },
+            min_ms: self.min_time.as_secs_f64() * 1000.0,
+            submit: self.submit.clone(),
+            unavailable_hint: Some("use --source processlist".into()),
+        }
+    }
+}
+
+/// `--cancel ID`: cancels the job and says what was done.
+async fn cancel_and_say(config: &ConnectionConfig, forced: Option<SourceKind>, id: &str) -> u8 {
+    let cx = StateContext::new("cancel", config.clone());
+    match cancel_job(cx, forced, id).await {
+        Ok(done) => {
+            out!("{done}");
+            exit_code::OK
+        }
+        Err(e) => {
+            err!("job_monitor: error: --cancel {id}: {e}");
+            exit_code::for_error(&e)
+        }
+    }
+}
+
+/// Prints the report as asked, writes its files and gives the exit code:
+/// interrupted, failed when a job or the submitted statement did, else OK.
+fn render(args: &JobMonitorArgs, out: &MonitorReport, cancelled: bool) -> u8 {
+    if args.format == OutputFormat::Human {
+        if let Some(server) = &out.server {
+            print_summary(out, server);
+        }
     } else {
-        match serde_json::to_string_pretty(&out) {
+        match serde_json::to_string_pretty(out) {
             Ok(text) => out!("{text}"),
             Err(e) => err!("job_monitor: error: cannot render JSON: {e}"),
         }
     }
     if let Err(code) =
         crate::report_output::write_junit("job_monitor", args.junit.as_deref(), || {
-            crate::job_monitor::junit::to_junit(&out, report.cancelled)
+            crate::job_monitor::junit::to_junit(out, cancelled)
         })
     {
         return code;
     }
     if let Err(code) = crate::report_output::write_html("job_monitor", args.html.as_deref(), || {
-        crate::job_monitor::page::render(&out)
+        crate::job_monitor::page::render(out)
     }) {
         return code;
     }
-    if report.cancelled {
+    if cancelled {
         return exit_code::INTERRUPTED;
     }
     let bad = out.jobs.iter().any(|j| j.job.status.is_bad())
@@ -471,54 +350,6 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
     } else {
         exit_code::OK
     }
-}
-
-async fn monitor(
-    cx: StateContext,
-    forced: Option<SourceKind>,
-    watch: Watch,
-    min_ms: f64,
-    submitting: bool,
-    human: bool,
-    cancel: &tokio_util::sync::CancellationToken,
-) -> Result<(ServerInfo, SourceKind, Vec<JobSummary>), StateError> {
-    let mut cx = common_states::WORKFLOW
-        .run(cx)
-        .await
-        .map_err(StepFailed::into_error)?;
-    let server = cx
-        .server()
-        .cloned()
-        .ok_or_else(|| StateError::step("the server was not identified"))?;
-    let kind = forced.unwrap_or_else(|| SourceKind::for_server(&server));
-    let mut source = Source::new(kind, &server).map_err(with_flag_hint)?;
-    source.min_ms = min_ms;
-    let mut watch = watch;
-    if submitting {
-        let message = cx
-            .recv_from("submitter", "connection-id", Duration::from_secs(30))
-            .await?;
-        if kind == SourceKind::Processlist {
-            watch.job = message.body.as_u64().map(|id| format!("conn-{id}"));
-        }
-        // What runs before the submitter goes is not its job (unless the
-        // user named the job to follow).
-        let session = cx.session()?;
-        let before = source.list(session).await?;
-        if watch.job.is_none() {
-            watch.ignore = before.into_iter().map(|j| j.id).collect();
-        }
-        cx.barrier("monitor-ready", Duration::from_secs(30)).await?;
-    }
-    let mut display = Display::new(!human);
-    let shared = cx.shared()?.clone();
-    let me = cx.participant().to_string();
-    let summaries = jobs::watch(cx.session()?, &source, &watch, cancel, |event| {
-        display.show(event);
-        shared.publish(&me, "job", serde_json::to_value(event).unwrap_or_default());
-    })
-    .await?;
-    Ok((server, kind, summaries))
 }
 
 fn print_summary(report: &MonitorReport, server: &ServerInfo) {

@@ -6,11 +6,13 @@ pub mod cancel;
 pub mod ddl;
 #[cfg(test)]
 mod fixture;
+mod follow;
 pub mod import;
 pub mod model;
 pub mod monitor;
 pub mod processlist;
 
+pub use follow::{follow, Follow, Followed, Found, Submitted};
 pub use model::{Job, JobKind, JobStatus, RowMap};
 pub use monitor::{watch, JobEvent, JobSummary, Watch};
 
