@@ -109,11 +109,53 @@ pub(crate) fn read(
         })
         .collect();
 
+    let declared = declared_states(raw_states, &mut problems);
+    let resolved = resolved_steps(steps, &declared, &module.dict(), &mut problems);
+    let cleanup = checked_cleanup(api.py(), cleanups, &mut problems);
+    let mut roles: Vec<String> = resolved.iter().filter_map(|d| d.role.clone()).collect();
+    roles.sort();
+    roles.dedup();
+    if problems.list.is_empty() {
+        check_roles(
+            &declared.states,
+            &declared.declared_at,
+            &resolved,
+            &roles,
+            &mut problems,
+        );
+    }
+    if problems.list.is_empty() {
+        Ok(Shape {
+            states: declared.states,
+            failures: declared.failures,
+            steps: resolved,
+            cleanup,
+            roles,
+        })
+    } else {
+        Err(problems.list)
+    }
+}
+
+/// The plugin's states as declared, `READY` first.
+struct Declared {
+    states: Vec<(String, StateRole)>,
+    index: HashMap<String, usize>,
+    /// The line each state is declared on (0 for `READY`).
+    declared_at: Vec<u32>,
+    /// The terminal states declared as failures.
+    failures: Vec<String>,
+}
+
+/// Reads `terminal(…)`, `state(…)` and `failure(…)` declarations: a
+/// duplicate, a redeclared `READY` and a plugin with no terminal state
+/// are problems.
+fn declared_states(raw: Vec<(String, String, u32)>, problems: &mut Problems<'_>) -> Declared {
     let mut states: Vec<(String, StateRole)> = vec![(READY.to_string(), StateRole::Initial)];
     let mut index: HashMap<String, usize> = HashMap::from([(READY.to_string(), 0)]);
     let mut declared_at: Vec<u32> = vec![0];
     let mut failures = Vec::new();
-    for (kind, name, line) in raw_states {
+    for (kind, name, line) in raw {
         if name == READY {
             problems.at(
                 line,
@@ -141,19 +183,35 @@ pub(crate) fn read(
             declared_at.push(line);
         }
     }
-    let state_list = states
-        .iter()
-        .map(|(n, _)| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
     if !states.iter().any(|(_, r)| *r == StateRole::Terminal) {
         problems.at(
             1,
             "the plugin declares no terminal state: declare the state(s) it ends in with terminal(\"Name\")".into(),
         );
     }
+    Declared {
+        states,
+        index,
+        declared_at,
+        failures,
+    }
+}
 
-    let globals = module.dict();
+/// Resolves each step's states, function and role against `declared`:
+/// unknown states (with the likely one), a step declared twice, two steps
+/// out of one state for one role and a missing function are problems.
+fn resolved_steps(
+    steps: Vec<RawStep>,
+    declared: &Declared,
+    globals: &Bound<'_, PyDict>,
+    problems: &mut Problems<'_>,
+) -> Vec<StepDecl> {
+    let Declared { states, index, .. } = declared;
+    let state_list = states
+        .iter()
+        .map(|(n, _)| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut resolved = Vec::new();
     let mut leaving: HashMap<usize, Vec<(String, Option<String>)>> = HashMap::new();
     let mut names: HashMap<String, u32> = HashMap::new();
@@ -184,12 +242,12 @@ pub(crate) fn read(
             }
             found
         };
-        let from = lookup(&step.from, &mut problems);
-        let to: Vec<Option<usize>> = step.to.iter().map(|t| lookup(t, &mut problems)).collect();
+        let from = lookup(&step.from, problems);
+        let to: Vec<Option<usize>> = step.to.iter().map(|t| lookup(t, problems)).collect();
         if step.to.is_empty() {
             problems.at(line, format!("step `{}` names no target state", step.name));
         }
-        let func = step_function(&step, &globals, &mut problems);
+        let func = step_function(&step, globals, problems);
         if let Some(f) = from {
             if states[f].1 == StateRole::Terminal {
                 problems.at(
@@ -233,24 +291,7 @@ pub(crate) fn read(
             });
         }
     }
-    let cleanup = checked_cleanup(api.py(), cleanups, &mut problems);
-    let mut roles: Vec<String> = resolved.iter().filter_map(|d| d.role.clone()).collect();
-    roles.sort();
-    roles.dedup();
-    if problems.list.is_empty() {
-        check_roles(&states, &declared_at, &resolved, &roles, &mut problems);
-    }
-    if problems.list.is_empty() {
-        Ok(Shape {
-            states,
-            failures,
-            steps: resolved,
-            cleanup,
-            roles,
-        })
-    } else {
-        Err(problems.list)
-    }
+    resolved
 }
 
 /// The one `@cleanup` function, callable.
