@@ -1,6 +1,6 @@
 //! The documented exit codes shared by every tool, and how errors map to them.
 
-use test_rig::{ErrorClass, StateError};
+use test_rig::{ErrorClass, RunVerdict, StateError};
 
 /// Everything passed.
 pub const OK: u8 = 0;
@@ -20,6 +20,16 @@ pub fn for_class(class: ErrorClass) -> u8 {
         ErrorClass::Configuration => USAGE,
         ErrorClass::Cancelled => INTERRUPTED,
         ErrorClass::Failed => FAILED,
+    }
+}
+
+/// The exit code a run's verdict earns: the one place a report becomes
+/// an exit code.
+pub fn for_verdict(verdict: RunVerdict) -> u8 {
+    match verdict {
+        RunVerdict::Passed => OK,
+        RunVerdict::Interrupted => INTERRUPTED,
+        RunVerdict::Failed(class) => for_class(class),
     }
 }
 

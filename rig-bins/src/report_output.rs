@@ -4,7 +4,7 @@
 use crate::exit_code;
 use clap::ValueEnum;
 use std::path::Path;
-use test_rig::{ErrorClass, Phase, RunReport, StateError};
+use test_rig::{ErrorClass, RunReport, StateError};
 
 /// How a tool prints its result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -209,27 +209,9 @@ pub fn check_writable(tool: &str, what: &str, path: Option<&Path>) -> Result<(),
         })
 }
 
-/// The exit code a run earns: interrupted, all passed, or the worst class
-/// of failure (configuration over unreachable over failed; "unreachable"
-/// only when no participant got through at all).
+/// The exit code a run earns: interrupted, all passed, or the deciding
+/// class of failure (see [`test_rig::verdict::deciding_class`]).
 pub fn exit_for(report: &RunReport) -> u8 {
-    if report.cancelled {
-        return exit_code::INTERRUPTED;
-    }
-    if report.passed() {
-        return exit_code::OK;
-    }
-    let classes: Vec<ErrorClass> = report
-        .participants
-        .iter()
-        .filter(|p| p.phase != Phase::Passed)
-        .filter_map(|p| p.error.as_ref().map(|e| e.class))
-        .collect();
-    if classes.contains(&ErrorClass::Configuration) {
-        exit_code::USAGE
-    } else if report.summary.passed == 0 && classes.iter().all(|c| *c == ErrorClass::Unreachable) {
-        exit_code::UNREACHABLE
-    } else {
-        exit_code::FAILED
-    }
+    use test_rig::Judged;
+    exit_code::for_verdict(report.verdict())
 }

@@ -94,6 +94,7 @@ mod run;
 pub mod session;
 mod tls;
 mod transaction;
+pub mod verdict;
 pub mod workflow;
 pub mod workload;
 
@@ -107,6 +108,7 @@ pub use flavor::{Flavor, ServerInfo, TidbBuild, Version};
 pub use report::RunReport;
 pub use session::Session;
 pub use test_rig_macros::{cleanup, initial, state, step, terminal, workflow};
+pub use verdict::{Judged, RunVerdict};
 pub use workflow::{Transition, TransitionObserver, Workflow, WorkflowDef, WorkflowMeta};
 
 /// What a workflow module needs: `use test_rig::prelude::*;`.

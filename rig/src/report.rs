@@ -260,6 +260,15 @@ impl RunReport {
         self.summary.passed == self.summary.participants
     }
 
+    /// The classes of the errors of the participants that did not pass.
+    pub fn failure_classes(&self) -> Vec<crate::error::ErrorClass> {
+        self.participants
+            .iter()
+            .filter(|p| p.phase != Phase::Passed)
+            .filter_map(|p| p.error.as_ref().map(|e| e.class))
+            .collect()
+    }
+
     /// The participant with this name.
     pub fn participant(&self, name: &str) -> Option<&ParticipantReport> {
         self.participants.iter().find(|p| p.name == name)
@@ -500,6 +509,24 @@ impl RunReport {
     }
 }
 
+impl crate::verdict::Judged for RunReport {
+    /// Interrupted when cancelled; else passed when every participant did;
+    /// else failed with the deciding class of their errors.
+    fn verdict(&self) -> crate::verdict::RunVerdict {
+        use crate::verdict::{deciding_class, RunVerdict};
+        if self.cancelled {
+            RunVerdict::Interrupted
+        } else if self.passed() {
+            RunVerdict::Passed
+        } else {
+            RunVerdict::Failed(deciding_class(
+                &self.failure_classes(),
+                self.summary.passed > 0,
+            ))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -568,6 +595,36 @@ mod tests {
         // An interrupted participant did not pass, nor did one never finished.
         assert!(!report_of(&[Phase::Passed, Phase::Interrupted]).passed());
         assert!(!report_of(&[Phase::Running]).passed());
+    }
+
+    #[test]
+    fn the_verdict_is_interrupted_passed_or_the_deciding_class() {
+        use crate::verdict::{Judged, RunVerdict};
+        assert_eq!(
+            report_of(&[Phase::Passed, Phase::Passed]).verdict(),
+            RunVerdict::Passed
+        );
+        assert_eq!(
+            report_of(&[Phase::Passed, Phase::Failed]).verdict(),
+            RunVerdict::Failed(ErrorClass::Failed)
+        );
+        let mut cancelled = report_of(&[Phase::Passed, Phase::Interrupted]);
+        cancelled.cancelled = true;
+        assert_eq!(cancelled.verdict(), RunVerdict::Interrupted);
+        // Nobody got through and every error is "unreachable": the server is.
+        let mut down = report_of(&[Phase::Failed, Phase::Failed]);
+        for p in &mut down.participants {
+            p.error = Some(ErrorRecord::bare(ErrorClass::Unreachable, "down".into()));
+        }
+        assert_eq!(down.verdict(), RunVerdict::Failed(ErrorClass::Unreachable));
+        // One bad configuration decides, whatever else happened.
+        let mut misconfigured = report_of(&[Phase::Passed, Phase::Failed]);
+        misconfigured.participants[1].error =
+            Some(ErrorRecord::bare(ErrorClass::Configuration, "bad".into()));
+        assert_eq!(
+            misconfigured.verdict(),
+            RunVerdict::Failed(ErrorClass::Configuration)
+        );
     }
 
     #[test]

@@ -445,17 +445,8 @@ pub async fn run(args: IsolationArgs) -> u8 {
     }
     if report.cancelled {
         err!("isolation: interrupted; the run's table was dropped");
-        return exit_code::INTERRUPTED;
     }
-    let bad = report
-        .results
-        .iter()
-        .any(|c| c.deviates() || c.varied() || c.outcome == Outcome::Error);
-    if bad {
-        exit_code::FAILED
-    } else {
-        exit_code::OK
-    }
+    exit_code::for_verdict(test_rig::Judged::verdict(&report))
 }
 
 #[cfg(test)]

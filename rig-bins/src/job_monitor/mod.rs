@@ -248,6 +248,7 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
             return exit_code::USAGE;
         }
     };
+    let verdict = test_rig::Judged::verdict(&followed);
     let Some(found) = followed.found else {
         let (class, why, code) = followed.failure_parts();
         return fail_with("job_monitor", args.format, class, &why, code);
@@ -269,7 +270,7 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
         events: followed.run.events.clone(),
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
     };
-    render(&args, &out, followed.run.cancelled)
+    render(&args, &out, followed.run.cancelled).unwrap_or_else(|| exit_code::for_verdict(verdict))
 }
 
 impl JobMonitorArgs {
@@ -315,9 +316,9 @@ async fn cancel_and_say(config: &ConnectionConfig, forced: Option<SourceKind>, i
     }
 }
 
-/// Prints the report as asked, writes its files and gives the exit code:
-/// interrupted, failed when a job or the submitted statement did, else OK.
-fn render(args: &JobMonitorArgs, out: &MonitorReport, cancelled: bool) -> u8 {
+/// Prints the report as asked and writes its files; gives the exit code
+/// of a file that could not be written.
+fn render(args: &JobMonitorArgs, out: &MonitorReport, cancelled: bool) -> Option<u8> {
     if args.format == OutputFormat::Human {
         if let Some(server) = &out.server {
             print_summary(out, server);
@@ -333,23 +334,12 @@ fn render(args: &JobMonitorArgs, out: &MonitorReport, cancelled: bool) -> u8 {
             crate::job_monitor::junit::to_junit(out, cancelled)
         })
     {
-        return code;
+        return Some(code);
     }
-    if let Err(code) = crate::report_output::write_html("job_monitor", args.html.as_deref(), || {
+    crate::report_output::write_html("job_monitor", args.html.as_deref(), || {
         crate::job_monitor::page::render(out)
-    }) {
-        return code;
-    }
-    if cancelled {
-        return exit_code::INTERRUPTED;
-    }
-    let bad = out.jobs.iter().any(|j| j.job.status.is_bad())
-        || out.submitted.as_ref().is_some_and(|s| !s.ok);
-    if bad {
-        exit_code::FAILED
-    } else {
-        exit_code::OK
-    }
+    })
+    .err()
 }
 
 fn print_summary(report: &MonitorReport, server: &ServerInfo) {

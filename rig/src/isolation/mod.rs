@@ -146,6 +146,26 @@ impl CellResult {
     }
 }
 
+impl crate::verdict::Judged for MatrixReport {
+    /// Interrupted when cancelled; failed when a cell deviates from its
+    /// expectation, repeated runs disagree or a cell could not run; else
+    /// passed.
+    fn verdict(&self) -> crate::verdict::RunVerdict {
+        use crate::verdict::RunVerdict;
+        if self.cancelled {
+            RunVerdict::Interrupted
+        } else if self
+            .results
+            .iter()
+            .any(|c| c.deviates() || c.varied() || c.outcome == Outcome::Error)
+        {
+            RunVerdict::Failed(crate::ErrorClass::Failed)
+        } else {
+            RunVerdict::Passed
+        }
+    }
+}
+
 /// TiDB's transaction mode (`tidb_txn_mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -104,6 +104,28 @@ impl Followed {
     }
 }
 
+impl crate::verdict::Judged for Followed {
+    /// Interrupted when cancelled; failed when the monitor found nothing
+    /// (with its error's class), a job failed, was cancelled, is rolling
+    /// back or paused, or the submitted statement failed; else passed.
+    fn verdict(&self) -> crate::verdict::RunVerdict {
+        use crate::verdict::RunVerdict;
+        if self.run.cancelled {
+            return RunVerdict::Interrupted;
+        }
+        let Some(found) = &self.found else {
+            return RunVerdict::Failed(self.failure_parts().0);
+        };
+        let bad = found.jobs.iter().any(|j| j.job.status.is_bad())
+            || self.submitted.as_ref().is_some_and(|s| !s.ok);
+        if bad {
+            RunVerdict::Failed(ErrorClass::Failed)
+        } else {
+            RunVerdict::Passed
+        }
+    }
+}
+
 /// Follows jobs on the server at `config` until `follow.watch` says stop or
 /// `cancel` is cancelled; `on_event` sees each change as it happens (a
 /// progress display). Errs only on a configuration the coordinator refuses.

@@ -101,6 +101,21 @@ impl LoadReport {
     }
 }
 
+impl crate::verdict::Judged for LoadReport {
+    /// The run's verdict (interrupted, a connection that failed), else
+    /// failed when a pass failed, else passed.
+    fn verdict(&self) -> crate::verdict::RunVerdict {
+        use crate::verdict::RunVerdict;
+        if self.cancelled {
+            return RunVerdict::Interrupted;
+        }
+        match self.run.verdict() {
+            RunVerdict::Passed if self.errors > 0 => RunVerdict::Failed(crate::ErrorClass::Failed),
+            other => other,
+        }
+    }
+}
+
 /// The moment every connection was ready, shared by the connections and
 /// the reporter. (When the last pass ended each connection's recorder
 /// says: one clock written by every pass would be a cache line all the

@@ -130,17 +130,8 @@ pub async fn run(args: &MultiArgs, list: &[NamedConnection], listed: crate::fan_
 /// Interrupted, a connection that failed (as any run), failed passes (1),
 /// or all passed.
 pub fn exit_for(report: &LoadReport) -> u8 {
-    if report.cancelled {
-        return exit_code::INTERRUPTED;
-    }
-    if !report.run.passed() {
-        return report_output::exit_for(&report.run);
-    }
-    if report.errors > 0 {
-        exit_code::FAILED
-    } else {
-        exit_code::OK
-    }
+    use test_rig::Judged;
+    exit_code::for_verdict(report.verdict())
 }
 
 fn header(connections: usize, options: &LoadOptions) -> String {
