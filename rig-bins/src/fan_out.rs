@@ -12,10 +12,11 @@ use crate::report_output::{fail_with, interrupted};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+use test_rig::preflight::check_capacity;
 use test_rig::workflow::BoxFuture;
 use test_rig::{
-    ConnectionConfig, Coordinator, ErrorClass, RunReport, Session, StateContext, StateError,
-    StepFailed, Workflow,
+    ConnectionConfig, Coordinator, ErrorClass, RunReport, StateContext, StateError, StepFailed,
+    Workflow,
 };
 
 /// `n` connections named `conn-1` ... `conn-n`, spread round-robin over
@@ -102,11 +103,16 @@ pub async fn preflight(
     list: &[NamedConnection],
     listed: Listed,
 ) -> Result<BTreeMap<String, Duration>, u8> {
-    let checked = crate::signals::unless_interrupted(check_capacity(list, listed)).await;
+    let configs = list.iter().map(|c| &c.config);
+    let checked = crate::signals::unless_interrupted(check_capacity(configs)).await;
     let silent = match checked {
         None => return Err(interrupted(tool, format, "checking the server's capacity")),
         Some(Ok(silent)) => silent,
-        Some(Err(message)) => {
+        Some(Err(refused)) => {
+            let message = format!(
+                "{refused}; {} or raise max_connections",
+                listed.how_to_ask_for_fewer()
+            );
             let class = ErrorClass::Configuration;
             return Err(fail_with(tool, format, class, &message, None));
         }
@@ -141,55 +147,4 @@ impl Workflow for Unanswered {
         let failed = StepFailed::in_step("common", "connect", "Connecting", error, cx);
         Box::pin(async move { Err(failed) })
     }
-}
-
-/// Refuses a run that asks a server for more connections than it allows.
-/// A server that cannot be reached is left to the run, which reports it;
-/// one that did not answer within the connect timeout is given back, with
-/// that timeout, so that the run does not wait for it again.
-async fn check_capacity(
-    list: &[NamedConnection],
-    listed: Listed,
-) -> Result<BTreeMap<String, Duration>, String> {
-    let mut silent = BTreeMap::new();
-    let mut per_server: BTreeMap<String, (usize, &ConnectionConfig)> = BTreeMap::new();
-    for c in list {
-        per_server
-            .entry(c.config.address())
-            .or_insert((0, &c.config))
-            .0 += 1;
-    }
-    for (address, (wanted, config)) in per_server {
-        let mut probe = match Session::connect_server(config).await {
-            Ok(probe) => probe,
-            Err(StateError::ConnectTimeout { after, .. }) => {
-                silent.insert(address, after);
-                continue;
-            }
-            Err(_) => continue,
-        };
-        let max: Option<u64> = probe
-            .query_first("SELECT @@max_connections")
-            .await
-            .unwrap_or(None);
-        let in_use: Option<(String, u64)> = probe
-            .query_first("SHOW GLOBAL STATUS LIKE 'Threads_connected'")
-            .await
-            .unwrap_or(None);
-        let _ = probe.close().await;
-        // TiDB reports 0: no limit.
-        let Some(max) = max.filter(|m| *m > 0) else {
-            continue;
-        };
-        // The probe itself is one of those in use, and is gone when the run starts.
-        let in_use = in_use.map_or(0, |(_, n)| n.saturating_sub(1));
-        let free = max.saturating_sub(in_use);
-        if wanted as u64 > free {
-            return Err(format!(
-                "{wanted} connections to {address} asked for, but the server allows {max} (max_connections) and {in_use} are in use: at most {free} more; {} or raise max_connections",
-                listed.how_to_ask_for_fewer()
-            ));
-        }
-    }
-    Ok(silent)
 }

@@ -1,9 +1,8 @@
 //! Finding a server when the user named none: TiDB's default port first,
-//! then MySQL's, recognising a MySQL-protocol server by its greeting.
+//! then MySQL's, recognising a MySQL-protocol server by its greeting (the
+//! library's probe, `test_rig::preflight::speaks_mysql`).
 
 use std::time::Duration;
-use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
 
 /// Where to look, in order, with a label for messages.
 pub const CANDIDATES: &[(&str, u16, &str)] = &[
@@ -11,18 +10,7 @@ pub const CANDIDATES: &[(&str, u16, &str)] = &[
     ("127.0.0.1", 3306, "MySQL's and MariaDB's default port"),
 ];
 
-/// Whether a MySQL-protocol server answers at `host:port`: it connects and
-/// reads the start of the server greeting (protocol version 10), or sees an
-/// error packet (e.g. "host is blocked"), which also proves a server is there.
-pub async fn speaks_mysql(host: &str, port: u16, limit: Duration) -> bool {
-    let probe = async {
-        let mut stream = TcpStream::connect((host, port)).await.ok()?;
-        let mut header = [0u8; 5];
-        stream.read_exact(&mut header).await.ok()?;
-        Some(header[4] == 10 || header[4] == 0xff)
-    };
-    matches!(tokio::time::timeout(limit, probe).await, Ok(Some(true)))
-}
+pub use test_rig::preflight::speaks_mysql;
 
 /// The first candidate that answers, with a sentence saying what was tried.
 pub async fn detect(limit: Duration) -> Option<(&'static str, u16, String)> {

@@ -87,6 +87,7 @@ pub mod isolation;
 pub mod jobs;
 pub mod junit;
 pub mod load;
+pub mod preflight;
 #[cfg(feature = "python")]
 pub mod python;
 pub mod report;
