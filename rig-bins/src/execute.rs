@@ -5,6 +5,7 @@
 use mysql_async::prelude::Queryable;
 use mysql_async::Value;
 use serde::Serialize;
+use test_rig::text_table::{Style, TextTable};
 use test_rig::{Session, StateError};
 
 /// What the statement gave.
@@ -84,33 +85,14 @@ pub fn table(result: &StatementResult) -> String {
         let s = if result.affected_rows == 1 { "" } else { "s" };
         return format!("Query OK, {} row{s} affected\n", result.affected_rows);
     }
-    let text = |c: &Option<String>| c.clone().unwrap_or_else(|| "NULL".into());
-    let mut widths: Vec<usize> = result.columns.iter().map(|c| c.chars().count()).collect();
+    let mut table = TextTable::new(result.columns.iter().cloned());
     for row in &result.rows {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(text(c).chars().count());
-        }
+        table.row(
+            row.iter()
+                .map(|c| c.clone().unwrap_or_else(|| "NULL".into())),
+        );
     }
-    let border: String = widths
-        .iter()
-        .map(|w| format!("+{}", "-".repeat(w + 2)))
-        .collect::<String>()
-        + "+\n";
-    let line = |cells: Vec<String>| -> String {
-        cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("| {c}{} ", " ".repeat(w - c.chars().count())))
-            .collect::<String>()
-            + "|\n"
-    };
-    let mut out = border.clone();
-    out.push_str(&line(result.columns.clone()));
-    out.push_str(&border);
-    for row in &result.rows {
-        out.push_str(&line(row.iter().map(text).collect()));
-    }
-    out.push_str(&border);
+    let mut out = table.render(Style::Bordered);
     let n = result.rows.len();
     out.push_str(&format!(
         "{n} row{} in set\n",

@@ -93,6 +93,7 @@ pub mod python;
 pub mod report;
 mod run;
 pub mod session;
+pub mod text_table;
 mod tls;
 mod transaction;
 pub mod verdict;

@@ -324,29 +324,11 @@ impl RunReport {
                 ]
             })
             .collect();
-        let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-        for row in &rows {
-            for (w, cell) in widths.iter_mut().zip(row.iter()) {
-                *w = (*w).max(cell.chars().count());
-            }
+        let mut table = crate::text_table::TextTable::new(header);
+        for row in rows {
+            table.row(row);
         }
-        let mut out = String::new();
-        let mut line = |cells: Vec<&str>| {
-            let mut l = String::new();
-            for (i, cell) in cells.iter().enumerate() {
-                if i + 1 == cells.len() {
-                    l.push_str(cell);
-                } else {
-                    let _ = write!(l, "{cell:<width$}  ", width = widths[i]);
-                }
-            }
-            out.push_str(l.trim_end());
-            out.push('\n');
-        };
-        line(header.to_vec());
-        for row in &rows {
-            line(row.iter().map(String::as_str).collect());
-        }
+        let mut out = table.render(crate::text_table::Style::Plain);
         let _ = writeln!(out, "\n{}", self.summary_line());
         self.write_log(&mut out);
         for p in &self.participants {

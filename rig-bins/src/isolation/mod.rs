@@ -13,6 +13,7 @@ use std::time::Duration;
 use test_rig::isolation::{
     self, CellResult, Detection, Level, MatrixReport, Options, Outcome, TxnMode, CATALOGUE,
 };
+use test_rig::text_table::{Style, TextTable};
 
 /// How to tell that a statement waits for a lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -223,32 +224,30 @@ fn print_matrix(report: &MatrixReport, levels: &[Level]) {
         out!("warning: {w}");
     }
     out!();
-    let width = 20;
-    let mut line = format!("{:<24}", "test");
-    for l in levels {
-        line.push_str(&format!("{:<width$}", l.as_str()));
-    }
-    out!("{}", line.trim_end());
     let mut tests: Vec<&str> = Vec::new();
     for c in &report.results {
         if !tests.contains(&c.test) {
             tests.push(c.test);
         }
     }
+    let mut table =
+        TextTable::new(std::iter::once("test").chain(levels.iter().map(|l| l.as_str())));
+    // Columns 24 and 20 wide with their gaps, whatever the cells hold.
+    table.min_width(0, 22);
+    for column in 1..=levels.len() {
+        table.min_width(column, 18);
+    }
     for test in tests {
-        let mut line = format!("{test:<24}");
-        for l in levels {
+        let cells = levels.iter().map(|l| {
             let cell = report
                 .results
                 .iter()
                 .find(|c| c.test == test && c.level == *l);
-            line.push_str(&format!(
-                "{:<width$}",
-                cell.map_or("-".to_string(), cell_text)
-            ));
-        }
-        out!("{}", line.trim_end());
+            cell.map_or("-".to_string(), cell_text)
+        });
+        table.row(std::iter::once(test.to_string()).chain(cells));
     }
+    out_raw!("{}", table.render(Style::Plain));
     let deviations = report.deviations();
     out!(
         "\n{} cells in {:.2} s; (!) deviates from the profile, (~) varied across --repeat runs;\n\
