@@ -114,6 +114,11 @@ mod tests {
     }
 
     #[test]
+    fn a_target_past_the_last_state_is_ignored_not_a_panic() {
+        assert_eq!(reached(2, 0, &[(0, &[2])]), vec![true, false]);
+    }
+
+    #[test]
     fn an_unreachable_state_is_not_also_a_dead_end() {
         let edges: &[Edge] = &[(0, &[2])];
         assert_eq!(

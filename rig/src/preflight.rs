@@ -90,6 +90,86 @@ pub async fn speaks_mysql(host: &str, port: u16, limit: Duration) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::AsyncWriteExt;
+
+    fn server() -> ConnectionConfig {
+        ConnectionConfig::for_tests().expect("TEST_RIG_URL must be a valid URL")
+    }
+
+    /// A listener on a free port that writes `greeting` to each connection
+    /// and keeps it open.
+    async fn listener_saying(greeting: &'static [u8]) -> u16 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let _ = stream.write_all(greeting).await;
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    drop(stream);
+                });
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn the_probe_knows_a_server_by_its_greeting_or_its_error_packet() {
+        let s = server();
+        let limit = Duration::from_secs(2);
+        assert!(
+            speaks_mysql(&s.host, s.port, limit).await,
+            "the test server"
+        );
+        // A packet header (length 3 bytes, sequence 0), then 0xff: an error
+        // packet such as "Host is blocked", from a server all the same.
+        let refusing = listener_saying(&[7, 0, 0, 0, 0xff, 0x69, 0x04]).await;
+        assert!(speaks_mysql("127.0.0.1", refusing, limit).await);
+        // HTTP, say: no protocol version 10 in the fifth byte.
+        let other = listener_saying(b"HTTP/1.1 400 Bad Request\r\n").await;
+        assert!(!speaks_mysql("127.0.0.1", other, limit).await);
+        // Silent, or nothing listening at all.
+        let silent = listener_saying(b"").await;
+        assert!(!speaks_mysql("127.0.0.1", silent, Duration::from_millis(300)).await);
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        assert!(!speaks_mysql("127.0.0.1", closed, limit).await);
+    }
+
+    #[tokio::test]
+    async fn capacity_is_refused_past_max_connections_and_a_silent_server_is_named() {
+        let s = server();
+        let mut admin = Session::connect_server(&s).await.unwrap();
+        let max: u64 = admin
+            .query_first("SELECT @@max_connections")
+            .await
+            .unwrap()
+            .unwrap();
+        let _ = admin.close().await;
+        // A handful of connections fit.
+        let few = vec![s.clone(); 3];
+        assert_eq!(check_capacity(&few).await, Ok(BTreeMap::new()));
+        // As many as the server allows cannot: some are in use (this test's
+        // own check is left out of the count, the other tests' are not).
+        let all = vec![s.clone(); max as usize + 1];
+        let refused = check_capacity(&all).await.unwrap_err();
+        assert_eq!((refused.wanted, refused.max), (max as usize + 1, max));
+        assert_eq!(refused.address, s.address());
+        // A server that accepts and never answers is given back with the
+        // connect timeout it was given.
+        let silent_port = listener_saying(b"").await;
+        let mut silent =
+            ConnectionConfig::from_url(&format!("mysql://root@127.0.0.1:{silent_port}/test"))
+                .unwrap();
+        silent.connect_timeout = Duration::from_millis(300);
+        let found = check_capacity(&[silent.clone()]).await.unwrap();
+        assert_eq!(
+            found.get(&silent.address()),
+            Some(&Duration::from_millis(300))
+        );
+    }
 
     #[test]
     fn the_refusal_names_the_server_the_limit_and_what_is_left() {

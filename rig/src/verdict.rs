@@ -20,11 +20,6 @@ pub enum RunVerdict {
 pub trait Judged {
     /// The run's verdict.
     fn verdict(&self) -> RunVerdict;
-
-    /// Whether the run passed.
-    fn passed_all(&self) -> bool {
-        self.verdict() == RunVerdict::Passed
-    }
 }
 
 /// The class that decides a failure among several: a configuration mistake
