@@ -395,7 +395,7 @@ fn isolation_across_two_nodes_shows_a_certification_failure_at_commit_instead_of
         serde_json::json!(["127.0.0.1:3311", "127.0.0.1:3312", "127.0.0.1:3311"])
     );
     let cell = &doc["results"][0];
-    assert_eq!(cell["outcome"], "prevented", "{cell}");
+    assert_eq!(cell["observed"], "prevented", "{cell}");
     let steps = cell["steps"].as_array().unwrap();
     let commit = steps
         .iter()

@@ -81,7 +81,7 @@ fn json_has_the_documented_shape() {
             (
                 r["test"].as_str().unwrap().to_string(),
                 r["level"].as_str().unwrap().to_string(),
-                r["outcome"].as_str().unwrap().to_string(),
+                r["observed"].as_str().unwrap().to_string(),
             )
         })
         .collect();
@@ -160,7 +160,7 @@ fn repeat_runs_each_cell_and_reports_no_variation() {
     for r in doc["results"].as_array().unwrap() {
         let runs = r["runs"].as_array().unwrap();
         assert_eq!(runs.len(), 3);
-        assert!(runs.iter().all(|o| *o == r["outcome"]));
+        assert!(runs.iter().all(|o| *o == r["observed"]));
     }
 }
 
@@ -222,7 +222,7 @@ fn junit_has_one_test_case_per_cell_agreeing_with_the_json() {
         let test = cell["test"].as_str().unwrap();
         assert_eq!(case.classname, format!("isolation.{test}"));
         assert_eq!(case.name, cell["level"].as_str().unwrap());
-        let outcome = cell["outcome"].as_str().unwrap();
+        let outcome = cell["observed"].as_str().unwrap();
         let deviates = cell["expected"]
             .as_str()
             // "allowed": the source says only that the level does not

@@ -25,7 +25,9 @@ pub struct TxnSummary {
     pub name: String,
     /// Its process.
     pub process: u64,
-    /// `ok`, `fail` or `info`.
+    /// `ok`, `fail` or `info`; `type` in JSON, as a history's operations
+    /// say it, and as `outcome` is only ever how a run ended.
+    #[serde(rename = "type")]
     pub outcome: OpType,
     /// What it did, e.g. `append 5 to 3; read 4 = [1, 2]`.
     pub ops: String,

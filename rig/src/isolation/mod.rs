@@ -121,7 +121,9 @@ pub struct CellResult {
     pub test: &'static str,
     /// The level.
     pub level: Level,
-    /// The outcome (of the first run, with `--repeat`).
+    /// What the cell showed (the first run's, with `--repeat`); `observed`
+    /// in JSON, where `outcome` is only ever how a run ended.
+    #[serde(rename = "observed")]
     pub outcome: Outcome,
     /// What the profile expects, if it says.
     pub expected: Option<Expectation>,
