@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use test_rig::common_states::{self, DatabaseChecked, RoundTrip};
 use test_rig::report::{human_duration, millis};
+use test_rig::{Judged, RunVerdict};
 use test_rig::{ServerInfo, StateContext, StateError, Transition, TransitionObserver, Workflow};
 
 /// Checks that a TiDB, MySQL or MariaDB server connects, answers, has the
@@ -198,6 +199,21 @@ enum Ending {
     Interrupted(test_rig::StepFailed),
 }
 
+impl Judged for Report {
+    /// Its `outcome`, a failure with its error's class.
+    fn verdict(&self) -> RunVerdict {
+        match self.outcome {
+            "passed" => RunVerdict::Passed,
+            "interrupted" => RunVerdict::Interrupted,
+            _ => RunVerdict::Failed(
+                self.error
+                    .as_ref()
+                    .map_or(test_rig::ErrorClass::Failed, |e| e.class),
+            ),
+        }
+    }
+}
+
 /// Runs the tool and returns its exit code.
 pub async fn run(args: BasicArgs) -> u8 {
     if args.diagram {
@@ -247,6 +263,7 @@ pub async fn run(args: BasicArgs) -> u8 {
             let _ = session.close().await;
         }
     }
+    report.exit_code = exit_code::for_verdict(report.verdict());
     if let Some(error) = &report.error {
         err!("basic: error: {}", error.message);
     }
@@ -293,7 +310,6 @@ async fn run_statement(cx: &mut StateContext, sql: &str, report: &mut Report) {
         Err(e) => {
             let interrupted = matches!(e, StateError::Cancelled);
             report.outcome = if interrupted { "interrupted" } else { "failed" };
-            report.exit_code = exit_code::for_error(&e);
             report.error = Some(ErrorJson {
                 class: e.class(),
                 message: if interrupted {
@@ -348,7 +364,6 @@ fn build_report(
         Ending::Failed(failed) => {
             let error: &StateError = failed.error();
             report.outcome = "failed";
-            report.exit_code = exit_code::for_error(error);
             report.error = Some(ErrorJson {
                 class: error.class(),
                 message: error.to_string(),
@@ -359,7 +374,6 @@ fn build_report(
         }
         Ending::Interrupted(failed) => {
             report.outcome = "interrupted";
-            report.exit_code = exit_code::INTERRUPTED;
             report.error = Some(ErrorJson {
                 class: test_rig::ErrorClass::Cancelled,
                 message: "interrupted".into(),
