@@ -43,7 +43,7 @@ pub struct StateMeta {
 }
 
 /// When a failed step is tried again.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RetryPolicy {
     /// Attempts after the first; 0 means no retry.
     pub retries: u32,
@@ -54,7 +54,7 @@ pub struct RetryPolicy {
 }
 
 /// One step of a workflow.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct StepMeta {
     /// The step's (function's) name.
     pub name: &'static str,

@@ -332,12 +332,7 @@ impl PythonPlugin {
                     })
                     .collect();
                 let def: &'static WorkflowDef = Box::leak(Box::new(WorkflowDef {
-                    meta: meta(
-                        chosen
-                            .iter()
-                            .map(|i| step_meta(py, &shape.steps[*i], &state_names))
-                            .collect(),
-                    ),
+                    meta: meta(chosen.iter().map(|i| metas[*i].clone()).collect()),
                     steps: Box::leak(erased.into_boxed_slice()),
                     cleanup: Some(release),
                 }));
