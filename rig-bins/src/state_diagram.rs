@@ -43,115 +43,150 @@ const ROW: f64 = 60.0;
 const BOX_W: f64 = 130.0;
 const BOX_H: f64 = 26.0;
 
-/// The diagram as an SVG figure, then its Mermaid source in a
-/// `<details>`; `title` names the workflow.
-pub fn figure(title: &str, mermaid: &str) -> String {
-    let edges = edges(mermaid);
-    // Columns by distance from the start ([*] is column 0, ends go one past
-    // the last state they leave); rows in order of first sight.
-    let mut column: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut order: Vec<&str> = Vec::new();
-    let mut queue = VecDeque::from([("[*]", 0usize)]);
-    column.insert("[*]", 0);
-    while let Some((state, depth)) = queue.pop_front() {
-        for e in edges.iter().filter(|e| e.from == state && e.to != "[*]") {
-            if !column.contains_key(e.to.as_str()) {
-                column.insert(&e.to, depth + 1);
-                order.push(&e.to);
-                queue.push_back((&e.to, depth + 1));
+/// Where everything goes: a column per distance from the start (`[*]` is
+/// column 0, the ends one past the last state that leaves to them), rows
+/// in order of first sight.
+struct Layout<'e> {
+    column: BTreeMap<&'e str, usize>,
+    place: BTreeMap<&'e str, (f64, f64)>,
+    /// The edges to the end, one end dot each.
+    ends: Vec<&'e Edge>,
+    /// The ends' column.
+    last: usize,
+    width: f64,
+    height: f64,
+}
+
+/// The top-left corner of the cell at `col`, `row`; room above the first
+/// row for loops and edges back over the top.
+fn at(col: usize, row: usize) -> (f64, f64) {
+    (20.0 + col as f64 * COLUMN, 45.0 + row as f64 * ROW)
+}
+
+impl<'e> Layout<'e> {
+    fn of(edges: &'e [Edge]) -> Self {
+        let mut column: BTreeMap<&str, usize> = BTreeMap::from([("[*]", 0)]);
+        let mut order: Vec<&str> = Vec::new();
+        let mut queue = VecDeque::from([("[*]", 0usize)]);
+        while let Some((state, depth)) = queue.pop_front() {
+            for e in edges.iter().filter(|e| e.from == state && e.to != "[*]") {
+                if !column.contains_key(e.to.as_str()) {
+                    column.insert(&e.to, depth + 1);
+                    order.push(&e.to);
+                    queue.push_back((&e.to, depth + 1));
+                }
             }
         }
+        let last = column.values().copied().max().unwrap_or(0) + 1;
+        let mut rows_used = vec![0usize; last + 1];
+        let mut place = BTreeMap::from([("[*]", at(0, 0))]);
+        rows_used[0] = 1;
+        for state in &order {
+            let col = column[state];
+            place.insert(*state, at(col, rows_used[col]));
+            rows_used[col] += 1;
+        }
+        let ends: Vec<&Edge> = edges.iter().filter(|e| e.to == "[*]").collect();
+        let rows = rows_used.iter().copied().max().unwrap_or(1).max(ends.len());
+        Layout {
+            height: 50.0 + rows as f64 * ROW,
+            width: 40.0 + (last + 1) as f64 * COLUMN,
+            column,
+            place,
+            ends,
+            last,
+        }
     }
-    let last = column.values().copied().max().unwrap_or(0) + 1;
-    let mut rows_used = vec![0usize; last + 1];
-    let mut place: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
-    // Room above the first row for loops and edges back over the top.
-    let at = |col: usize, row: usize| (20.0 + col as f64 * COLUMN, 45.0 + row as f64 * ROW);
-    place.insert("[*]", at(0, 0));
-    rows_used[0] = 1;
-    for state in &order {
-        let col = column[state];
-        place.insert(state, at(col, rows_used[col]));
-        rows_used[col] += 1;
+
+    fn col_of(&self, state: &str) -> usize {
+        self.column.get(state).copied().unwrap_or(self.last)
     }
-    let ends: Vec<&Edge> = edges.iter().filter(|e| e.to == "[*]").collect();
-    let height = 50.0 + (rows_used.iter().copied().max().unwrap_or(1).max(ends.len())) as f64 * ROW;
-    let width = 40.0 + (last + 1) as f64 * COLUMN;
-    let mut svg = format!(
-        "<svg class=\"diagram\" width=\"{width:.0}\" height=\"{height:.0}\" role=\"img\" aria-label=\"{}\">\n\
-         <defs><marker id=\"arrow\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" fill=\"#555\"/></marker></defs>\n",
-        escape(title)
-    );
-    // Ends: one dot per terminal state, in the last column.
-    let end_at = |i: usize| at(last, i);
-    let col_of = |state: &str| column.get(state).copied().unwrap_or(last);
-    // Where an edge leaves `state` (boxes: their sides; dots: their rim).
-    let side = |state: &str, (x, y): (f64, f64), right: bool| -> (f64, f64) {
-        let w = if state == "[*]" { 16.0 } else { BOX_W };
-        (if right { x + w } else { x }, y + BOX_H / 2.0)
-    };
-    let mut labels = String::new();
-    for e in &edges {
-        let Some(&from) = place.get(e.from.as_str()) else {
+
+    /// Where `e` ends and in which column; `None` for a state not placed.
+    fn target(&self, e: &Edge) -> Option<((f64, f64), usize)> {
+        match e.to.as_str() {
+            "[*]" => {
+                let i = self.ends.iter().position(|x| *x == e).unwrap_or(0);
+                Some((at(self.last, i), self.last))
+            }
+            to => self.place.get(to).map(|p| (*p, self.col_of(to))),
+        }
+    }
+}
+
+/// Where an edge leaves `state` at `(x, y)` (boxes: their sides; dots: their rim).
+fn side(state: &str, (x, y): (f64, f64), right: bool) -> (f64, f64) {
+    let w = if state == "[*]" { 16.0 } else { BOX_W };
+    (if right { x + w } else { x }, y + BOX_H / 2.0)
+}
+
+/// The SVG path of `e` from `from` (in `from_col`) to `to` (in `to_col`),
+/// and where its label goes.
+fn edge_path(
+    e: &Edge,
+    from: (f64, f64),
+    from_col: usize,
+    to: (f64, f64),
+    to_col: usize,
+) -> (String, (f64, f64)) {
+    if e.from == e.to {
+        // A loop: out of the top and back in.
+        let (cx, top) = (from.0 + BOX_W / 2.0, from.1);
+        (
+            format!(
+                "M{:.0},{top:.0} C{:.0},{:.0} {:.0},{:.0} {:.0},{top:.0}",
+                cx - 20.0,
+                cx - 35.0,
+                top - 30.0,
+                cx + 35.0,
+                top - 30.0,
+                cx + 20.0
+            ),
+            (cx, top - 26.0),
+        )
+    } else if to_col == from_col {
+        // Same column: from the bottom (or top) of one to the other.
+        let x = from.0 + BOX_W / 2.0;
+        let (y1, y2) = if to.1 > from.1 {
+            (from.1 + BOX_H, to.1)
+        } else {
+            (from.1, to.1 + BOX_H)
+        };
+        (
+            format!("M{x:.0},{y1:.0} L{x:.0},{y2:.0}"),
+            (x + 4.0, (y1 + y2) / 2.0),
+        )
+    } else if to_col > from_col {
+        let (x1, y1) = side(&e.from, from, true);
+        let (x2, y2) = side(&e.to, to, false);
+        let mid = (x1 + x2) / 2.0;
+        (
+            format!("M{x1:.0},{y1:.0} C{mid:.0},{y1:.0} {mid:.0},{y2:.0} {x2:.0},{y2:.0}"),
+            (mid, (y1 + y2) / 2.0 - 5.0),
+        )
+    } else {
+        // Back to an earlier column: over the top.
+        let (x1, y1) = (from.0 + BOX_W / 2.0, from.1);
+        let (x2, y2) = (to.0 + BOX_W / 2.0, to.1);
+        let top = y1.min(y2) - 30.0;
+        (
+            format!("M{x1:.0},{y1:.0} C{x1:.0},{top:.0} {x2:.0},{top:.0} {x2:.0},{y2:.0}"),
+            ((x1 + x2) / 2.0, top + 8.0),
+        )
+    }
+}
+
+/// Every arrow into `svg`, and their labels into `labels` (drawn last, on top).
+fn draw_edges(layout: &Layout<'_>, edges: &[Edge], svg: &mut String, labels: &mut String) {
+    for e in edges {
+        let Some(&from) = layout.place.get(e.from.as_str()) else {
             continue;
         };
-        let (to_pos, to_col) = match e.to.as_str() {
-            "[*]" => {
-                let i = ends.iter().position(|x| x == &e).unwrap_or(0);
-                (end_at(i), last)
-            }
-            to => match place.get(to) {
-                Some(&p) => (p, col_of(to)),
-                None => continue,
-            },
+        let Some((to, to_col)) = layout.target(e) else {
+            continue;
         };
-        let from_col = col_of(&e.from);
-        let (path, (lx, ly)) = if e.from == e.to {
-            // A loop: out of the top and back in.
-            let (cx, top) = (from.0 + BOX_W / 2.0, from.1);
-            (
-                format!(
-                    "M{:.0},{top:.0} C{:.0},{:.0} {:.0},{:.0} {:.0},{top:.0}",
-                    cx - 20.0,
-                    cx - 35.0,
-                    top - 30.0,
-                    cx + 35.0,
-                    top - 30.0,
-                    cx + 20.0
-                ),
-                (cx, top - 26.0),
-            )
-        } else if to_col == from_col {
-            // Same column: from the bottom (or top) of one to the other.
-            let down = to_pos.1 > from.1;
-            let x = from.0 + BOX_W / 2.0;
-            let (y1, y2) = if down {
-                (from.1 + BOX_H, to_pos.1)
-            } else {
-                (from.1, to_pos.1 + BOX_H)
-            };
-            (
-                format!("M{x:.0},{y1:.0} L{x:.0},{y2:.0}"),
-                (x + 4.0, (y1 + y2) / 2.0),
-            )
-        } else if to_col > from_col {
-            let (x1, y1) = side(&e.from, from, true);
-            let (x2, y2) = side(&e.to, to_pos, false);
-            let mid = (x1 + x2) / 2.0;
-            (
-                format!("M{x1:.0},{y1:.0} C{mid:.0},{y1:.0} {mid:.0},{y2:.0} {x2:.0},{y2:.0}"),
-                (mid, (y1 + y2) / 2.0 - 5.0),
-            )
-        } else {
-            // Back to an earlier column: over the top.
-            let (x1, y1) = (from.0 + BOX_W / 2.0, from.1);
-            let (x2, y2) = (to_pos.0 + BOX_W / 2.0, to_pos.1);
-            let top = y1.min(y2) - 30.0;
-            (
-                format!("M{x1:.0},{y1:.0} C{x1:.0},{top:.0} {x2:.0},{top:.0} {x2:.0},{y2:.0}"),
-                ((x1 + x2) / 2.0, top + 8.0),
-            )
-        };
+        let from_col = layout.col_of(&e.from);
+        let (path, (lx, ly)) = edge_path(e, from, from_col, to, to_col);
         let _ = writeln!(
             svg,
             "<path class=\"edge\" d=\"{path}\" fill=\"none\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>"
@@ -165,7 +200,11 @@ pub fn figure(title: &str, mermaid: &str) -> String {
             );
         }
     }
-    for (state, (x, y)) in &place {
+}
+
+/// The start dot, a box per state and an end dot per edge to the end.
+fn draw_states(layout: &Layout<'_>, svg: &mut String) {
+    for (state, (x, y)) in &layout.place {
         if *state == "[*]" {
             let _ = writeln!(
                 svg,
@@ -184,8 +223,8 @@ pub fn figure(title: &str, mermaid: &str) -> String {
             escape(state)
         );
     }
-    for (i, _) in ends.iter().enumerate() {
-        let (x, y) = end_at(i);
+    for i in 0..layout.ends.len() {
+        let (x, y) = at(layout.last, i);
         let _ = writeln!(
             svg,
             "<circle class=\"end\" cx=\"{:.0}\" cy=\"{:.0}\" r=\"7\" fill=\"none\" stroke=\"#222\" stroke-width=\"2\"/>\
@@ -196,6 +235,23 @@ pub fn figure(title: &str, mermaid: &str) -> String {
             y + BOX_H / 2.0
         );
     }
+}
+
+/// The diagram as an SVG figure, then its Mermaid source in a
+/// `<details>`; `title` names the workflow.
+pub fn figure(title: &str, mermaid: &str) -> String {
+    let edges = edges(mermaid);
+    let layout = Layout::of(&edges);
+    let mut svg = format!(
+        "<svg class=\"diagram\" width=\"{:.0}\" height=\"{:.0}\" role=\"img\" aria-label=\"{}\">\n\
+         <defs><marker id=\"arrow\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" fill=\"#555\"/></marker></defs>\n",
+        layout.width,
+        layout.height,
+        escape(title)
+    );
+    let mut labels = String::new();
+    draw_edges(&layout, &edges, &mut svg, &mut labels);
+    draw_states(&layout, &mut svg);
     svg.push_str(&labels);
     svg.push_str("</svg>\n");
     format!(
