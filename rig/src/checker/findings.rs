@@ -153,3 +153,18 @@ fn mop_text(mop: &Mop) -> String {
 pub(crate) fn read_text(key: i64, list: &[i64]) -> String {
     format!("key {key} = {}", short_list(list))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_list_shows_its_first_three_its_last_three_and_how_many_between() {
+        let list: Vec<i64> = (1..=100).collect();
+        assert_eq!(short_list(&list), "[1, 2, 3, … 94 more …, 98, 99, 100]");
+        let twelve: Vec<i64> = (1..=12).collect();
+        assert_eq!(short_list(&twelve), list_text(&twelve));
+        let thirteen: Vec<i64> = (1..=13).collect();
+        assert_eq!(short_list(&thirteen), "[1, 2, 3, … 7 more …, 11, 12, 13]");
+    }
+}

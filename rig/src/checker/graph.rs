@@ -262,3 +262,95 @@ pub(crate) fn cyclic_components(g: &Graph) -> Vec<Vec<usize>> {
     }
     components
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::OpType;
+
+    fn txn(kind: OpType, invoked: u64, completed: Option<u64>) -> Txn<'static> {
+        Txn {
+            process: 0,
+            kind,
+            invoke_index: invoked,
+            complete_index: completed,
+            invoke_time: Some(invoked),
+            complete_time: completed,
+            mops: &[],
+            node: None,
+        }
+    }
+
+    fn realtime(txns: &[Txn]) -> Vec<(usize, usize)> {
+        let mut edges = Vec::new();
+        realtime_edges(txns, &mut |a, b, _| edges.push((a, b)));
+        edges.sort_unstable();
+        edges
+    }
+
+    #[test]
+    fn real_time_links_each_transaction_to_the_frontier_only() {
+        // T0 [0, 1], T1 [2, 3], T2 [4, 5]: T0 -> T2 follows by transitivity.
+        let chain = [
+            txn(OpType::Ok, 0, Some(1)),
+            txn(OpType::Ok, 2, Some(3)),
+            txn(OpType::Ok, 4, Some(5)),
+        ];
+        assert_eq!(realtime(&chain), vec![(0, 1), (1, 2)]);
+        // T0 [0, 3] and T1 [1, 2] overlap: neither precedes the other; both
+        // precede T2 [4, 5].
+        let overlapping = [
+            txn(OpType::Ok, 0, Some(3)),
+            txn(OpType::Ok, 1, Some(2)),
+            txn(OpType::Ok, 4, Some(5)),
+        ];
+        assert_eq!(realtime(&overlapping), vec![(0, 2), (1, 2)]);
+    }
+
+    #[test]
+    fn a_transaction_never_completed_follows_what_had_completed_when_it_began() {
+        // T1 (outcome unknown) began after T0 ended; T2 began after T0 too,
+        // and T1's unknown end orders nothing after it.
+        let txns = [
+            txn(OpType::Ok, 0, Some(1)),
+            txn(OpType::Info, 2, None),
+            txn(OpType::Ok, 3, Some(4)),
+        ];
+        assert_eq!(realtime(&txns), vec![(0, 1), (0, 2)]);
+    }
+
+    #[test]
+    fn edges_of_one_pair_merge_their_types_and_count_once() {
+        let g = Graph::from_edges(2, vec![(0, 1, WW), (1, 0, WR), (0, 1, RW)]);
+        assert_eq!(g.out(0).collect::<Vec<_>>(), vec![(1, WW | RW)]);
+        assert_eq!(g.out(1).collect::<Vec<_>>(), vec![(0, WR)]);
+        assert_eq!(g.edge_count(), 2);
+        let names: Vec<&str> = [WW, WR, RW, PROCESS, REALTIME].map(edge_name).to_vec();
+        assert_eq!(names, ["ww", "wr", "rw", "process", "realtime"]);
+    }
+
+    #[test]
+    fn each_cycle_is_one_component_and_a_chain_between_them_none() {
+        // 0 <-> 1 -> 2 <-> 3, and 4 alone with an edge into the first cycle.
+        let g = Graph::from_edges(
+            5,
+            vec![
+                (0, 1, WW),
+                (1, 0, WW),
+                (1, 2, WR),
+                (2, 3, RW),
+                (3, 2, RW),
+                (4, 0, WW),
+            ],
+        );
+        let mut components: Vec<Vec<usize>> = cyclic_components(&g)
+            .into_iter()
+            .map(|mut c| {
+                c.sort_unstable();
+                c
+            })
+            .collect();
+        components.sort();
+        assert_eq!(components, vec![vec![0, 1], vec![2, 3]]);
+    }
+}

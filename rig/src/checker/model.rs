@@ -246,3 +246,32 @@ impl std::fmt::Display for Model {
         f.write_str(self.name())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Elle's consistency-model names (elle.consistency-model), which
+    /// `--model` takes and the report prints.
+    #[test]
+    fn every_model_has_elles_name_and_parses_back_from_it() {
+        let names: Vec<&str> = Model::ALL.iter().map(|m| m.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "read-uncommitted",
+                "read-committed",
+                "repeatable-read",
+                "snapshot-isolation",
+                "serializable",
+                "strict-serializable",
+            ]
+        );
+        for model in Model::ALL {
+            assert_eq!(Model::parse(model.name()), Some(model));
+            assert_eq!(model.to_string(), model.name());
+        }
+        assert_eq!(Model::parse("snapshot"), None);
+        assert_eq!(Model::parse(""), None);
+    }
+}

@@ -560,3 +560,36 @@ fn the_graph_counts_only_transactions_that_may_have_committed() {
     assert_eq!(r.graph.cyclic_components, 0);
     assert!(r.graph.edges >= 1);
 }
+
+#[test]
+fn the_human_report_and_junit_name_the_anomaly_its_witness_and_the_verdict() {
+    let mut b = concurrent(&[ok("a 1 1; a 2 1"), ok("a 1 2; a 2 2")]);
+    b.ok(9, "r 1 1,2; r 2 2,1");
+    let r = b.check(Model::ReadUncommitted);
+    let text = r.to_human();
+    for part in [
+        "transactions: 3 ok, 0 failed, 0 unknown\n",
+        "G0: 1 found (forbidden by read-uncommitted)\n",
+        "  witness 1:\n",
+        "append 1 to 1; append 1 to 2",
+        "\nsatisfies: none\nviolates: read-uncommitted, read-committed",
+    ] {
+        assert!(text.contains(part), "{part:?} in\n{text}");
+    }
+    assert!(
+        text.ends_with("verdict for read-uncommitted: INVALID\n"),
+        "{text}"
+    );
+    let xml = r.to_junit("consistency", "check");
+    assert!(xml.contains("<failure") && xml.contains("G0"), "{xml}");
+
+    let mut b = concurrent(&[ok("a 1 1")]);
+    b.ok(9, "r 1 1");
+    let text = b.check(Model::StrictSerializable).to_human();
+    assert!(text.contains("anomalies: none\n"), "{text}");
+    assert!(text.contains("\nviolates: none\n"), "{text}");
+    assert!(
+        text.ends_with("verdict for strict-serializable: valid\n"),
+        "{text}"
+    );
+}
