@@ -593,3 +593,27 @@ fn the_human_report_and_junit_name_the_anomaly_its_witness_and_the_verdict() {
         "{text}"
     );
 }
+
+#[test]
+fn witnesses_past_the_shown_few_are_counted_not_listed() {
+    let shown = crate::checker::WITNESSES_PER_KIND;
+    let report_with = |reads: usize| {
+        let mut b = Builder::new();
+        b.txn(0, OpType::Fail, "a 1 1");
+        for p in 1..=reads {
+            b.ok(p as u64, "r 1 1");
+        }
+        b.check(Model::ReadCommitted)
+    };
+    let r = report_with(shown + 2);
+    assert_eq!(r.anomalies[&G1a].count, shown + 2);
+    assert_eq!(r.anomalies[&G1a].witnesses.len(), shown);
+    assert!(
+        r.to_human().contains("  (2 more not shown)\n"),
+        "{}",
+        r.to_human()
+    );
+    let r = report_with(shown);
+    assert_eq!(r.anomalies[&G1a].count, shown);
+    assert!(!r.to_human().contains("more not shown"), "{}", r.to_human());
+}
