@@ -347,7 +347,29 @@ fn a_read_missing_a_version_acknowledged_before_a_later_acknowledged_earlier_one
 fn incompatible_orders_and_compatible_ones() {
     let mut b = concurrent(&[ok("a 1 1"), ok("a 1 2"), ok("a 1 3")]);
     b.ok(7, "r 1 1,2").ok(8, "r 1 1,3");
-    assert!(kinds(&b.check(Model::ReadCommitted)).contains(&IncompatibleOrder));
+    let r = b.check(Model::ReadCommitted);
+    assert!(kinds(&r).contains(&IncompatibleOrder));
+    // Where the two reads part: after their common first element, one has
+    // 2 (or 3) where the other has 3 (or 2).
+    let why = r.anomalies[&IncompatibleOrder].witnesses[0]
+        .explanation
+        .join(" ");
+    assert!(
+        why.contains("both begin with the same 1 elements, then one has "),
+        "{why}"
+    );
+    assert!(
+        why.contains("has 3 where the other has 2") || why.contains("has 2 where the other has 3"),
+        "{why}"
+    );
+    // One read a prefix of the other's, then nothing where the other goes on.
+    let mut b = concurrent(&[ok("a 1 1"), ok("a 1 2")]);
+    b.ok(7, "r 1 2").ok(8, "r 1 1,2");
+    let r = b.check(Model::ReadCommitted);
+    let why = r.anomalies[&IncompatibleOrder].witnesses[0]
+        .explanation
+        .join(" ");
+    assert!(why.contains("the same 0 elements"), "{why}");
 
     let b = concurrent(&[ok("a 1 1"), ok("a 1 2"), ok("r 1 1"), ok("r 1 1,2")]);
     assert_eq!(kinds(&b.check(Model::StrictSerializable)), []);
