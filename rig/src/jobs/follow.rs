@@ -24,6 +24,10 @@ use tokio_util::sync::CancellationToken;
 /// How long the monitor and the submitter wait for each other.
 const HANDSHAKE: Duration = Duration::from_secs(30);
 
+/// How long an interrupted participant may take to finish: the submitter's
+/// stop of its statement on the server.
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
 /// What to follow.
 #[derive(Debug, Clone)]
 pub struct Follow {
@@ -136,11 +140,13 @@ pub async fn follow(
     on_event: impl FnMut(&JobEvent) + Send + 'static,
 ) -> Result<Followed, StateError> {
     let mut coordinator = Coordinator::new();
-    coordinator
-        .grace_period(Duration::from_millis(500))
-        .cancelled_by(cancel);
+    // An interrupted submitter stops its statement on the server from a new
+    // connection: on a loaded server that takes more than an instant, and
+    // cut short it would leave the statement running and say nothing.
+    coordinator.grace_period(STOP_GRACE).cancelled_by(cancel);
     let run_cancel = coordinator.cancel_token();
     let submitting = follow.submit.is_some();
+    let submit_sql = follow.submit.clone();
     let mut watch = follow.watch;
     watch.until_done |= submitting;
     let submitted_done = submitting.then(CancellationToken::new);
@@ -168,7 +174,18 @@ pub async fn follow(
         None => None,
     };
     let run = coordinator.run().await;
-    let submitted = submitter.and_then(|s| s.take());
+    let submitted = submitter.and_then(|s| s.take()).or_else(|| {
+        // A submitter that did not finish within the grace period: say so
+        // rather than nothing.
+        submit_sql.filter(|_| run.cancelled).map(|sql| Submitted {
+            sql,
+            connection_id: None,
+            ok: false,
+            error: Some(format!(
+                "interrupted, and the statement's stop on the server did not finish within {STOP_GRACE:?}: it may still be running"
+            )),
+        })
+    });
     let found = monitored.take().map(|mut found| {
         if let Some(s) = &submitted {
             settle_vanished_statement(&mut found.jobs, s);
