@@ -45,7 +45,9 @@ pub fn emit(tool: &str, report: &RunReport, format: OutputFormat, junit: Option<
     if let Err(code) = write_junit(tool, junit, || report.to_junit(tool)) {
         return code;
     }
-    exit_for(report)
+    // Interrupted, all passed, or the deciding class of failure
+    // (see `test_rig::verdict::deciding_class`).
+    exit_code::for_verdict(test_rig::Judged::verdict(report))
 }
 
 /// Writes the JUnit document `xml` makes to `path`, if one was asked for;
@@ -207,11 +209,4 @@ pub fn check_writable(tool: &str, what: &str, path: Option<&Path>) -> Result<(),
             );
             exit_code::USAGE
         })
-}
-
-/// The exit code a run earns: interrupted, all passed, or the deciding
-/// class of failure (see [`test_rig::verdict::deciding_class`]).
-pub fn exit_for(report: &RunReport) -> u8 {
-    use test_rig::Judged;
-    exit_code::for_verdict(report.verdict())
 }

@@ -1,7 +1,8 @@
 //! What a workflow is, as `#[workflow]` and the Python loader declare it:
 //! its states, steps and metadata, and the erased table ([`WorkflowDef`])
-//! the runner walks. Static data and function types only: running a step
-//! is `workflow`'s job, and a failed one is `failure`'s.
+//! the runner walks. Static data and function types only: walking the
+//! states is `workflow`'s job, running one step `drive`'s, and a failed
+//! one is `failure`'s.
 
 use crate::context::StateContext;
 use crate::error::StateError;

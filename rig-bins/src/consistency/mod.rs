@@ -738,7 +738,7 @@ async fn run_workload(args: RunArgs) -> u8 {
                 err!("consistency: {}: {}", p.name, e.message);
             }
         }
-        let code = crate::report_output::exit_for(&ran.clients);
+        let code = exit_code::for_verdict(test_rig::Judged::verdict(&ran.clients));
         return code.max(verdict_exit(report));
     }
     verdict_exit(report)

@@ -15,10 +15,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::time::Duration;
-use test_rig::common_states;
-use test_rig::jobs::{
-    self, Follow, JobEvent, JobStatus, JobSummary, Source, SourceKind, Submitted, Watch,
-};
+use test_rig::jobs::{self, Follow, JobEvent, JobStatus, JobSummary, SourceKind, Submitted, Watch};
 use test_rig::prelude::*;
 use test_rig::{Phase, ServerInfo};
 
@@ -184,26 +181,12 @@ async fn cancel_job(
     forced: Option<SourceKind>,
     id: &str,
 ) -> Result<String, StateError> {
-    let mut cx = common_states::WORKFLOW
-        .run(cx)
-        .await
-        .map_err(StepFailed::into_error)?;
-    let server = cx
-        .server()
-        .cloned()
-        .ok_or_else(|| StateError::step("the server's version was not read"))?;
-    let kind = forced.unwrap_or_else(|| SourceKind::for_server(&server));
-    Source::new(kind, &server).map_err(with_flag_hint)?;
-    jobs::cancel::cancel(cx.session()?, &server, kind, id).await
+    let (mut cx, server, source) = jobs::open_source(cx, forced, Some(SOURCE_HINT)).await?;
+    jobs::cancel::cancel(cx.session()?, &server, source.kind(), id).await
 }
 
-/// A source the server lacks, as a configuration error that names the flag
-/// to pick one it has.
-fn with_flag_hint(e: jobs::SourceUnavailable) -> StateError {
-    StateError::Config(test_rig::ConfigError::Invalid(format!(
-        "{e}: use --source processlist"
-    )))
-}
+/// How a user picks a source the server has.
+const SOURCE_HINT: &str = "use --source processlist";
 
 /// Runs the tool and returns its exit code.
 pub async fn run(args: JobMonitorArgs) -> u8 {
@@ -296,7 +279,7 @@ impl JobMonitorArgs {
             },
             min_ms: self.min_time.as_secs_f64() * 1000.0,
             submit: self.submit.clone(),
-            unavailable_hint: Some("use --source processlist".into()),
+            unavailable_hint: Some(SOURCE_HINT.into()),
         }
     }
 }

@@ -199,6 +199,33 @@ pub async fn follow(
     })
 }
 
+/// Runs the common states on `cx` and opens the job source `kind` (else the
+/// server's natural one). A source the server lacks is a configuration
+/// error, with `unavailable_hint` (how the caller picks another) added.
+pub async fn open_source(
+    cx: StateContext,
+    kind: Option<SourceKind>,
+    unavailable_hint: Option<&str>,
+) -> Result<(StateContext, ServerInfo, Source), StateError> {
+    let cx = crate::common_states::WORKFLOW
+        .run(cx)
+        .await
+        .map_err(StepFailed::into_error)?;
+    let server = cx
+        .server()
+        .cloned()
+        .ok_or_else(|| StateError::step("the server was not identified"))?;
+    let kind = kind.unwrap_or_else(|| SourceKind::for_server(&server));
+    let source = Source::new(kind, &server).map_err(|e| {
+        let message = match unavailable_hint {
+            Some(hint) => format!("{e}: {hint}"),
+            None => e.to_string(),
+        };
+        StateError::Config(ConfigError::Invalid(message))
+    })?;
+    Ok((cx, server, source))
+}
+
 /// The monitor participant's part.
 struct Monitor {
     source: Option<SourceKind>,
@@ -215,22 +242,9 @@ impl Monitor {
         cancel: &CancellationToken,
         mut on_event: impl FnMut(&JobEvent),
     ) -> Result<Found, StateError> {
-        let mut cx = crate::common_states::WORKFLOW
-            .run(cx)
-            .await
-            .map_err(StepFailed::into_error)?;
-        let server = cx
-            .server()
-            .cloned()
-            .ok_or_else(|| StateError::step("the server was not identified"))?;
-        let kind = self
-            .source
-            .unwrap_or_else(|| SourceKind::for_server(&server));
-        let mut source = Source::new(kind, &server).map_err(|e| {
-            let hint = self.unavailable_hint.as_deref().unwrap_or_default();
-            let sep = if hint.is_empty() { "" } else { ": " };
-            StateError::Config(ConfigError::Invalid(format!("{e}{sep}{hint}")))
-        })?;
+        let (mut cx, server, mut source) =
+            open_source(cx, self.source, self.unavailable_hint.as_deref()).await?;
+        let kind = source.kind();
         source.min_ms = self.min_ms;
         if self.submitting {
             self.await_submitter(&mut cx, &source, kind).await?;

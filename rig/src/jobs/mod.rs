@@ -12,7 +12,7 @@ pub mod model;
 pub mod monitor;
 pub mod processlist;
 
-pub use follow::{follow, Follow, Followed, Found, Submitted};
+pub use follow::{follow, open_source, Follow, Followed, Found, Submitted};
 pub use model::{Job, JobKind, JobStatus, RowMap};
 pub use monitor::{watch, JobEvent, JobSummary, Watch};
 

@@ -124,14 +124,9 @@ pub async fn run(args: &MultiArgs, list: &[NamedConnection], listed: crate::fan_
     if let Err(code) = report_output::write_html(TOOL, args.html.as_deref(), page) {
         return code;
     }
-    exit_for(&report)
-}
-
-/// Interrupted, a connection that failed (as any run), failed passes (1),
-/// or all passed.
-pub fn exit_for(report: &LoadReport) -> u8 {
-    use test_rig::Judged;
-    exit_code::for_verdict(report.verdict())
+    // Interrupted, a connection that failed (as any run), failed passes (1),
+    // or all passed.
+    exit_code::for_verdict(test_rig::Judged::verdict(&report))
 }
 
 fn header(connections: usize, options: &LoadOptions) -> String {
