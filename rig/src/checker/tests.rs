@@ -639,3 +639,72 @@ fn witnesses_past_the_shown_few_are_counted_not_listed() {
     assert_eq!(r.anomalies[&G1a].count, shown);
     assert!(!r.to_human().contains("more not shown"), "{}", r.to_human());
 }
+
+#[test]
+fn a_later_read_of_a_key_is_judged_as_internal_not_as_an_intermediate_read() {
+    // T0 appends 1 then 2. T1 reads the final state [1, 2], then [1]: its
+    // second read disagrees with its first, an internal anomaly. Only a
+    // transaction's first contact with a key shows another's state (an
+    // external read), so the [1] is not also a read of T0's intermediate
+    // state.
+    let b = concurrent(&[ok("a 1 1; a 1 2"), ok("r 1 1,2; r 1 1")]);
+    assert_eq!(kinds(&b.check(Model::ReadCommitted)), [Internal]);
+}
+
+#[test]
+fn a_long_read_holding_an_element_twice_is_found() {
+    // Over 32 elements, with 7 read twice.
+    let appends: Vec<String> = (1..=40).map(|e| format!("a 1 {e}")).collect();
+    let mut read: Vec<String> = (1..=40).map(|e| e.to_string()).collect();
+    read.insert(20, "7".into());
+    let mut b = Builder::new();
+    b.ok(0, &appends.join("; "))
+        .ok(1, &format!("r 1 {}", read.join(",")));
+    assert_eq!(kinds(&b.check(Model::ReadUncommitted)), [DuplicateElements]);
+    // The same read without the repeat is clean.
+    read.remove(20);
+    let mut b = Builder::new();
+    b.ok(0, &appends.join("; "))
+        .ok(1, &format!("r 1 {}", read.join(",")));
+    assert_eq!(kinds(&b.check(Model::StrictSerializable)), []);
+}
+
+#[test]
+fn of_two_equally_long_conflicting_reads_the_first_gives_the_order() {
+    // T5 and T7 read the same two elements in opposite orders. The key's
+    // order is the first longest read, T5's, so T7's is the one that
+    // does not fit it.
+    let mut b = concurrent(&[ok("a 1 1"), ok("a 1 2")]);
+    b.ok(2, "r 1 1,2").ok(3, "r 1 2,1");
+    let r = b.check(Model::ReadCommitted);
+    let why = r.anomalies[&IncompatibleOrder].witnesses[0]
+        .explanation
+        .join(" ");
+    assert!(
+        why.starts_with("T7 read key 1 = [2, 1] and T5 read key 1 = [1, 2]"),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_lost_append_is_shown_by_the_latest_read_and_says_when_in_milliseconds() {
+    // A read before the acknowledgement, the append (acknowledged at
+    // 3 ms), and a read that began at 5 ms and still misses it. The early
+    // read comes first in the history; the late one is the evidence.
+    let mut b = Builder::new();
+    b.clock = 999_990;
+    b.ok(0, "r 1 -");
+    b.clock = 1_999_990;
+    b.invoke(1, "a 1 1");
+    b.clock = 2_999_990;
+    b.end(1, OpType::Ok, "a 1 1");
+    b.clock = 4_999_990;
+    b.ok(2, "r 1 -");
+    let r = b.check(Model::ReadUncommitted);
+    assert!(kinds(&r).contains(&LostAppend), "{:?}", kinds(&r));
+    let why = r.anomalies[&LostAppend].witnesses[0].explanation.join(" ");
+    assert!(
+        why.contains("acknowledged at 3.000 ms") && why.contains("began at 5.000 ms"),
+        "{why}"
+    );
+}
