@@ -5,6 +5,7 @@
 use crate::config::ConnectionConfig;
 use crate::error::StateError;
 use crate::flavor::ServerInfo;
+use crate::run::cancel::Cancel;
 use crate::run::shared::{Message, SharedState};
 use crate::run::transition::TransitionObserver;
 use crate::session::Session;
@@ -29,7 +30,7 @@ pub struct StateContext {
     shared: Option<SharedState>,
     /// In an `Arc`: each step takes a handle, and a token's own clone
     /// takes a lock.
-    cancel: Option<Arc<CancellationToken>>,
+    cancel: Option<Arc<Cancel>>,
 }
 
 impl fmt::Debug for StateContext {
@@ -179,16 +180,25 @@ impl StateContext {
 
     /// Lets `token` cancel this context's steps (the coordinator does this).
     pub fn set_cancellation(&mut self, token: CancellationToken) {
-        self.cancel = Some(Arc::new(token));
+        self.cancel = Some(Arc::new(Cancel::on_token(token)));
+    }
+
+    /// The same, for an owner that calls [`Cancel::fire`] on the handle
+    /// returned as soon as `token` fires (the coordinator's executor): steps
+    /// then wait on a flag instead of on the token.
+    pub(crate) fn set_fed_cancellation(&mut self, token: CancellationToken) -> Arc<Cancel> {
+        let cancel = Arc::new(Cancel::fed_from(token));
+        self.cancel = Some(cancel.clone());
+        cancel
     }
 
     /// The token that cancels this context's steps, if any.
     pub fn cancellation(&self) -> Option<&CancellationToken> {
-        self.cancel.as_deref()
+        self.cancel.as_deref().map(Cancel::token)
     }
 
-    /// A handle on the token that cancels this context's steps, if any.
-    pub(crate) fn cancellation_handle(&self) -> Option<Arc<CancellationToken>> {
+    /// A handle on what cancels this context's steps, if anything.
+    pub(crate) fn cancellation_handle(&self) -> Option<Arc<Cancel>> {
         self.cancel.clone()
     }
 

@@ -7,9 +7,12 @@ use crate::context::StateContext;
 use crate::definition::{BoxFuture, WorkflowDef};
 use crate::error::StateError;
 use crate::failure::StepFailed;
+use crate::run::cancel::Cancel;
 use crate::run::transition::Transition;
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::task::Poll;
 use std::time::Instant;
-use tracing::Instrument;
 
 /// Runs step `index` of `def` once or more (per its retry policy), each
 /// attempt bounded by its timeout, and reports every attempt to the
@@ -52,27 +55,29 @@ where
         // A cancel drops the step's future: a statement in flight takes its
         // session down with it (see `Session`), which is what a cancel means.
         // No step starts once cancelled; after that the step is polled
-        // first, so that the cancel is only waited on (a lock each poll)
-        // while the step itself waits. The span wraps the step only when a
-        // subscriber wants it: every poll of an instrumented future enters
-        // and leaves it.
-        let result = match (&cancel, span.is_disabled()) {
-            (Some(cancel), _) if cancel.is_cancelled() => {
+        // first, and the cancel looked at only while the step waits. The
+        // span is entered around each poll (next to nothing when disabled).
+        let result = match &cancel {
+            Some(cancel) if cancel.stops_steps() => {
                 drop(bounded);
                 Err(StateError::Cancelled)
             }
-            (Some(cancel), true) => tokio::select! {
-                biased;
-                r = bounded => r,
-                _ = cancel.cancelled() => Err(StateError::Cancelled),
-            },
-            (Some(cancel), false) => tokio::select! {
-                biased;
-                r = bounded.instrument(span.clone()) => r,
-                _ = cancel.cancelled() => Err(StateError::Cancelled),
-            },
-            (None, true) => bounded.await,
-            (None, false) => bounded.instrument(span.clone()).await,
+            _ => {
+                let mut step = pin!(bounded);
+                let mut waiting = cancel.as_deref().map(Cancel::wait);
+                poll_fn(|task| {
+                    let _in_span = span.enter();
+                    if let Poll::Ready(result) = step.as_mut().poll(task) {
+                        return Poll::Ready(result);
+                    }
+                    let cancelled = waiting.as_mut().map(|w| w.poll_cancelled(task));
+                    match cancelled {
+                        Some(Poll::Ready(())) => Poll::Ready(Err(StateError::Cancelled)),
+                        _ => Poll::Pending,
+                    }
+                })
+                .await
+            }
         };
         let duration = started.elapsed();
         let will_retry = match &result {

@@ -8,7 +8,6 @@ use crate::report::{ParticipantReport, TransitionRecord};
 use crate::run::events::{RunEvent, RunObserver};
 use crate::run::phase::Phase;
 use crate::run::shared::SharedState;
-use rustc_hash::FxHashMap;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -16,9 +15,8 @@ use tokio::sync::mpsc::UnboundedReceiver;
 pub(crate) struct Dispatcher {
     shared: SharedState,
     observers: Vec<Arc<dyn RunObserver>>,
+    /// Participant `i`'s record; its events come from outbox `i`.
     records: Vec<ParticipantReport>,
-    /// Looked up once per event: a fast hash, the names being our own.
-    index: FxHashMap<String, usize>,
     /// The state each participant last entered in the shared state (only
     /// the dispatcher enters states there).
     entered: Vec<Option<&'static str>>,
@@ -34,17 +32,11 @@ impl Dispatcher {
         started: Instant,
         keep: Option<usize>,
     ) -> Self {
-        let index = records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.name.clone(), i))
-            .collect();
         Dispatcher {
             entered: vec![None; records.len()],
             shared,
             observers,
             records,
-            index,
             started,
             keep,
         }
@@ -65,18 +57,18 @@ impl Dispatcher {
             let woken = tokio::select! {
                 woken = wake.recv() => woken,
                 _ = tick.tick() => {
-                    for outbox in &outboxes {
-                        running -= self.collect(outbox);
+                    for (i, outbox) in outboxes.iter().enumerate() {
+                        running -= self.collect(i, outbox);
                     }
                     continue;
                 }
             };
             match woken {
-                Some(i) => running -= self.collect(&outboxes[i]),
+                Some(i) => running -= self.collect(i, &outboxes[i]),
                 None => {
                     // Every executor is gone: what they left is all there is.
-                    for outbox in &outboxes {
-                        self.collect(outbox);
+                    for (i, outbox) in outboxes.iter().enumerate() {
+                        self.collect(i, outbox);
                     }
                     break;
                 }
@@ -85,14 +77,15 @@ impl Dispatcher {
         self.records
     }
 
-    /// Applies what `outbox` holds; gives how many participants finished.
-    fn collect(&mut self, outbox: &Outbox) -> usize {
+    /// Applies what participant `i`'s `outbox` holds; gives how many
+    /// participants finished.
+    fn collect(&mut self, i: usize, outbox: &Outbox) -> usize {
         let mut finished = 0;
         for event in outbox.take() {
             if matches!(event, RunEvent::Finished { .. }) {
                 finished += 1;
             }
-            self.apply(&event);
+            self.apply(i, &event);
             for observer in &self.observers {
                 observer.on_event(&event);
             }
@@ -100,10 +93,7 @@ impl Dispatcher {
         finished
     }
 
-    fn apply(&mut self, event: &RunEvent) {
-        let Some(&i) = self.index.get(event.participant()) else {
-            return;
-        };
+    fn apply(&mut self, i: usize, event: &RunEvent) {
         let now = self.started.elapsed();
         let record = &mut self.records[i];
         match event {

@@ -154,41 +154,49 @@ pub(crate) async fn execute(
     let mut cx = StateContext::new(name.clone(), participant.config);
     cx.set_observer(mailbox.outbox.clone());
     cx.set_shared(shared.clone());
-    // A token of its own: waiting on one shared token from every step of
-    // every participant would make them all contend for its lock.
+    // A token of its own, and its steps wait on a flag this executor sets
+    // when the token fires: waiting on the token at every step costs its
+    // lock twice a step.
     let cancel = cancel.child_token();
-    cx.set_cancellation(cancel.clone());
+    let steps_cancel = cx.set_fed_cancellation(cancel.clone());
     // Filled from the context when the workflow ends, whichever way.
     let tls = Arc::new(std::sync::OnceLock::<String>::new());
     let tls_seen = tls.clone();
     let mut teardown = None;
-    let body = match participant.body {
-        Body::Workflow(workflow) => Box::pin(async move {
-            let ran = workflow.run(cx).await;
-            let cx = match &ran {
-                Ok(cx) => cx,
-                Err(failed) => failed.context(),
-            };
-            if let Some(version) = cx.tls_version() {
-                let _ = tls_seen.set(version.to_string());
+    // Each spawned as it is, not boxed first: a box is one more pointer to
+    // follow at every poll of every step.
+    let mut task = match participant.body {
+        Body::Workflow(workflow) => tokio::spawn(
+            async move {
+                let ran = workflow.run(cx).await;
+                let cx = match &ran {
+                    Ok(cx) => cx,
+                    Err(failed) => failed.context(),
+                };
+                if let Some(version) = cx.tls_version() {
+                    let _ = tls_seen.set(version.to_string());
+                }
+                let mut cx = ran.map_err(ParticipantError::Step)?;
+                if let Some(session) = cx.take_session() {
+                    // The verdict is in; a failed polite close changes nothing.
+                    let _ = session.close().await;
+                }
+                Ok(())
             }
-            let mut cx = ran.map_err(ParticipantError::Step)?;
-            if let Some(session) = cx.take_session() {
-                // The verdict is in; a failed polite close changes nothing.
-                let _ = session.close().await;
-            }
-            Ok(())
-        })
-            as crate::workflow::BoxFuture<'static, Result<(), ParticipantError>>,
+            .instrument(span.clone()),
+        ),
         Body::Scenario(scenario, undo) => {
             teardown = undo;
-            scenario(cx)
+            tokio::spawn(scenario(cx).instrument(span.clone()))
         }
     };
-    let mut task = tokio::spawn(body.instrument(span.clone()));
     let joined = tokio::select! {
         joined = &mut task => Some(joined),
-        _ = async { cancel.cancelled().await; tokio::time::sleep(grace).await } => None,
+        _ = async {
+            cancel.cancelled().await;
+            steps_cancel.fire();
+            tokio::time::sleep(grace).await
+        } => None,
     };
     let (phase, error) = match joined {
         Some(Ok(Ok(()))) => (Phase::Passed, None),

@@ -125,7 +125,7 @@ macro_rules! guarded {
         let in_flight = abandoned::InFlight::new(
             $self.kill_target(&conn),
             $self.flavor,
-            $self.config.clone(),
+            &$self.config,
             $self.stops_abandoned,
         );
         let finished = {
