@@ -53,12 +53,26 @@ fn shape_of(text: &str, edn_hint: bool) -> Result<Shape, HistoryError> {
         ['[', ..] => Shape::EdnVector,
         ['{', '"', ..] => Shape::JsonLines,
         ['{', ..] if edn_hint || start.get(1) == Some(&':') => Shape::EdnLines,
+        ['#', ..] if starts_with_tagged_map(text) => Shape::EdnLines,
         _ => {
             return Err(HistoryError::at(
                 1,
                 "not a history: expected JSON operations ({\"type\": ...} per line, or an array of them) or EDN maps ({:type ...})",
             ))
         }
+    })
+}
+
+/// Whether `text` begins with an EDN tagged map, as Jepsen writes its
+/// operation records (`#jepsen.history.Op{:type ...}`): a tag, a symbol
+/// that starts with a letter, right before the brace.
+fn starts_with_tagged_map(text: &str) -> bool {
+    let Some(rest) = text.trim_start().strip_prefix('#') else {
+        return false;
+    };
+    let tag_end = rest.find(|c: char| !(c.is_alphanumeric() || "._-/".contains(c)));
+    tag_end.is_some_and(|end| {
+        rest[end..].starts_with('{') && rest.chars().next().is_some_and(char::is_alphabetic)
     })
 }
 

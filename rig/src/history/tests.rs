@@ -217,3 +217,143 @@ fn every_outcome_reads_back_and_micro_operations_read_as_text() {
     assert_eq!(h.ops[5].value[0].to_string(), "read 1 = [1, 2]");
     assert_eq!(list_text(&[]), "[]");
 }
+
+#[test]
+fn each_shape_is_told_apart_by_how_the_text_begins() {
+    let ok = |text: &str, edn: bool| {
+        read_str(text, edn).unwrap_or_else(|e| panic!("{e}:\n{text}"));
+    };
+    // JSON arrays laid out with blank lines, spaces and line breaks.
+    ok(
+        "\n\n  [\n  {\"process\":0,\"type\":\"invoke\",\"value\":[[\"append\",1,1]]},\n  {\"process\":0,\"type\":\"ok\",\"value\":[[\"append\",1,1]]}\n]\n",
+        false,
+    );
+    // An EDN vector of operations, commas between them (EDN's whitespace).
+    let vector = "[{:type :invoke, :f :txn, :value [[:append 1 1]], :process 0},\n {:type :ok, :f :txn, :value [[:append 1 1]], :process 0}]";
+    ok(vector, true);
+    ok(vector, false);
+    // EDN maps one per line are EDN whatever the file is called.
+    let lines = "{:type :invoke, :f :txn, :value [[:append 1 1]], :process 0}\n{:type :ok, :f :txn, :value [[:append 1 1]], :process 0}\n";
+    ok(lines, false);
+    // Jepsen's tagged records, from the first line on.
+    let tagged = "#jepsen.history.Op{:type :invoke, :f :txn, :value [[:append 1 1]], :process 0, :index 0}\n#jepsen.history.Op{:type :ok, :f :txn, :value [[:append 1 1]], :process 0, :index 1}\n";
+    ok(tagged, false);
+    // A map that is neither JSON (`{"`) nor EDN (`{:`) is not a history,
+    // unless the file says it is EDN: then EDN's own reading decides.
+    let e = error("{5 6}\n");
+    assert!(e.starts_with("line 1: not a history"), "{e}");
+    let e = read_str("{5 6}\n", true).unwrap_err().to_string();
+    assert!(!e.contains("not a history"), "{e}");
+}
+
+#[test]
+fn errors_in_a_json_array_name_the_line_of_the_operation() {
+    // Braces and escaped quotes inside strings, and an object nested in an
+    // operation, must not throw the line count off.
+    let text = r#"[{"process":0,"type":"invoke","value":[["append",1,1]],"error":{"code":1213}},
+ {"process":0,"type":"info","value":[["append",1,1]],"error":"a \"{\" here"},
+ {"process":1,"type":"nope"}]"#;
+    let e = error(text);
+    assert!(e.starts_with("line 3: `type` must be"), "{e}");
+}
+
+#[test]
+fn structural_errors_name_the_index_of_the_open_invocation() {
+    let invoke = r#"{"index":5,"process":0,"type":"invoke","value":[["append",1,1]]}"#;
+    let e = error(&format!("{invoke}\n{invoke}"));
+    assert_eq!(
+        e,
+        "line 2: process 0 invokes a transaction while its transaction at index 5 has not completed"
+    );
+    let e = error(&format!(
+        "{invoke}\n{}",
+        r#"{"index":6,"process":0,"type":"ok","value":[["r",1,[]]]}"#
+    ));
+    assert_eq!(
+        e,
+        "line 2: the completion's micro-operations differ from those its invocation (index 5) announced"
+    );
+}
+
+#[test]
+fn only_a_failed_or_unknown_completion_may_leave_its_value_out() {
+    let invoke = r#"{"process":0,"type":"invoke","value":[["append",1,1]]}"#;
+    for kind in ["fail", "info"] {
+        let text = format!("{invoke}\n{{\"process\":0,\"type\":\"{kind}\",\"value\":[]}}");
+        read_str(&text, false).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        // Left out is allowed; different is not.
+        let text =
+            format!("{invoke}\n{{\"process\":0,\"type\":\"{kind}\",\"value\":[[\"r\",2,null]]}}");
+        assert!(
+            error(&text).contains("micro-operations differ"),
+            "{kind}: {}",
+            error(&text)
+        );
+    }
+    let e = error(&format!(
+        "{invoke}\n{}",
+        r#"{"process":0,"type":"ok","value":[]}"#
+    ));
+    assert!(e.contains("micro-operations differ"), "{e}");
+}
+
+#[test]
+fn times_are_non_negative_integers_and_elles_minus_one_means_none() {
+    let with_time = |t: &str| {
+        format!(
+            "{{\"process\":0,\"type\":\"invoke\",\"time\":{t},\"value\":[[\"append\",1,1]]}}\n{{\"process\":0,\"type\":\"ok\",\"time\":{t},\"value\":[[\"append\",1,1]]}}"
+        )
+    };
+    assert_eq!(
+        read_str(&with_time("7"), false).unwrap().ops[0].time,
+        Some(7)
+    );
+    assert_eq!(read_str(&with_time("-1"), false).unwrap().ops[0].time, None);
+    let e = error(&with_time("1.5"));
+    assert!(e.starts_with("line 1: `time` must be an integer"), "{e}");
+}
+
+#[test]
+fn edn_lists_are_written_with_single_spaces() {
+    let edn = written(&sample(), Format::Edn);
+    assert!(edn.contains(":value [[:append 3 1] [:r 4 [1 2]]]"), "{edn}");
+}
+
+#[test]
+fn files_are_read_by_their_name_and_unreadable_ones_say_why() {
+    let dir = std::env::temp_dir().join(format!("rig-history-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let h = sample();
+    for (name, format) in [("h.jsonl", Format::JsonLines), ("h.edn", Format::Edn)] {
+        let path = dir.join(name);
+        std::fs::write(&path, written(&h, format)).unwrap();
+        assert_eq!(read_file(&path).unwrap(), h, "{name}");
+        assert!(
+            matches!(read_any_file(&path).unwrap(), AnyHistory::ListAppend(ref a) if *a == h),
+            "{name}"
+        );
+    }
+    // Only a file called .edn is read as EDN when its maps begin with
+    // neither `"` nor `:`.
+    for (name, edn) in [("odd.edn", true), ("odd.json", false)] {
+        let path = dir.join(name);
+        std::fs::write(&path, "{5 6}\n").unwrap();
+        let e = read_file(&path).unwrap_err().to_string();
+        assert_eq!(!e.contains("not a history"), edn, "{name}: {e}");
+        let e = match read_any_file(&path) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("{name} read"),
+        };
+        assert_eq!(!e.contains("not a history"), edn, "{name}: {e}");
+    }
+    let latin1 = dir.join("latin1.jsonl");
+    std::fs::write(&latin1, b"{\"process\":0,\"f\":\"caf\xe9\"}\n").unwrap();
+    assert_eq!(
+        read_file(&latin1).unwrap_err().to_string(),
+        "it is not UTF-8 text"
+    );
+    let missing = dir.join("missing.jsonl");
+    let e = read_file(&missing).unwrap_err().to_string();
+    assert!(e.starts_with("cannot read it: "), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
