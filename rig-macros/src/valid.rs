@@ -371,7 +371,12 @@ pub(crate) fn validate(wf: &Workflow) -> syn::Result<Option<Graph>> {
         if from.is_none() {
             errors.push(unknown_state(&step.args.from, name, wf));
             from = closest_state(&step.args.from, states);
-            graph.sources_known &= from.is_some();
+            if from.is_none() {
+                // The step's edge is missing from the graph: neither the
+                // state it was to leave nor those it leads to can be judged.
+                graph.sources_known = false;
+                graph.targets_known = false;
+            }
         }
         let mut to = Vec::new();
         for (k, t) in step.args.to.iter().enumerate() {
