@@ -446,8 +446,9 @@ pub(crate) fn validate(wf: &Workflow) -> syn::Result<Option<Graph>> {
 
 /// Which graph claims the names that did resolve can support.
 struct Certainty {
-    /// Every step's targets are known: "unreachable" and "can never finish"
-    /// cannot be caused by a target the macro could not read.
+    /// Every step's targets and sources are known: "unreachable" and "can
+    /// never finish" cannot be caused by a target, or a whole step (its
+    /// source unread), missing from the graph.
     targets_known: bool,
     /// Every step's source is known: "dead end" cannot be caused by a step
     /// whose source the macro could not read.

@@ -28,8 +28,8 @@ pub struct StateContext {
     locals: FxHashMap<TypeId, Box<dyn Any + Send>>,
     observer: Option<Arc<dyn TransitionObserver>>,
     shared: Option<SharedState>,
-    /// In an `Arc`: each step takes a handle, and a token's own clone
-    /// takes a lock.
+    /// Shared: each step takes a handle, and the coordinator's executor
+    /// keeps one to fire it.
     cancel: Option<Arc<Cancel>>,
 }
 
@@ -178,7 +178,8 @@ impl StateContext {
         self.shared.as_ref().ok_or(StateError::NotCoordinated)
     }
 
-    /// Lets `token` cancel this context's steps (the coordinator does this).
+    /// Lets `token` cancel this context's steps; each step then races the
+    /// token itself. (The coordinator uses a cheaper flag it fires.)
     pub fn set_cancellation(&mut self, token: CancellationToken) {
         self.cancel = Some(Arc::new(Cancel::on_token(token)));
     }

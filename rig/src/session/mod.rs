@@ -19,9 +19,6 @@ pub struct Session {
     /// What it connected with: the user and statement timeout, and how to
     /// reach the server again to stop a statement this session abandons.
     config: std::sync::Arc<ConnectionConfig>,
-    /// `config.statement_timeout`, read at every statement: kept here, in
-    /// the session, so that a statement need not reach into the config.
-    statement_timeout: Option<Duration>,
     /// Whether abandoned statements are stopped; off for the control
     /// session that does the stopping, which must not start a chain of its own.
     stops_abandoned: bool,
@@ -123,7 +120,7 @@ pub fn quote_identifier(name: &str) -> String {
 /// and the statement is stopped on the server (see `abandoned`).
 macro_rules! guarded {
     ($self:ident, $sql:expr, |$c:ident| $body:expr) => {{
-        let limit = $self.statement_timeout;
+        let limit = $self.config.statement_timeout;
         let mut conn = $self.conn.take().ok_or(StateError::NoSession(LOST))?;
         let in_flight = abandoned::InFlight::new(
             $self.kill_target(&conn),
@@ -252,7 +249,6 @@ impl Session {
             conn: Some(conn),
             address: config.address(),
             config: std::sync::Arc::new(config.clone()),
-            statement_timeout: config.statement_timeout,
             stops_abandoned: true,
             tls_version: None,
             flavor: None,
