@@ -43,9 +43,10 @@ pub struct StepRecord {
     /// The server's error message, if it failed.
     pub error: Option<String>,
     /// Whether its error is a conflict with a transaction on another node
-    /// (sessions on several nodes, an abort that no lock wait preceded):
-    /// Galera's certification failure, reported as a deadlock (1213), or
-    /// TiDB's write conflict.
+    /// (an abort that no lock wait preceded, while a session on another
+    /// node takes part, and not a deadlock with a session on its own
+    /// node): Galera's certification failure, reported as a deadlock
+    /// (1213), or TiDB's write conflict.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub cross_node_conflict: bool,
     /// For a statement that finished only after later steps went out (it

@@ -435,7 +435,8 @@ impl Runner {
                     } else if let Err(e) = self.ready(s)?.execute(&record.sql.clone()).await {
                         record.error_code = e.server_code();
                         record.error = Some(e.to_string());
-                        record.cross_node_conflict = self.lost_to_another_node(&record);
+                        record.cross_node_conflict =
+                            self.lost_to_another_node(s, false, record.error_code, evidence, true);
                     }
                     self.aborted[s] = false;
                     evidence.steps.push(record);
@@ -448,15 +449,46 @@ impl Runner {
         Ok(())
     }
 
-    /// Whether `record`'s error is an abort that no lock wait preceded,
-    /// with sessions on several nodes: between nodes nothing waits, and
-    /// the loser learns at its next statement or its COMMIT.
-    fn lost_to_another_node(&self, record: &StepRecord) -> bool {
-        !self.others.is_empty()
-            && !record.blocked
-            && record
-                .error_code
-                .is_some_and(|c| ABORTS_TRANSACTION.contains(&c))
+    /// Whether session `s`'s failed step (`blocked`, `code`) lost to a
+    /// transaction on another node: an abort that no lock wait preceded,
+    /// while a session on another node takes part in the cell. Between
+    /// nodes nothing waits, and the loser learns at its next statement or
+    /// its COMMIT. A statement refused by a deadlock on its own node has
+    /// not waited either (the victim is refused at once), but the other
+    /// side of that cycle, on the same node, is waiting for a lock then,
+    /// or has just stopped waiting; a COMMIT is never a deadlock's victim
+    /// on one node.
+    fn lost_to_another_node(
+        &self,
+        s: usize,
+        blocked: bool,
+        code: Option<u16>,
+        evidence: &Evidence,
+        commit: bool,
+    ) -> bool {
+        let node = self.node_of[s];
+        let elsewhere = evidence
+            .steps
+            .iter()
+            .any(|r| self.node_of[r.session - 1] != node);
+        !blocked
+            && code.is_some_and(|c| ABORTS_TRANSACTION.contains(&c))
+            && elsewhere
+            && (commit || !self.neighbour_waits(s, evidence))
+    }
+
+    /// Whether another session on `s`'s node waits for a lock now, or was
+    /// waiting until the step issued last.
+    fn neighbour_waits(&self, s: usize, evidence: &Evidence) -> bool {
+        let last = evidence.steps.len().checked_sub(1);
+        (0..3)
+            .filter(|&t| t != s && self.node_of[t] == self.node_of[s])
+            .any(|t| match &self.slots[t] {
+                Slot::Running(_, i) => evidence.steps[*i].blocked,
+                _ => evidence.steps.iter().any(|r| {
+                    r.session == t + 1 && r.blocked && last.is_some() && r.resumed_after == last
+                }),
+            })
     }
 
     fn record(&self, s: usize, kind: StepKind, sql: String) -> StepRecord {
@@ -590,6 +622,10 @@ impl Runner {
             .map_err(|e| StateError::step(format!("a statement task ended abnormally: {e}")))?;
         self.slots[s] = Slot::Ready(session);
         let last = evidence.steps.len() - 1;
+        let blocked = evidence.steps[index].blocked;
+        let conflict = result.as_ref().err().is_some_and(|e| {
+            self.lost_to_another_node(s, blocked, e.server_code(), evidence, false)
+        });
         let record = &mut evidence.steps[index];
         if index < last {
             record.resumed_after = Some(last);
@@ -611,7 +647,7 @@ impl Runner {
                     .is_some_and(|c| ABORTS_TRANSACTION.contains(&c))
                 {
                     self.aborted[s] = true;
-                    record.cross_node_conflict = self.lost_to_another_node(record);
+                    record.cross_node_conflict = conflict;
                 } else if record.error_code.is_none() || e.is_connection_lost() {
                     self.broken[s] = true;
                     return Err(e);
