@@ -536,3 +536,68 @@ fn two_sessions_on_one_other_node_wait_for_each_other_as_on_one_server() {
         started.elapsed()
     );
 }
+
+/// A node that lags behind (its applier paused by FLUSH TABLES WITH READ
+/// LOCK, which desyncs a Galera node until UNLOCK TABLES) does not hold
+/// the run's table or the cell's rows when they are written on the first
+/// node: the run waits for them before T2 begins there, and T2 reads them
+/// as on one server (Hermitage, MySQL InnoDB: G1a at read committed, T2
+/// reads 10 and 20 before and after T1's abort).
+#[test]
+fn a_lagging_node_is_waited_for_until_it_holds_the_cells_rows() {
+    let _cluster = one_at_a_time();
+    let mut lag = Command::new("mariadb")
+        .args(["-h127.0.0.1", "-P3312", "-uroot"])
+        .args([
+            "-e",
+            "FLUSH TABLES WITH READ LOCK; SELECT SLEEP(1.5); UNLOCK TABLES",
+        ])
+        .spawn()
+        .unwrap();
+    let desynced = std::time::Instant::now();
+    while node_state(3312) != "Donor/Desynced" {
+        assert!(desynced.elapsed().as_secs() < 10, "node 2 never desynced");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = common::tool(env!("CARGO_BIN_EXE_isolation"))
+        .args(["--url", "mysql://root@127.0.0.1:3311/test"])
+        .args(["--session-url", "T2=mysql://root@127.0.0.1:3312/test"])
+        .args(["--tests", "g1a", "--levels", "read-committed"])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(lag.wait().unwrap().success());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    let cell = &doc["results"][0];
+    assert_eq!(cell["observed"], "prevented", "{cell}");
+    let reads: Vec<&serde_json::Value> = cell["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["session"] == 2 && s["rows"].is_array())
+        .collect();
+    assert_eq!(reads.len(), 2, "{cell}");
+    for read in reads {
+        assert_eq!(
+            read["rows"],
+            serde_json::json!([[1, 10], [2, 20]]),
+            "{read}"
+        );
+    }
+}
+
+/// A node's `wsrep_local_state_comment` (Synced, Donor/Desynced, …).
+fn node_state(port: u16) -> String {
+    let out = Command::new("mariadb")
+        .args(["-h127.0.0.1", &format!("-P{port}"), "-uroot", "-N", "-B"])
+        .args(["-e", "SHOW STATUS LIKE 'wsrep_local_state_comment'"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split('\t')
+        .nth(1)
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}

@@ -13,21 +13,35 @@ fn tool() -> Command {
     cmd
 }
 
-/// A user with every right on the test database and no PROCESS privilege.
-#[tokio::test]
-async fn without_the_process_privilege_one_line_names_the_way_out_and_exit_2() {
+/// A new user holding `privileges` on the test database only; its URL.
+async fn create_user(user: &str, password: &str, privileges: &str) -> String {
     use mysql_async::prelude::Queryable;
-    let (user, password) = ("rig_isolation_noproc", "np-Secret-1");
     let database = server().database.clone().unwrap_or_else(|| "test".into());
     let mut admin = admin().await;
     for sql in [
         format!("DROP USER IF EXISTS '{user}'@'%'"),
         format!("CREATE USER '{user}'@'%' IDENTIFIED BY '{password}'"),
-        format!("GRANT ALL ON `{database}`.* TO '{user}'@'%'"),
+        format!("GRANT {privileges} ON `{database}`.* TO '{user}'@'%'"),
     ] {
         admin.query_drop(sql).await.unwrap();
     }
-    let url = url_for(user, Some(password), &database);
+    url_for(user, Some(password), &database)
+}
+
+async fn drop_user(user: &str) {
+    use mysql_async::prelude::Queryable;
+    admin()
+        .await
+        .query_drop(format!("DROP USER '{user}'@'%'"))
+        .await
+        .unwrap();
+}
+
+/// A user with every right on the test database and no PROCESS privilege.
+#[tokio::test]
+async fn without_the_process_privilege_one_line_names_the_way_out_and_exit_2() {
+    let (user, password) = ("rig_isolation_noproc", "np-Secret-1");
+    let url = create_user(user, password, "ALL").await;
     let views = common::tool(env!("CARGO_BIN_EXE_isolation"))
         .args(["--url", &url, "--tests", "p4"])
         .output()
@@ -37,10 +51,7 @@ async fn without_the_process_privilege_one_line_names_the_way_out_and_exit_2() {
         .args(["--lock-detection", "timeout"])
         .output()
         .unwrap();
-    admin
-        .query_drop(format!("DROP USER '{user}'@'%'"))
-        .await
-        .unwrap();
+    drop_user(user).await;
     let (stdout, stderr) = text(&views);
     assert_eq!(views.status.code(), Some(2), "{stdout}{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -53,6 +64,44 @@ async fn without_the_process_privilege_one_line_names_the_way_out_and_exit_2() {
     let (stdout, stderr) = text(&timeout);
     assert_eq!(timeout.status.code(), Some(0), "{stdout}{stderr}");
     assert!(stdout.contains("prevented"), "{stdout}");
+}
+
+/// T2 as a user who may only read: its writes are refused with 1142, which
+/// is not one of the ways a server prevents an anomaly, so a cell whose T2
+/// writes cannot be judged (its T1 alone would look like "prevented"); a
+/// cell whose T2 only reads still can be.
+#[tokio::test]
+async fn a_statement_refused_for_lack_of_a_right_makes_its_cell_an_error_not_a_verdict() {
+    let (user, password) = ("rig_isolation_reader", "rd-Secret-1");
+    let reader = format!("T2={}", create_user(user, password, "SELECT").await);
+    let out = tool()
+        .args(["--session-url", &reader])
+        .args(["--tests", "g0,g1a", "--levels", "read-committed"])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    drop_user(user).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(!stderr.contains(password) && !stdout.contains(password));
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let cell = |test: &str| {
+        doc["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["test"] == test)
+            .unwrap()
+            .clone()
+    };
+    let g0 = cell("g0");
+    assert_eq!(g0["observed"], "error", "{g0}");
+    let why = g0["why"].as_str().unwrap();
+    assert!(
+        why.contains("T2's `update test set value = 12 where id = 1`") && why.contains("1142"),
+        "{why}"
+    );
+    assert_eq!(cell("g1a")["observed"], "prevented", "{doc}");
 }
 
 fn run(args: &[&str]) -> Output {

@@ -56,6 +56,30 @@ const LONGEST_UNSEEN_WAIT: Duration = Duration::from_secs(2);
 /// docs.pingcap.com/tidb/stable/error-codes).
 const ABORTS_TRANSACTION: &[u16] = &[1213, 1020, 9007, 8005, 8002, 8022];
 
+/// A lock wait that reached `innodb_lock_wait_timeout` (the statement is
+/// rolled back, not the transaction).
+const LOCK_WAIT_TIMEOUT: u16 = 1205;
+
+/// Whether a server error is one of the ways a server keeps an anomaly
+/// from happening: it aborts the transaction or gives up a lock wait. Any
+/// other error (a table or a right missing, a read-only session, a node
+/// outside its cluster) means a statement did not run as the script
+/// says, and the cell cannot be judged from what the others saw.
+fn prevents(code: u16) -> bool {
+    ABORTS_TRANSACTION.contains(&code) || code == LOCK_WAIT_TIMEOUT
+}
+
+/// The error that ends a cell whose statement failed otherwise.
+fn not_as_written(record: &StepRecord) -> StateError {
+    StateError::step(format!(
+        "T{}'s `{}` failed: {}; that is not how a server prevents an anomaly \
+         (a deadlock, a write conflict, a lock wait timeout), so the cell did not run as written",
+        record.session,
+        record.sql,
+        record.error.as_deref().unwrap_or_default()
+    ))
+}
+
 enum Output {
     Rows(Vec<(i64, i64)>),
     Affected(u64),
@@ -437,6 +461,11 @@ impl Runner {
                         record.error = Some(e.to_string());
                         record.cross_node_conflict =
                             self.lost_to_another_node(s, false, record.error_code, evidence, true);
+                        if record.error_code.is_some_and(|c| !prevents(c)) {
+                            let error = not_as_written(&record);
+                            evidence.steps.push(record);
+                            return Err(error);
+                        }
                     }
                     self.aborted[s] = false;
                     evidence.steps.push(record);
@@ -530,13 +559,17 @@ impl Runner {
     /// Waits until every other node holds this cell's rows: written on
     /// the first node, they reach the others a moment later (Galera
     /// applies them asynchronously), and a session there must not begin
-    /// before. Gives up after 30 s.
+    /// before. A node that lags (its applier paused) may not even hold the
+    /// table yet (1146). Gives up after 30 s.
     async fn await_rows_everywhere(&mut self) -> Result<(), StateError> {
         let sql = format!("SELECT id, value FROM {} ORDER BY id", self.table);
         let deadline = Instant::now() + Duration::from_secs(30);
         for n in 1..=self.others.len() {
             loop {
-                let rows: Vec<(i64, i64)> = self.control_of(n).query(&sql).await?;
+                let rows: Vec<(i64, i64)> = match self.control_of(n).query(&sql).await {
+                    Err(e) if e.server_code() == Some(1146) => Vec::new(),
+                    read => read?,
+                };
                 if rows == [(1, 10), (2, 20)] {
                     break;
                 }
@@ -651,6 +684,8 @@ impl Runner {
                 } else if record.error_code.is_none() || e.is_connection_lost() {
                     self.broken[s] = true;
                     return Err(e);
+                } else if record.error_code.is_some_and(|c| !prevents(c)) {
+                    return Err(not_as_written(record));
                 }
             }
         }
