@@ -121,3 +121,39 @@ async fn tables_of_crashed_runs_are_swept_and_live_ones_kept() {
     assert!(live_left, "a table whose run holds its lock is kept");
     assert!(unrelated_left, "a table not named as ours is left alone");
 }
+
+/// A lock wait the server gives up (1205, here after 1 s while T1 sleeps
+/// holding the row) is one of the ways a server keeps an anomaly from
+/// happening: it is recorded on the blocked statement and the cell is still
+/// judged, not turned into an error.
+#[tokio::test]
+async fn a_lock_wait_timeout_is_recorded_and_the_cell_still_judged() {
+    use crate::isolation::script::Script;
+    let table = format!("{TABLE_PREFIX}903_{}", std::process::id());
+    let mut runner = open(&table).await;
+    runner
+        .on_each_session("SET SESSION innodb_lock_wait_timeout = 1")
+        .await
+        .unwrap();
+    let steps = Script::two(|t1, t2| {
+        let t1 = t1.begin();
+        let t2 = t2.begin();
+        let t1 = t1.exec("update {t} set value = 11 where id = 1").done();
+        let waiting = t2.exec("update {t} set value = 12 where id = 1");
+        let t1 = t1.exec("do sleep(1.5)").done();
+        let t2 = waiting.done();
+        t1.commit();
+        t2.commit();
+    });
+    let evidence = runner.run(&steps, Level::ReadCommitted).await;
+    runner.close().await.unwrap();
+    let evidence = evidence.unwrap();
+    let timed_out: Vec<&StepRecord> = evidence
+        .steps
+        .iter()
+        .filter(|s| s.error_code == Some(1205))
+        .collect();
+    assert_eq!(timed_out.len(), 1, "{:?}", evidence.describe());
+    assert_eq!(timed_out[0].session, 2);
+    assert!(timed_out[0].blocked && !timed_out[0].cancelled);
+}
