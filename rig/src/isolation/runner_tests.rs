@@ -142,8 +142,8 @@ async fn a_lock_wait_timeout_is_recorded_and_the_cell_still_judged() {
         let waiting = t2.exec("update {t} set value = 12 where id = 1");
         let t1 = t1.exec("do sleep(1.5)").done();
         let t2 = waiting.done();
-        t1.commit();
-        t2.commit();
+        let _ = t1.commit();
+        let _ = t2.commit();
     });
     let evidence = runner.run(&steps, Level::ReadCommitted).await;
     runner.close().await.unwrap();
