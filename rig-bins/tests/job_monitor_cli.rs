@@ -349,6 +349,50 @@ fn json_is_printed_when_the_server_cannot_be_reached_or_refuses_the_user() {
     );
 }
 
+/// `--until-done` waits for every statement running at its first look,
+/// those still too young to count as jobs too: a job that ends first (here
+/// one 1.2 s old at the start, ending 0.3 s later) does not end the watch
+/// while a young one (begun just before, 2 s to go) still runs. Seen on a
+/// busy server: another client's short statement ended the watch early.
+#[tokio::test]
+async fn until_done_waits_for_a_young_statement_after_an_older_job_ended() {
+    use std::time::{Duration, Instant};
+    let marker = format!("rig_pair_{}", std::process::id());
+    let mut older = admin().await;
+    let sql = format!("SELECT SLEEP(1.5) AS {marker}_old");
+    let old = tokio::spawn(async move { older.query_drop(sql).await });
+    wait_until_running(&format!("{marker}_old"), Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let mut younger = admin().await;
+    let sql = format!("SELECT SLEEP(2) AS {marker}_young");
+    let young = tokio::spawn(async move { younger.query_drop(sql).await });
+    wait_until_running(&format!("{marker}_young"), Duration::from_secs(10)).await;
+    let started = Instant::now();
+    let out = run(&["--until-done", "--format", "json", "--interval", "100ms"]);
+    let took = started.elapsed();
+    old.await.unwrap().unwrap();
+    young.await.unwrap().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    let ended = |suffix: &str| {
+        doc["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| {
+                j["job"]["target"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains(&format!("{marker}_{suffix}"))
+            })
+            .unwrap_or_else(|| panic!("{suffix} not followed: {doc:#}"))["end_state"]
+            .clone()
+    };
+    assert_eq!(ended("old"), "vanished", "{doc:#}");
+    assert_eq!(ended("young"), "vanished", "{doc:#}");
+    assert!(took >= Duration::from_millis(1500), "ended after {took:?}");
+}
+
 /// A statement that began just before the monitor, younger than the default
 /// `--min-time 1s` at the first look, is followed from that first look (not
 /// "nothing running"), and its summary says it ended rather than "running":

@@ -188,7 +188,7 @@ pub async fn follow(
     });
     let found = monitored.take().map(|mut found| {
         if let Some(s) = &submitted {
-            settle_vanished_statement(&mut found.jobs, s);
+            settle_submitted_statement(&mut found.jobs, s, !run.cancelled);
         }
         found
     });
@@ -367,14 +367,17 @@ async fn stop_on_server(
     }
 }
 
-/// A submitted statement that vanished from the processlist ended as its
-/// submitter saw it end: the list cannot say whether it finished or failed.
-fn settle_vanished_statement(jobs: &mut [JobSummary], submitted: &Submitted) {
+/// The submitted statement, as a job of the processlist (`conn-N`), ended
+/// as its submitter saw it end: the list cannot say whether it finished or
+/// failed. That holds whether or not the monitor saw it leave the list: a
+/// look taken just after the client had its answer may still show it
+/// running. Unless the statement `answered`, though (an interrupt, and
+/// perhaps a failed stop), only one seen to vanish is known to have ended.
+fn settle_submitted_statement(jobs: &mut [JobSummary], submitted: &Submitted, answered: bool) {
     let id = submitted.connection_id.map(|c| format!("conn-{c}"));
-    for j in jobs
-        .iter_mut()
-        .filter(|j| j.vanished && Some(&j.job.id) == id.as_ref())
-    {
+    for j in jobs.iter_mut().filter(|j| {
+        Some(&j.job.id) == id.as_ref() && !j.job.status.is_final() && (j.vanished || answered)
+    }) {
         j.job.status = if submitted.ok {
             JobStatus::Finished
         } else {
@@ -382,5 +385,76 @@ fn settle_vanished_statement(jobs: &mut [JobSummary], submitted: &Submitted) {
         };
         j.job.message = submitted.error.clone();
         j.statuses.push(j.job.status.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::JobKind;
+
+    fn listed(id: &str, status: JobStatus, vanished: bool) -> JobSummary {
+        JobSummary {
+            job: crate::jobs::Job::new(id.into(), JobKind::Statement, "test.t".into(), status),
+            statuses: Vec::new(),
+            progress: Vec::new(),
+            first_seen_ms: 0.0,
+            last_seen_ms: 0.0,
+            vanished,
+        }
+    }
+
+    fn failed_on(connection: u64) -> Submitted {
+        Submitted {
+            sql: "ALTER TABLE t ADD UNIQUE KEY (k)".into(),
+            connection_id: Some(connection),
+            ok: false,
+            error: Some("server error 1062".into()),
+        }
+    }
+
+    /// The submitted statement's job takes its submitter's outcome, seen
+    /// to vanish or not (a last look a moment after the client had its
+    /// answer may still list it); other jobs keep what the list said.
+    #[test]
+    fn the_submitted_statement_ends_as_its_submitter_saw_it_end() {
+        for vanished in [true, false] {
+            let mut jobs = vec![
+                listed("conn-7", JobStatus::Running, vanished),
+                listed("conn-8", JobStatus::Running, vanished),
+            ];
+            settle_submitted_statement(&mut jobs, &failed_on(7), true);
+            assert_eq!(jobs[0].job.status, JobStatus::Failed);
+            assert_eq!(jobs[0].end_state(), "failed");
+            assert_eq!(jobs[0].job.message.as_deref(), Some("server error 1062"));
+            assert_eq!(jobs[0].statuses, [JobStatus::Failed]);
+            assert_eq!(jobs[1].job.status, JobStatus::Running);
+        }
+        let mut done = vec![listed("conn-7", JobStatus::Running, false)];
+        let ok = Submitted {
+            ok: true,
+            error: None,
+            ..failed_on(7)
+        };
+        settle_submitted_statement(&mut done, &ok, true);
+        assert_eq!(done[0].end_state(), "finished");
+    }
+
+    /// After an interrupt the statement may still run (its stop may have
+    /// failed): only if it was seen to leave the list is it known to have
+    /// ended. A status the list gave as final is kept.
+    #[test]
+    fn after_an_interrupt_only_a_statement_seen_to_vanish_is_settled() {
+        let mut jobs = vec![
+            listed("conn-7", JobStatus::Running, false),
+            listed("conn-8", JobStatus::Running, true),
+            listed("conn-9", JobStatus::Cancelled, false),
+        ];
+        settle_submitted_statement(&mut jobs, &failed_on(7), false);
+        settle_submitted_statement(&mut jobs, &failed_on(8), false);
+        settle_submitted_statement(&mut jobs, &failed_on(9), true);
+        assert_eq!(jobs[0].job.status, JobStatus::Running);
+        assert_eq!(jobs[1].job.status, JobStatus::Failed);
+        assert_eq!(jobs[2].job.status, JobStatus::Cancelled);
     }
 }

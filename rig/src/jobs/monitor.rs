@@ -196,7 +196,11 @@ pub async fn watch(
                 });
             }
         }
-        let all_done = !summaries.is_empty() && summaries.values().all(JobSummary::ended);
+        // Every job seen has ended, and so has every statement that was
+        // running at the first look while still too young to count.
+        let all_done = !summaries.is_empty()
+            && summaries.values().all(JobSummary::ended)
+            && awaited.is_empty();
         // Nothing to wait for: nothing ran when we looked (not even a
         // statement too young yet to count), and no statement of ours is
         // on its way.
