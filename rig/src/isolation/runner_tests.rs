@@ -129,7 +129,7 @@ async fn tables_of_crashed_runs_are_swept_and_live_ones_kept() {
 #[tokio::test]
 async fn a_lock_wait_timeout_is_recorded_and_the_cell_still_judged() {
     use crate::isolation::script::Script;
-    let table = format!("{TABLE_PREFIX}903_{}", std::process::id());
+    let table = format!("{TABLE_PREFIX}905_{}", std::process::id());
     let mut runner = open(&table).await;
     runner
         .on_each_session("SET SESSION innodb_lock_wait_timeout = 1")
