@@ -69,6 +69,70 @@ fn prevents(code: u16) -> bool {
     ABORTS_TRANSACTION.contains(&code) || code == LOCK_WAIT_TIMEOUT
 }
 
+/// A failed step of session `session` (0-based), as the cross-node rule
+/// reads it.
+#[derive(Debug, Clone, Copy)]
+struct Loss {
+    session: usize,
+    /// Whether the statement was seen waiting for a lock first.
+    blocked: bool,
+    code: Option<u16>,
+    /// A COMMIT (never a deadlock's victim on one node).
+    commit: bool,
+}
+
+impl Loss {
+    fn at_commit(session: usize, code: Option<u16>) -> Self {
+        Loss {
+            session,
+            blocked: false,
+            code,
+            commit: true,
+        }
+    }
+
+    fn of_statement(session: usize, blocked: bool, code: Option<u16>) -> Self {
+        Loss {
+            session,
+            blocked,
+            code,
+            commit: false,
+        }
+    }
+}
+
+/// Whether `loss` was to a transaction on another node, given each
+/// session's node and the cell's steps so far: an abort that no lock wait
+/// preceded, while a session on another node takes part in the cell.
+/// Between nodes nothing waits, and the loser learns at its next statement
+/// or its COMMIT. A statement refused by a deadlock on its own node has not
+/// waited either (the victim is refused at once), but the other side of
+/// that cycle, on the same node, is waiting for a lock then (its statement
+/// blocked and not yet answered) or stopped waiting at the last step.
+fn lost_to_another_node(node_of: &[usize; 3], loss: Loss, steps: &[StepRecord]) -> bool {
+    let node = node_of[loss.session];
+    let elsewhere = steps.iter().any(|r| node_of[r.session - 1] != node);
+    let last = steps.len().checked_sub(1);
+    let neighbour_waits = || {
+        steps.iter().any(|r| {
+            r.session != loss.session + 1
+                && node_of[r.session - 1] == node
+                && r.blocked
+                && !r.cancelled
+                && (r.resumed_after.is_some_and(|i| Some(i) == last) || unanswered(r))
+        })
+    };
+    !loss.blocked
+        && loss.code.is_some_and(|c| ABORTS_TRANSACTION.contains(&c))
+        && elsewhere
+        && (loss.commit || !neighbour_waits())
+}
+
+/// A statement still in flight: nothing read, changed or refused yet.
+fn unanswered(r: &StepRecord) -> bool {
+    r.rows.is_none() && r.affected.is_none() && r.error.is_none()
+}
+
 /// The error that ends a cell whose statement failed otherwise.
 fn not_as_written(record: &StepRecord) -> StateError {
     StateError::step(format!(
@@ -459,8 +523,11 @@ impl Runner {
                     } else if let Err(e) = self.ready(s)?.execute(&record.sql.clone()).await {
                         record.error_code = e.server_code();
                         record.error = Some(e.to_string());
-                        record.cross_node_conflict =
-                            self.lost_to_another_node(s, false, record.error_code, evidence, true);
+                        record.cross_node_conflict = lost_to_another_node(
+                            &self.node_of,
+                            Loss::at_commit(s, record.error_code),
+                            &evidence.steps,
+                        );
                         if record.error_code.is_some_and(|c| !prevents(c)) {
                             let error = not_as_written(&record);
                             evidence.steps.push(record);
@@ -476,48 +543,6 @@ impl Runner {
             self.settle(&[0, 1, 2], evidence).await?;
         }
         Ok(())
-    }
-
-    /// Whether session `s`'s failed step (`blocked`, `code`) lost to a
-    /// transaction on another node: an abort that no lock wait preceded,
-    /// while a session on another node takes part in the cell. Between
-    /// nodes nothing waits, and the loser learns at its next statement or
-    /// its COMMIT. A statement refused by a deadlock on its own node has
-    /// not waited either (the victim is refused at once), but the other
-    /// side of that cycle, on the same node, is waiting for a lock then,
-    /// or has just stopped waiting; a COMMIT is never a deadlock's victim
-    /// on one node.
-    fn lost_to_another_node(
-        &self,
-        s: usize,
-        blocked: bool,
-        code: Option<u16>,
-        evidence: &Evidence,
-        commit: bool,
-    ) -> bool {
-        let node = self.node_of[s];
-        let elsewhere = evidence
-            .steps
-            .iter()
-            .any(|r| self.node_of[r.session - 1] != node);
-        !blocked
-            && code.is_some_and(|c| ABORTS_TRANSACTION.contains(&c))
-            && elsewhere
-            && (commit || !self.neighbour_waits(s, evidence))
-    }
-
-    /// Whether another session on `s`'s node waits for a lock now, or was
-    /// waiting until the step issued last.
-    fn neighbour_waits(&self, s: usize, evidence: &Evidence) -> bool {
-        let last = evidence.steps.len().checked_sub(1);
-        (0..3)
-            .filter(|&t| t != s && self.node_of[t] == self.node_of[s])
-            .any(|t| match &self.slots[t] {
-                Slot::Running(_, i) => evidence.steps[*i].blocked,
-                _ => evidence.steps.iter().any(|r| {
-                    r.session == t + 1 && r.blocked && last.is_some() && r.resumed_after == last
-                }),
-            })
     }
 
     fn record(&self, s: usize, kind: StepKind, sql: String) -> StepRecord {
@@ -657,7 +682,11 @@ impl Runner {
         let last = evidence.steps.len() - 1;
         let blocked = evidence.steps[index].blocked;
         let conflict = result.as_ref().err().is_some_and(|e| {
-            self.lost_to_another_node(s, blocked, e.server_code(), evidence, false)
+            lost_to_another_node(
+                &self.node_of,
+                Loss::of_statement(s, blocked, e.server_code()),
+                &evidence.steps,
+            )
         });
         let record = &mut evidence.steps[index];
         if index < last {

@@ -157,3 +157,127 @@ async fn a_lock_wait_timeout_is_recorded_and_the_cell_still_judged() {
     assert_eq!(timed_out[0].session, 2);
     assert!(timed_out[0].blocked && !timed_out[0].cancelled);
 }
+
+mod cross_node {
+    use super::super::{lost_to_another_node, Loss};
+    use crate::isolation::evidence::{StepKind, StepRecord};
+
+    fn exec(session: usize, blocked: bool) -> StepRecord {
+        let mut r = StepRecord::new(session, StepKind::Exec, "update test set value = 11".into());
+        r.blocked = blocked;
+        r
+    }
+
+    fn answered(mut r: StepRecord, resumed_after: Option<usize>) -> StepRecord {
+        r.affected = Some(1);
+        r.resumed_after = resumed_after;
+        r
+    }
+
+    /// T1 and T2 on node 0, T3 on node 1 and taking part.
+    const SPLIT: [usize; 3] = [0, 0, 1];
+    const ONE_NODE: [usize; 3] = [0, 0, 0];
+
+    /// Galera's certification failure: refused with no wait, a session on
+    /// another node in the cell, nobody on its own node waiting.
+    #[test]
+    fn an_abort_without_a_wait_while_another_node_takes_part_is_a_conflict_between_nodes() {
+        let steps = [exec(3, false), exec(2, false)];
+        assert!(lost_to_another_node(
+            &SPLIT,
+            Loss::of_statement(1, false, Some(1213)),
+            &steps
+        ));
+        assert!(lost_to_another_node(
+            &SPLIT,
+            Loss::at_commit(1, Some(1213)),
+            &steps
+        ));
+        // Not an abort, not that error, or the statement had waited.
+        assert!(!lost_to_another_node(
+            &SPLIT,
+            Loss::of_statement(1, false, Some(1205)),
+            &steps
+        ));
+        assert!(!lost_to_another_node(
+            &SPLIT,
+            Loss::of_statement(1, false, None),
+            &steps
+        ));
+        assert!(!lost_to_another_node(
+            &SPLIT,
+            Loss::of_statement(1, true, Some(1213)),
+            &steps
+        ));
+    }
+
+    /// Every session that took part on its node: a deadlock there.
+    #[test]
+    fn with_every_session_on_its_node_an_abort_is_that_node_s_own() {
+        let steps = [exec(1, true), exec(2, false)];
+        assert!(!lost_to_another_node(
+            &ONE_NODE,
+            Loss::of_statement(1, false, Some(1213)),
+            &steps
+        ));
+        assert!(!lost_to_another_node(
+            &ONE_NODE,
+            Loss::at_commit(1, Some(1213)),
+            &steps
+        ));
+        // T3 placed elsewhere but not in the cell changes nothing.
+        assert!(!lost_to_another_node(
+            &SPLIT,
+            Loss::of_statement(1, false, Some(1213)),
+            &steps
+        ));
+    }
+
+    /// A deadlock on T2's node with T3 elsewhere in the cell: the other side
+    /// of the cycle (T1, same node) is waiting, or stopped waiting at the
+    /// last step. Only a COMMIT is then still taken for a conflict between
+    /// nodes, since one node never makes a COMMIT a deadlock's victim.
+    #[test]
+    fn a_neighbour_waiting_on_the_same_node_makes_it_a_deadlock_there() {
+        let waiting = [exec(3, false), exec(1, true), exec(2, false)];
+        let refused = Loss::of_statement(1, false, Some(1213));
+        assert!(!lost_to_another_node(&SPLIT, refused, &waiting));
+        assert!(lost_to_another_node(
+            &SPLIT,
+            Loss::at_commit(1, Some(1213)),
+            &waiting
+        ));
+        let just_resumed = [
+            exec(3, false),
+            answered(exec(1, true), Some(2)),
+            exec(2, false),
+        ];
+        assert!(!lost_to_another_node(&SPLIT, refused, &just_resumed));
+        // One that resumed earlier, one cancelled, or one never blocked
+        // is not waiting now; nor is one on another node, or T2 itself.
+        let resumed_before = [
+            exec(3, false),
+            answered(exec(1, true), Some(2)),
+            exec(3, false),
+            exec(2, false),
+        ];
+        assert!(lost_to_another_node(&SPLIT, refused, &resumed_before));
+        let mut cancelled = exec(1, true);
+        cancelled.cancelled = true;
+        assert!(lost_to_another_node(
+            &SPLIT,
+            refused,
+            &[exec(3, false), cancelled, exec(2, false)]
+        ));
+        let ran = answered(exec(1, false), None);
+        assert!(lost_to_another_node(
+            &SPLIT,
+            refused,
+            &[exec(3, false), ran, exec(2, false)]
+        ));
+        let elsewhere = [exec(1, false), exec(3, true), exec(2, false)];
+        assert!(lost_to_another_node(&SPLIT, refused, &elsewhere));
+        let itself = [exec(3, false), exec(2, true), exec(2, false)];
+        assert!(lost_to_another_node(&SPLIT, refused, &itself));
+    }
+}
