@@ -196,6 +196,53 @@ async fn timeout_detection_agrees_with_lock_views() {
             cell.level.as_str()
         );
     }
+    // And on which statements blocked: every one the lock views see
+    // waiting is found by time too, and the statements that answer at once
+    // are not taken for blocked (a loaded machine may slow one past
+    // 150 ms now and then, hence a bound rather than equality).
+    let views = isolation::run_matrix(
+        &server(),
+        &Options {
+            detection: Detection::LockViews,
+            ..options
+        },
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let blocked = |cells: &[isolation::CellResult]| -> Vec<(String, usize)> {
+        cells
+            .iter()
+            .flat_map(|c| {
+                let name = format!("{} {}", c.test, c.level.as_str());
+                c.evidence
+                    .steps
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.blocked)
+                    .map(move |(i, _)| (name.clone(), i))
+            })
+            .collect()
+    };
+    let (by_time, by_views) = (blocked(&report.results), blocked(&views.results));
+    assert!(by_views.len() >= 4, "{by_views:?}");
+    for step in &by_views {
+        assert!(
+            by_time.contains(step),
+            "{step:?} blocked, not found by time"
+        );
+    }
+    let statements = report
+        .results
+        .iter()
+        .flat_map(|c| &c.evidence.steps)
+        .filter(|s| s.kind == isolation::StepKind::Exec && !s.skipped)
+        .count();
+    assert!(
+        by_time.len() < statements / 2,
+        "{} of {statements} statements taken for blocked: {by_time:?}",
+        by_time.len()
+    );
 }
 
 /// The two tests that had drifted from Hermitage, at every level, with

@@ -558,6 +558,7 @@ fn a_lagging_node_is_waited_for_until_it_holds_the_cells_rows() {
             "-e",
             "FLUSH TABLES WITH READ LOCK; SELECT SLEEP(1.5); UNLOCK TABLES",
         ])
+        .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let desynced = std::time::Instant::now();
