@@ -137,6 +137,21 @@ fn what_decided_the_exit(out: &Output, doc: &serde_json::Value) -> String {
     )
 }
 
+/// `isolation --format json` run on node 1, with each of `sessions`
+/// (`T2=3312`: a session and the port of its node) placed on that node.
+fn isolation_on_cluster(sessions: &[&str], tests: &str, levels: &str) -> Output {
+    let mut cmd = common::tool(env!("CARGO_BIN_EXE_isolation"));
+    cmd.args(["--url", "mysql://root@127.0.0.1:3311/test"]);
+    for placed in sessions {
+        let (session, port) = placed.split_once('=').unwrap();
+        cmd.arg("--session-url")
+            .arg(format!("{session}=mysql://root@127.0.0.1:{port}/test"));
+    }
+    cmd.args(["--tests", tests, "--levels", levels, "--format", "json"])
+        .output()
+        .unwrap()
+}
+
 fn count(doc: &serde_json::Value, kind: &str) -> u64 {
     doc["check"]["anomalies"][kind]["count"]
         .as_u64()
@@ -402,19 +417,7 @@ fn tools_that_run_against_one_server_refuse_several_urls_instead_of_ignoring_the
 #[test]
 fn isolation_across_two_nodes_shows_a_certification_failure_at_commit_instead_of_a_lock_wait() {
     let _cluster = one_at_a_time();
-    let out = common::tool(env!("CARGO_BIN_EXE_isolation"))
-        .args(["--url", "mysql://root@127.0.0.1:3311/test"])
-        .args(["--session-url", "T2=mysql://root@127.0.0.1:3312/test"])
-        .args([
-            "--tests",
-            "p4",
-            "--levels",
-            "repeatable-read",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
+    let out = isolation_on_cluster(&["T2=3312"], "p4", "repeatable-read");
     let doc = json(&out);
     assert_eq!(
         doc["sessions"],
@@ -458,19 +461,11 @@ fn isolation_across_two_nodes_shows_a_certification_failure_at_commit_instead_of
 fn two_sessions_on_one_other_node_wait_for_each_other_as_on_one_server() {
     let _cluster = one_at_a_time();
     let started = std::time::Instant::now();
-    let out = common::tool(env!("CARGO_BIN_EXE_isolation"))
-        .args(["--url", "mysql://root@127.0.0.1:3311/test"])
-        .args(["--session-url", "T1=mysql://root@127.0.0.1:3312/test"])
-        .args(["--session-url", "T2=mysql://root@127.0.0.1:3312/test"])
-        .args([
-            "--tests",
-            "g0,p4",
-            "--levels",
-            "read-committed,serializable",
-        ])
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
+    let out = isolation_on_cluster(
+        &["T1=3312", "T2=3312"],
+        "g0,p4",
+        "read-committed,serializable",
+    );
     let doc = json(&out);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
@@ -566,13 +561,7 @@ fn a_lagging_node_is_waited_for_until_it_holds_the_cells_rows() {
         assert!(desynced.elapsed().as_secs() < 10, "node 2 never desynced");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let out = common::tool(env!("CARGO_BIN_EXE_isolation"))
-        .args(["--url", "mysql://root@127.0.0.1:3311/test"])
-        .args(["--session-url", "T2=mysql://root@127.0.0.1:3312/test"])
-        .args(["--tests", "g1a", "--levels", "read-committed"])
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
+    let out = isolation_on_cluster(&["T2=3312"], "g1a", "read-committed");
     assert!(lag.wait().unwrap().success());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc = json(&out);

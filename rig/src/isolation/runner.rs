@@ -56,9 +56,17 @@ const LONGEST_UNSEEN_WAIT: Duration = Duration::from_secs(2);
 /// docs.pingcap.com/tidb/stable/error-codes).
 const ABORTS_TRANSACTION: &[u16] = &[1213, 1020, 9007, 8005, 8002, 8022];
 
+/// Whether the server rolled back the whole transaction with `code`.
+fn aborts_transaction(code: u16) -> bool {
+    ABORTS_TRANSACTION.contains(&code)
+}
+
 /// A lock wait that reached `innodb_lock_wait_timeout` (the statement is
 /// rolled back, not the transaction).
 const LOCK_WAIT_TIMEOUT: u16 = 1205;
+
+/// "Table doesn't exist": on a lagging node, the run's table not yet created.
+const NO_SUCH_TABLE: u16 = 1146;
 
 /// Whether a server error is one of the ways a server keeps an anomaly
 /// from happening: it aborts the transaction or gives up a lock wait. Any
@@ -66,7 +74,7 @@ const LOCK_WAIT_TIMEOUT: u16 = 1205;
 /// outside its cluster) means a statement did not run as the script
 /// says, and the cell cannot be judged from what the others saw.
 fn prevents(code: u16) -> bool {
-    ABORTS_TRANSACTION.contains(&code) || code == LOCK_WAIT_TIMEOUT
+    aborts_transaction(code) || code == LOCK_WAIT_TIMEOUT
 }
 
 /// A failed step of session `session` (0-based), as the cross-node rule
@@ -119,11 +127,11 @@ fn lost_to_another_node(node_of: &[usize; 3], loss: Loss, steps: &[StepRecord]) 
                 && node_of[r.session - 1] == node
                 && r.blocked
                 && !r.cancelled
-                && (r.resumed_after.is_some_and(|i| Some(i) == last) || unanswered(r))
+                && ((last.is_some() && r.resumed_after == last) || unanswered(r))
         })
     };
     !loss.blocked
-        && loss.code.is_some_and(|c| ABORTS_TRANSACTION.contains(&c))
+        && loss.code.is_some_and(aborts_transaction)
         && elsewhere
         && (loss.commit || !neighbour_waits())
 }
@@ -585,14 +593,14 @@ impl Runner {
     /// the first node, they reach the others a moment later (Galera
     /// applies them asynchronously), and a session there must not begin
     /// before. A node that lags (its applier paused) may not even hold the
-    /// table yet (1146). Gives up after 30 s.
+    /// table yet. Gives up after 30 s.
     async fn await_rows_everywhere(&mut self) -> Result<(), StateError> {
         let sql = format!("SELECT id, value FROM {} ORDER BY id", self.table);
         let deadline = Instant::now() + Duration::from_secs(30);
         for n in 1..=self.others.len() {
             loop {
                 let rows: Vec<(i64, i64)> = match self.control_of(n).query(&sql).await {
-                    Err(e) if e.server_code() == Some(1146) => Vec::new(),
+                    Err(e) if e.server_code() == Some(NO_SUCH_TABLE) => Vec::new(),
                     read => read?,
                 };
                 if rows == [(1, 10), (2, 20)] {
@@ -704,10 +712,7 @@ impl Runner {
                 if cancelled {
                     record.cancelled = true;
                     self.aborted[s] = true;
-                } else if record
-                    .error_code
-                    .is_some_and(|c| ABORTS_TRANSACTION.contains(&c))
-                {
+                } else if record.error_code.is_some_and(aborts_transaction) {
                     self.aborted[s] = true;
                     record.cross_node_conflict = conflict;
                 } else if record.error_code.is_none() || e.is_connection_lost() {
