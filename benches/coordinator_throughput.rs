@@ -9,6 +9,8 @@
 //!
 //! `cargo bench --bench coordinator_throughput [-- ROUNDS]` (default 7);
 //! the server comes from `TEST_RIG_URL` (default the local MariaDB).
+//! `-- ROUNDS coordinator` or `-- ROUNDS plain` runs one side only, for a
+//! profiler or `strace -c` to see that side alone (no ratio then).
 
 mod common;
 
@@ -132,12 +134,39 @@ async fn plain_tasks(config: &ConnectionConfig) -> Duration {
     started.elapsed()
 }
 
+/// Runs `rounds` rounds of one side alone and prints its rate.
+async fn one_side(config: &ConnectionConfig, rounds: usize, coordinator: bool) {
+    let queries = (PARTICIPANTS as u64 * STEPS) as f64;
+    let cpu = common::cpu_time();
+    let mut rates = Vec::new();
+    for _ in 0..rounds {
+        let elapsed = if coordinator {
+            through_coordinator(config).await
+        } else {
+            plain_tasks(config).await
+        };
+        rates.push(queries / elapsed.as_secs_f64());
+    }
+    let cpu = (common::cpu_time() - cpu).as_secs_f64() * 1e6 / (queries * rounds as f64);
+    let side = if coordinator { "coordinator" } else { "plain" };
+    println!(
+        "{side} only, {rounds} rounds: median {:.0} q/s, client CPU per query {cpu:.1} us",
+        common::median(rates)
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let rounds = common::number_arg(7);
     let mut config = ConnectionConfig::for_tests().expect("TEST_RIG_URL");
     // The plain tasks do not try TLS first; neither should the coordinator.
     config.tls.mode = test_rig::SslMode::Disabled;
+    let only = std::env::args()
+        .skip(1)
+        .find(|a| a == "coordinator" || a == "plain");
+    if let Some(side) = only {
+        return one_side(&config, rounds, side == "coordinator").await;
+    }
     let queries = (PARTICIPANTS as u64 * STEPS) as f64;
     // Warm up the server and the allocator once each.
     through_coordinator(&config).await;

@@ -78,9 +78,11 @@ impl StateContext {
 
     /// The open session, or [`StateError::NoSession`] before connecting.
     pub fn session(&mut self) -> Result<&mut Session, StateError> {
-        self.session.as_mut().ok_or(StateError::NoSession(
-            "no step has connected this participant yet",
-        ))
+        // `ok_or_else`: built eagerly, the error would be made and dropped
+        // at every statement of every step.
+        self.session
+            .as_mut()
+            .ok_or_else(|| StateError::NoSession("no step has connected this participant yet"))
     }
 
     /// Whether a session is open.

@@ -7,6 +7,7 @@ use crate::run::phase::Phase;
 pub use crate::run::serialize::millis;
 use crate::run::serialize::serialize_millis;
 use crate::run::shared::LoggedEvent;
+use crate::run::transition::same_static_name;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
@@ -151,10 +152,9 @@ impl ParticipantReport {
     /// batches, so that recording stays O(1) amortized.
     pub(crate) fn record(&mut self, t: TransitionRecord, keep: Option<usize>) {
         self.steps_run += 1;
-        let at = self
-            .step_stats
-            .iter()
-            .position(|s| s.step == t.step && s.workflow == t.workflow);
+        let at = self.step_stats.iter().position(|s| {
+            same_static_name(s.step, t.step) && same_static_name(s.workflow, t.workflow)
+        });
         let stats = match at {
             Some(i) => &mut self.step_stats[i],
             None => {

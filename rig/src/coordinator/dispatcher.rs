@@ -8,6 +8,7 @@ use crate::report::{ParticipantReport, TransitionRecord};
 use crate::run::events::{RunEvent, RunObserver};
 use crate::run::phase::Phase;
 use crate::run::shared::SharedState;
+use crate::run::transition::same_static_name;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -20,6 +21,8 @@ pub(crate) struct Dispatcher {
     /// The state each participant last entered in the shared state (only
     /// the dispatcher enters states there).
     entered: Vec<Option<&'static str>>,
+    /// The state each participant's record last named as reached.
+    reached: Vec<Option<&'static str>>,
     started: Instant,
     keep: Option<usize>,
 }
@@ -34,6 +37,7 @@ impl Dispatcher {
     ) -> Self {
         Dispatcher {
             entered: vec![None; records.len()],
+            reached: vec![None; records.len()],
             shared,
             observers,
             records,
@@ -94,20 +98,21 @@ impl Dispatcher {
     }
 
     fn apply(&mut self, i: usize, event: &RunEvent) {
-        let now = self.started.elapsed();
         let record = &mut self.records[i];
         match event {
-            RunEvent::Started { .. } => record.started = Some(now),
+            RunEvent::Started { .. } => record.started = Some(self.started.elapsed()),
             RunEvent::Transition(t) => {
                 record.record(TransitionRecord::of(t, self.started), self.keep);
                 // Many steps stay in the state they left (a loop): then
                 // neither the record's name (an allocation) nor the shared
-                // state (a lock) needs touching.
+                // state (a lock) needs touching. State names are the
+                // workflow's statics, so the same address is the same name.
                 let reached = t.to.unwrap_or(t.from);
-                if record.last_state.as_deref() != Some(reached) {
+                if !same_name(self.reached[i], reached) {
+                    self.reached[i] = Some(reached);
                     record.last_state = Some(reached.to_string());
                 }
-                if let Some(to) = t.to.filter(|to| self.entered[i] != Some(*to)) {
+                if let Some(to) = t.to.filter(|to| !same_name(self.entered[i], to)) {
                     self.entered[i] = Some(to);
                     self.shared.enter(&t.participant, to);
                 }
@@ -123,6 +128,7 @@ impl Dispatcher {
                     record.trim(keep);
                 }
                 record.tls_version = tls_version.clone();
+                let now = self.started.elapsed();
                 record.elapsed = now.saturating_sub(record.started.unwrap_or_default());
                 let mut error = error.clone();
                 if let Some(e) = error.as_mut() {
@@ -148,4 +154,9 @@ impl Dispatcher {
             }
         }
     }
+}
+
+/// Whether `known` is `name`.
+fn same_name(known: Option<&'static str>, name: &str) -> bool {
+    known.is_some_and(|k| same_static_name(k, name))
 }

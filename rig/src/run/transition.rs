@@ -42,3 +42,11 @@ pub trait TransitionObserver: Send + Sync {
         self.on_transition(&transition);
     }
 }
+
+/// Whether two of a workflow's names (states, steps, workflows) are the
+/// same: by address first, since they are the workflow's statics and the
+/// same name is almost always the same static; by text when two workflows
+/// spell it alike. Compared at every step of a busy run.
+pub(crate) fn same_static_name(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b) || a == b
+}

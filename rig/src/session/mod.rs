@@ -121,7 +121,10 @@ pub fn quote_identifier(name: &str) -> String {
 macro_rules! guarded {
     ($self:ident, $sql:expr, |$c:ident| $body:expr) => {{
         let limit = $self.config.statement_timeout;
-        let mut conn = $self.conn.take().ok_or(StateError::NoSession(LOST))?;
+        let mut conn = $self
+            .conn
+            .take()
+            .ok_or_else(|| StateError::NoSession(LOST))?;
         let in_flight = abandoned::InFlight::new(
             $self.kill_target(&conn),
             $self.flavor,
