@@ -101,6 +101,24 @@ async fn a_statement_refused_for_lack_of_a_right_makes_its_cell_an_error_not_a_v
         why.contains("T2's `update test set value = 12 where id = 1`") && why.contains("1142"),
         "{why}"
     );
+    // The error cell keeps what ran up to the refusal, for `--explain` and
+    // the page: T1's write, then T2's refused one with the server's code.
+    let steps = g0["steps"].as_array().unwrap();
+    let refused = steps
+        .iter()
+        .find(|s| s["error_code"] == 1142)
+        .unwrap_or_else(|| panic!("no step refused with 1142 in {g0}"));
+    assert_eq!(refused["session"], 2, "{g0}");
+    assert_eq!(
+        refused["sql"], "update test set value = 12 where id = 1",
+        "{g0}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["session"] == 1 && s["sql"] == "update test set value = 11 where id = 1"),
+        "{g0}"
+    );
     assert_eq!(cell("g1a")["observed"], "prevented", "{doc}");
 }
 

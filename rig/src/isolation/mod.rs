@@ -475,22 +475,24 @@ async fn run_cells(
                 if cancel.is_cancelled() {
                     return Ok((results, true));
                 }
-                let (outcome, why, evidence) = match runner.run(&steps, level).await {
-                    Ok(evidence) => {
+                // A failed cell keeps what ran before the failure, for
+                // `--explain` and the page to show.
+                let mut evidence = Evidence::default();
+                let (outcome, why) = match runner.run(&steps, level, &mut evidence).await {
+                    Ok(()) => {
                         let verdict = (test.rule)(&evidence);
                         let outcome = if verdict.anomaly {
                             Outcome::Anomaly
                         } else {
                             Outcome::Prevented
                         };
-                        (outcome, verdict.why, evidence)
+                        (outcome, verdict.why)
                     }
                     Err(e) if matches!(e.server_code(), Some(8048) | Some(1568)) => (
                         Outcome::NotSupported,
                         format!("the server refuses {}: {e}", level.sql()),
-                        Evidence::default(),
                     ),
-                    Err(e) => (Outcome::Error, e.to_string(), Evidence::default()),
+                    Err(e) => (Outcome::Error, e.to_string()),
                 };
                 if run == 0 {
                     cell.outcome = outcome;

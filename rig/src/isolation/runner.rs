@@ -422,12 +422,16 @@ impl Runner {
         }
     }
 
-    /// Runs one cell: resets the table, sets the level, follows the script.
+    /// Runs one cell: resets the table, sets the level, follows the script,
+    /// recording each step in `evidence` as it goes. A cell that fails
+    /// keeps what it recorded up to the failure: what ran, and the
+    /// statement that failed with its error.
     pub(crate) async fn run(
         &mut self,
         steps: &[ScriptStep],
         level: Level,
-    ) -> Result<Evidence, StateError> {
+        evidence: &mut Evidence,
+    ) -> Result<(), StateError> {
         let t = self.table.clone();
         self.revive().await?;
         self.control.execute(&format!("DELETE FROM {t}")).await?;
@@ -445,12 +449,11 @@ impl Runner {
             self.each_session(&set_level).await?;
         }
         self.aborted = vec![false; 3];
-        let mut evidence = Evidence::default();
-        let result = self.follow(steps, &mut evidence).await;
+        let result = self.follow(steps, evidence).await;
         // Whatever happened, leave every session idle for the next cell.
         for s in 0..3 {
             if matches!(self.slots[s], Slot::Running(..)) {
-                self.cancel(s, &mut evidence).await?;
+                self.cancel(s, evidence).await?;
             }
             if let Slot::Ready(session) = &mut self.slots[s] {
                 if let Err(e) = session.execute("ROLLBACK").await {
@@ -461,7 +464,7 @@ impl Runner {
                 }
             }
         }
-        result.map(|()| evidence)
+        result
     }
 
     async fn follow(

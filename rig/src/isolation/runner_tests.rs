@@ -30,6 +30,19 @@ async fn open_and_sweep(table: &str) -> (Runner, usize) {
         .unwrap()
 }
 
+/// One cell's evidence, or its error.
+async fn cell(
+    runner: &mut Runner,
+    steps: &[ScriptStep],
+    level: Level,
+) -> Result<Evidence, StateError> {
+    let mut evidence = Evidence::default();
+    runner
+        .run(steps, level, &mut evidence)
+        .await
+        .map(|()| evidence)
+}
+
 async fn exists(table: &str) -> bool {
     let found: Vec<String> = admin()
         .await
@@ -45,18 +58,24 @@ async fn a_session_killed_between_cells_is_reopened_for_the_next() {
     let mut runner = open(&table).await;
     let g1c = catalogue::find("g1c").unwrap();
     let steps = (g1c.script)();
-    runner.run(&steps, Level::ReadCommitted).await.unwrap();
+    cell(&mut runner, &steps, Level::ReadCommitted)
+        .await
+        .unwrap();
     let victim = runner.ids[1];
     admin()
         .await
         .execute(&format!("KILL CONNECTION {victim}"))
         .await
         .unwrap();
-    let evidence = runner.run(&steps, Level::ReadUncommitted).await.unwrap();
+    let evidence = cell(&mut runner, &steps, Level::ReadUncommitted)
+        .await
+        .unwrap();
     assert_ne!(runner.ids[1], victim, "T2 was reopened");
     assert!((g1c.rule)(&evidence).anomaly, "{:?}", evidence.describe());
     // The level is set on the reopened session, and its settings are kept.
-    let again = runner.run(&steps, Level::ReadCommitted).await.unwrap();
+    let again = cell(&mut runner, &steps, Level::ReadCommitted)
+        .await
+        .unwrap();
     assert!(!(g1c.rule)(&again).anomaly, "{:?}", again.describe());
     runner.close().await.unwrap();
     assert!(!exists(&table).await);
@@ -145,7 +164,7 @@ async fn a_lock_wait_timeout_is_recorded_and_the_cell_still_judged() {
         let _ = t1.commit();
         let _ = t2.commit();
     });
-    let evidence = runner.run(&steps, Level::ReadCommitted).await;
+    let evidence = cell(&mut runner, &steps, Level::ReadCommitted).await;
     runner.close().await.unwrap();
     let evidence = evidence.unwrap();
     let timed_out: Vec<&StepRecord> = evidence
@@ -156,6 +175,53 @@ async fn a_lock_wait_timeout_is_recorded_and_the_cell_still_judged() {
     assert_eq!(timed_out.len(), 1, "{:?}", evidence.describe());
     assert_eq!(timed_out[0].session, 2);
     assert!(timed_out[0].blocked && !timed_out[0].cancelled);
+}
+
+/// A cell that fails partway keeps what it recorded: the steps that ran,
+/// what they saw, and the failed statement with the server's error (what
+/// `--explain` and the HTML page show of an error cell).
+#[tokio::test]
+async fn a_failed_cell_keeps_the_steps_that_ran_and_the_error() {
+    use crate::isolation::script::Script;
+    let table = format!("{TABLE_PREFIX}906_{}", std::process::id());
+    let mut runner = open(&table).await;
+    let steps = Script::two(|t1, t2| {
+        let t1 = t1.begin();
+        let t1 = t1.exec("select * from {t} where id = 1").done();
+        let t2 = t2.begin();
+        let t2 = t2
+            .exec("update {t} set no_such_column = 1 where id = 2")
+            .done();
+        let _ = t1.commit();
+        let _ = t2.commit();
+    });
+    let mut evidence = Evidence::default();
+    let result = runner
+        .run(&steps, Level::ReadCommitted, &mut evidence)
+        .await;
+    runner.close().await.unwrap();
+    let error = result.expect_err("an unknown column fails the cell");
+    let message = error.to_string();
+    assert!(
+        message.contains("1054") && message.contains("T2"),
+        "{message}"
+    );
+    let seen: Vec<(usize, StepKind)> = evidence.steps.iter().map(|s| (s.session, s.kind)).collect();
+    assert_eq!(
+        seen,
+        [
+            (1, StepKind::Begin),
+            (1, StepKind::Exec),
+            (2, StepKind::Begin),
+            (2, StepKind::Exec)
+        ],
+        "{:?}",
+        evidence.describe()
+    );
+    assert_eq!(evidence.steps[1].rows.as_deref(), Some(&[(1, 10)][..]));
+    let failed = &evidence.steps[3];
+    assert_eq!(failed.error_code, Some(1054), "{:?}", evidence.describe());
+    assert!(failed.sql.contains("no_such_column"), "{}", failed.sql);
 }
 
 mod cross_node {
