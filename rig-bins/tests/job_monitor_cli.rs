@@ -279,6 +279,26 @@ async fn ctrl_c_stops_the_submitted_statement_on_the_server_and_reports_it() {
         error.starts_with("interrupted: the statement was stopped on the server (KILL CONNECTION "),
         "{error}"
     );
+    // The monitor takes one look at the interrupt, nearly always before the
+    // stop lands. A statement still listed then is not known to have ended
+    // (a stop can fail): its job keeps what the list said, and only one
+    // seen to leave the list takes the submitter's account.
+    let job = doc["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| {
+            j["job"]["target"]
+                .as_str()
+                .is_some_and(|t| t.contains(&marker))
+        })
+        .unwrap_or_else(|| panic!("the submitted statement was never listed: {doc}"));
+    if job["vanished"] == true {
+        assert_eq!(job["end_state"], "failed", "{job}");
+    } else {
+        assert_eq!(job["end_state"], job["job"]["status"], "{job}");
+        assert_ne!(job["end_state"], "failed", "{job}");
+    }
     // Its killed thread may stay listed a moment; a statement nobody
     // stopped (SLEEP(30)) would stay for half a minute.
     let running = still_listed(&marker, Duration::from_secs(2)).await;
