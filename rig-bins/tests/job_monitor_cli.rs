@@ -438,6 +438,10 @@ async fn a_statement_younger_than_min_time_at_the_first_look_is_still_followed()
         .clone();
     // Seen at the first look, while still under a second old.
     assert!(job["first_seen_ms"].as_f64().unwrap() < 500.0, "{job}");
+    // And looked at until it ended, some two seconds later: the summary's
+    // times are milliseconds of the watch.
+    let seen_for = job["last_seen_ms"].as_f64().unwrap() - job["first_seen_ms"].as_f64().unwrap();
+    assert!(seen_for >= 1000.0, "seen for {seen_for} ms: {job}");
     assert_eq!(job["vanished"], true);
     assert_eq!(job["end_state"], "vanished");
     running.await.unwrap().unwrap();
@@ -459,4 +463,92 @@ async fn a_statement_younger_than_min_time_at_the_first_look_is_still_followed()
     );
     assert!(!line.contains(" running "), "{line}");
     running.await.unwrap().unwrap();
+}
+
+/// `--job conn-N` follows that statement alone, while it is still too
+/// young to count as a job too: the watch ends when it ends (here within a
+/// second), not when another client's statement does (six).
+#[tokio::test]
+async fn a_watched_statement_alone_decides_when_the_watch_ends() {
+    use std::time::{Duration, Instant};
+    let marker = format!("rig_only_{}", std::process::id());
+    let mut watched = admin().await;
+    let id = watched.id();
+    let sql = format!("SELECT SLEEP(1) AS {marker}_watched");
+    let watched = tokio::spawn(async move { watched.query_drop(sql).await });
+    let mut other = admin().await;
+    let sql = format!("SELECT SLEEP(6) AS {marker}_other");
+    let other = tokio::spawn(async move { other.query_drop(sql).await });
+    wait_until_running(&format!("{marker}_watched"), Duration::from_secs(10)).await;
+    wait_until_running(&format!("{marker}_other"), Duration::from_secs(10)).await;
+    let started = Instant::now();
+    let job = format!("conn-{id}");
+    let out = run(&[
+        "--job",
+        &job,
+        "--until-done",
+        "--min-time",
+        "1h",
+        "--interval",
+        "100ms",
+    ]);
+    let took = started.elapsed();
+    watched.await.unwrap().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        took < Duration::from_secs(4),
+        "waited {took:?} for another statement"
+    );
+    other.await.unwrap().unwrap();
+}
+
+/// Ctrl-C while the monitor and the submitter are still connecting (a
+/// slow `--session-init` holds both): the tool ends at once (the session-init
+/// statements are stopped from connections that do not run it themselves;
+/// they did, and waited it out), and says the statement was never sent,
+/// not that a stop on the server may have failed.
+#[tokio::test]
+async fn ctrl_c_before_the_statement_was_sent_says_so() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let marker = format!("rig_slow_init_{}", std::process::id());
+    let init = format!("SELECT SLEEP(5) AS {marker}");
+    let child = tool(env!("CARGO_BIN_EXE_job_monitor"))
+        .args(["--url", &server_url(), "--session-init", &init])
+        .args(["--submit", "SELECT 1", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Two sessions in their init at once: the monitor's and the
+    // submitter's (a check the tool makes first connects alone).
+    let both = processlist::poll(
+        Duration::from_secs(30),
+        || statements_running(&marker),
+        |ids| ids.len() >= 2,
+    )
+    .await;
+    assert!(
+        both.len() >= 2,
+        "the two participants never connected together"
+    );
+    interrupt(&child);
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    // Nothing was watched: the failure document, whose message says what
+    // became of the statement.
+    let doc = json(&out);
+    assert_eq!(doc["outcome"], "interrupted", "{doc:#}");
+    assert_eq!(doc["error"]["class"], "cancelled", "{doc:#}");
+    assert_eq!(
+        doc["error"]["message"],
+        "cancelled; submitted `SELECT 1`: failed: interrupted before the statement was sent",
+        "{doc:#}"
+    );
 }

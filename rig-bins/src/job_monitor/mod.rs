@@ -234,6 +234,12 @@ pub async fn run(args: JobMonitorArgs) -> u8 {
     let verdict = test_rig::Judged::verdict(&followed);
     let Some(found) = followed.found else {
         let (class, why, code) = followed.failure_parts();
+        // Whether the statement was sent is what a user who interrupted a
+        // `--submit` needs to know, report or not.
+        let why = match &followed.submitted {
+            Some(submitted) => format!("{why}; {}", describe_submitted(submitted)),
+            None => why,
+        };
         return fail_with("job_monitor", args.format, class, &why, code);
     };
     if let Some(e) = followed
@@ -325,15 +331,20 @@ fn render(args: &JobMonitorArgs, out: &MonitorReport, cancelled: bool) -> Option
     .err()
 }
 
+/// How the submitted statement ended, on one line.
+fn describe_submitted(s: &Submitted) -> String {
+    match &s.error {
+        None if s.ok => format!("submitted `{}`: finished", s.sql),
+        None => format!("submitted `{}`: failed", s.sql),
+        Some(e) => format!("submitted `{}`: failed: {e}", s.sql),
+    }
+}
+
 fn print_summary(report: &MonitorReport, server: &ServerInfo) {
     out!("job_monitor: {server}, source {}", report.source);
     // How the submitted statement ended, whether or not the monitor saw it run.
     if let Some(s) = &report.submitted {
-        match &s.error {
-            None if s.ok => out!("submitted `{}`: finished", s.sql),
-            None => out!("submitted `{}`: failed", s.sql),
-            Some(e) => out!("submitted `{}`: failed: {e}", s.sql),
-        }
+        out!("{}", describe_submitted(s));
     }
     if report.nothing_running {
         out!("nothing running");

@@ -193,6 +193,10 @@ pub async fn stop_statement(
     config.connect_timeout = config.connect_timeout.min(Duration::from_secs(2));
     // The whole attempt is bounded below, not each statement.
     config.statement_timeout = None;
+    // A control connection, not a session of the run: the run's own
+    // session-init statements (which may be slow, or fail, or be what is
+    // being stopped) have no business on it.
+    config.session_init.clear();
     let stopped = async {
         let mut control = Session::connect_server(&config).await?.for_control();
         let result = kill_query(&mut control, flavor, id, Kill::Connection).await;
