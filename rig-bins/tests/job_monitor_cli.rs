@@ -66,6 +66,13 @@ async fn an_alter_table_is_followed_to_the_end_with_rising_progress() {
     assert_eq!(jobs.len(), 1, "{stdout}");
     let job = &jobs[0];
     assert_eq!(job["job"]["status"], "finished");
+    // Its statuses are the changes of status only, however often its
+    // progress changed in between.
+    assert_eq!(
+        job["statuses"],
+        serde_json::json!(["running", "finished"]),
+        "{job}"
+    );
     assert!(job["job"]["target"].as_str().unwrap().contains(&table));
     let progress: Vec<f64> = job["progress"]
         .as_array()
