@@ -122,6 +122,53 @@ async fn a_statement_refused_for_lack_of_a_right_makes_its_cell_an_error_not_a_v
     assert_eq!(cell("g1a")["observed"], "prevented", "{doc}");
 }
 
+/// The settings are read from the server as its sessions have them: a
+/// `--session-init` that turns MariaDB's `innodb_snapshot_isolation` on
+/// (a session variable, per MariaDB's documentation) gets the same profile
+/// and the same write-anomaly verdicts as `--snapshot-isolation on`, not
+/// the InnoDB profile and a column of deviations.
+#[test]
+fn snapshot_isolation_turned_on_by_a_session_init_is_read_from_the_server() {
+    let by_init = run(&[
+        "--session-init",
+        "SET SESSION innodb_snapshot_isolation = ON",
+        "--tests",
+        "p4,g-single-write-1",
+        "--levels",
+        "repeatable-read",
+        "--format",
+        "json",
+    ]);
+    let by_flag = run(&[
+        "--snapshot-isolation",
+        "on",
+        "--tests",
+        "p4,g-single-write-1",
+        "--levels",
+        "repeatable-read",
+        "--format",
+        "json",
+    ]);
+    for out in [&by_init, &by_flag] {
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
+    }
+    let (init_doc, flag_doc) = (json(&by_init), json(&by_flag));
+    assert_eq!(
+        init_doc["profile"], "MariaDB, innodb_snapshot_isolation=ON",
+        "{init_doc:#}"
+    );
+    assert_eq!(init_doc["profile"], flag_doc["profile"]);
+    let observed = |doc: &serde_json::Value| -> Vec<(String, String)> {
+        doc["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["test"].to_string(), c["observed"].to_string()))
+            .collect()
+    };
+    assert_eq!(observed(&init_doc), observed(&flag_doc));
+}
+
 fn run(args: &[&str]) -> Output {
     tool().args(args).output().expect("isolation runs")
 }

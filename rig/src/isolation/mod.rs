@@ -320,15 +320,19 @@ async fn variable<T: mysql_async::prelude::FromValue + Send + 'static>(
         .flatten()
 }
 
+/// A server variable that is ON or OFF (1 or 0), or `None` where the
+/// server has no such variable.
+async fn switch(session: &mut Session, name: &str) -> Option<bool> {
+    variable::<i64>(session, name).await.map(|v| v != 0)
+}
+
 async fn read_settings(session: &mut Session, server: &ServerInfo) -> (ServerSettings, AutoRetry) {
     let mut settings = ServerSettings::default();
     let mut retry = AutoRetry::default();
     match server.flavor {
         Flavor::MariaDB => {
             // Unknown before 10.6.18 / 10.11.8 / 11.x: treated as OFF.
-            settings.snapshot_isolation = variable::<i64>(session, "innodb_snapshot_isolation")
-                .await
-                .map(|v| v != 0);
+            settings.snapshot_isolation = switch(session, "innodb_snapshot_isolation").await;
         }
         Flavor::TiDB => {
             let mode: Option<String> = variable(session, "tidb_txn_mode").await;
@@ -339,9 +343,7 @@ async fn read_settings(session: &mut Session, server: &ServerInfo) -> (ServerSet
                 );
             }
             settings.skip_isolation_level_check =
-                variable::<i64>(session, "tidb_skip_isolation_level_check")
-                    .await
-                    .map(|v| v != 0);
+                switch(session, "tidb_skip_isolation_level_check").await;
             // Absent on later versions: then there is no retry to warn of.
             retry.disabled = variable(session, "tidb_disable_txn_auto_retry").await;
             retry.limit = variable(session, "tidb_retry_limit").await;
@@ -349,6 +351,27 @@ async fn read_settings(session: &mut Session, server: &ServerInfo) -> (ServerSet
         Flavor::MySQL => {}
     }
     (settings, retry)
+}
+
+/// Why `SET SESSION innodb_snapshot_isolation` failed, in the user's
+/// terms: 1193 (unknown system variable) is a MariaDB that lacks it.
+fn snapshot_isolation_refused(server: &ServerInfo, error: StateError) -> StateError {
+    match error.server_code() {
+        Some(1193) => StateError::step(format!(
+            "{server} has no innodb_snapshot_isolation (MariaDB 10.6.18, 10.11.8, 11.x and later have it)"
+        )),
+        _ => error,
+    }
+}
+
+/// Whether the server refused the level itself, which makes the cell
+/// `not-supported` rather than an error: TiDB's 8048 ("The isolation level
+/// '…' is not supported", TiDB's "Transaction isolation levels"; see
+/// `profiles`). Not 1568, "Transaction characteristics can't be changed
+/// while a transaction is in progress" (MariaDB's error 1568): a level set
+/// at the wrong moment is the run's fault, an error cell.
+fn refuses_level(error: &StateError) -> bool {
+    error.server_code() == Some(8048)
 }
 
 fn unique_table() -> String {
@@ -414,12 +437,7 @@ pub async fn run_matrix(
         );
         if let Err(e) = runner.on_each_session(&sql).await {
             let _ = runner.close().await;
-            return Err(match e.server_code() {
-                Some(1193) => StateError::step(format!(
-                    "{server} has no innodb_snapshot_isolation (MariaDB 10.6.18, 10.11.8, 11.x and later have it)"
-                )),
-                _ => e,
-            });
+            return Err(snapshot_isolation_refused(&server, e));
         }
         settings.snapshot_isolation = Some(on);
     }
@@ -488,7 +506,7 @@ async fn run_cells(
                         };
                         (outcome, verdict.why)
                     }
-                    Err(e) if matches!(e.server_code(), Some(8048) | Some(1568)) => (
+                    Err(e) if refuses_level(&e) => (
                         Outcome::NotSupported,
                         format!("the server refuses {}: {e}", level.sql()),
                     ),
@@ -505,6 +523,54 @@ async fn run_cells(
         }
     }
     Ok((results, false))
+}
+
+#[cfg(test)]
+mod server_answer_tests {
+    use super::*;
+
+    fn answered(code: u16, message: &str) -> StateError {
+        StateError::from_driver(mysql_async::Error::Server(mysql_async::ServerError {
+            code,
+            message: message.into(),
+            state: "HY000".into(),
+        }))
+    }
+
+    /// TiDB's refusal of a level, as its documentation quotes it, makes a
+    /// `not-supported` cell; a level set inside a transaction (MariaDB's
+    /// 1568) and other errors do not.
+    #[test]
+    fn only_a_refusal_of_the_level_itself_is_not_supported() {
+        let tidb = answered(
+            8048,
+            "The isolation level 'SERIALIZABLE' is not supported. Set tidb_skip_isolation_level_check=1 to skip this error",
+        );
+        assert!(refuses_level(&tidb));
+        let in_transaction = answered(
+            1568,
+            "Transaction characteristics can't be changed while a transaction is in progress",
+        );
+        assert!(!refuses_level(&in_transaction));
+        assert!(!refuses_level(&answered(1064, "syntax")));
+        assert!(!refuses_level(&StateError::step("not from the server")));
+    }
+
+    /// A MariaDB without `innodb_snapshot_isolation` (1193, unknown system
+    /// variable) is told apart from other refusals, which pass unchanged.
+    #[test]
+    fn a_server_without_snapshot_isolation_is_named() {
+        let old = ServerInfo::from_version("10.6.17-MariaDB", "").unwrap();
+        let unknown = answered(1193, "Unknown system variable 'innodb_snapshot_isolation'");
+        let said = snapshot_isolation_refused(&old, unknown).to_string();
+        assert!(
+            said.contains("MariaDB 10.6.17 has no innodb_snapshot_isolation")
+                && said.contains("10.6.18, 10.11.8, 11.x"),
+            "{said}"
+        );
+        let denied = snapshot_isolation_refused(&old, answered(1227, "Access denied"));
+        assert_eq!(denied.server_code(), Some(1227));
+    }
 }
 
 #[cfg(test)]
@@ -649,5 +715,59 @@ mod report_tests {
         let deviations = report.deviations();
         assert_eq!(deviations.len(), 1);
         assert_eq!(deviations[0].outcome, Prevented);
+    }
+
+    fn report_of(results: Vec<CellResult>, cancelled: bool) -> MatrixReport {
+        MatrixReport {
+            server: ServerInfo::from_version("10.11.6-MariaDB", "").unwrap(),
+            settings: ServerSettings::default(),
+            profile: None,
+            warnings: Vec::new(),
+            results,
+            elapsed: Duration::ZERO,
+            cancelled,
+            table: String::new(),
+            sessions: Vec::new(),
+        }
+    }
+
+    /// The matrix fails on any one of: a cell against its expectation, a
+    /// cell whose repeated runs disagree, a cell that could not run; it is
+    /// interrupted when cancelled, whatever the cells say.
+    #[test]
+    fn the_matrix_fails_on_a_deviation_a_variation_or_an_error_each_alone() {
+        use crate::verdict::{Judged, RunVerdict};
+        use Outcome::*;
+        let as_expected = || cell(Anomaly, Some(Expectation::Anomaly), &[Anomaly, Anomaly]);
+        let failed = RunVerdict::Failed(crate::ErrorClass::Failed);
+        assert_eq!(
+            report_of(vec![as_expected()], false).verdict(),
+            RunVerdict::Passed
+        );
+        for odd in [
+            cell(Prevented, Some(Expectation::Anomaly), &[Prevented]),
+            cell(Anomaly, None, &[Anomaly, Prevented]),
+            cell(Error, None, &[Error]),
+        ] {
+            let report = report_of(vec![as_expected(), odd.clone()], false);
+            assert_eq!(report.verdict(), failed, "{odd:?}");
+            let cancelled = report_of(vec![as_expected(), odd], true);
+            assert_eq!(cancelled.verdict(), RunVerdict::Interrupted);
+        }
+    }
+
+    /// The transaction modes by the names `tidb_txn_mode` takes (TiDB's
+    /// system-variables.md), in text as in JSON.
+    #[test]
+    fn transaction_modes_are_named_as_the_variable_takes_them() {
+        for (mode, name) in [
+            (TxnMode::Optimistic, "optimistic"),
+            (TxnMode::Pessimistic, "pessimistic"),
+        ] {
+            assert_eq!(mode.as_str(), name);
+            assert_eq!(mode.to_string(), name);
+            assert_eq!(serde_json::to_value(mode).unwrap(), name);
+            assert_eq!(TxnMode::from_variable(name), Some(mode));
+        }
     }
 }
