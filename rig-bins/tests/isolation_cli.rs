@@ -129,26 +129,27 @@ async fn a_statement_refused_for_lack_of_a_right_makes_its_cell_an_error_not_a_v
 /// the InnoDB profile and a column of deviations.
 #[test]
 fn snapshot_isolation_turned_on_by_a_session_init_is_read_from_the_server() {
+    let cells = [
+        "--tests",
+        "p4,g-single-write-1",
+        "--levels",
+        "repeatable-read",
+    ];
     let by_init = run(&[
-        "--session-init",
-        "SET SESSION innodb_snapshot_isolation = ON",
-        "--tests",
-        "p4,g-single-write-1",
-        "--levels",
-        "repeatable-read",
-        "--format",
-        "json",
-    ]);
+        &[
+            "--session-init",
+            "SET SESSION innodb_snapshot_isolation = ON",
+        ][..],
+        &cells,
+        &["--format", "json"],
+    ]
+    .concat());
     let by_flag = run(&[
-        "--snapshot-isolation",
-        "on",
-        "--tests",
-        "p4,g-single-write-1",
-        "--levels",
-        "repeatable-read",
-        "--format",
-        "json",
-    ]);
+        &["--snapshot-isolation", "on"][..],
+        &cells,
+        &["--format", "json"],
+    ]
+    .concat());
     for out in [&by_init, &by_flag] {
         assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
     }

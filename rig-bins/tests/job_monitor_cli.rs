@@ -16,6 +16,27 @@ fn run(args: &[&str]) -> Output {
         .expect("job_monitor runs")
 }
 
+/// `job_monitor ARGS` started with its outputs captured, to be interrupted.
+fn spawn(args: &[&str]) -> std::process::Child {
+    tool(env!("CARGO_BIN_EXE_job_monitor"))
+        .args(["--url", &server_url()])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("job_monitor starts")
+}
+
+/// Sends Ctrl-C to `child` and gives what it printed; it must have ended
+/// within `limit` of the signal (this bounds a hang).
+fn interrupt_within(child: std::process::Child, limit: std::time::Duration) -> Output {
+    interrupt(&child);
+    let started = std::time::Instant::now();
+    let out = child.wait_with_output().expect("job_monitor ends");
+    assert!(started.elapsed() < limit, "{:?}", started.elapsed());
+    out
+}
+
 #[tokio::test]
 async fn an_alter_table_is_followed_to_the_end_with_rising_progress() {
     let table = format!("rig_jobs_{}", std::process::id());
@@ -255,28 +276,15 @@ fn a_duration_shorter_than_the_interval_ends_at_the_duration() {
 
 #[tokio::test]
 async fn ctrl_c_stops_the_submitted_statement_on_the_server_and_reports_it() {
-    use std::process::Stdio;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     let marker = format!("rig_interrupt_{}", std::process::id());
     let sql = format!("SELECT SLEEP(30) AS {marker}");
-    let child = tool(env!("CARGO_BIN_EXE_job_monitor"))
-        .args(["--url", &server_url(), "--submit", &sql, "--format", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(&["--submit", &sql, "--format", "json"]);
     // Interrupted once the statement runs (a fixed wait lost the race on
     // a loaded machine: the interrupt came before the statement was sent).
     wait_until_running(&marker, Duration::from_secs(20)).await;
-    interrupt(&child);
-    let started = Instant::now();
-    let out = child.wait_with_output().unwrap();
     // Bounds a hang (the grace period was 5 s); the figure is in the note.
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
+    let out = interrupt_within(child, Duration::from_secs(3));
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     let doc = json(&out);
     assert_eq!(doc["submitted"]["sql"], sql);
@@ -516,17 +524,17 @@ async fn a_watched_statement_alone_decides_when_the_watch_ends() {
 /// not that a stop on the server may have failed.
 #[tokio::test]
 async fn ctrl_c_before_the_statement_was_sent_says_so() {
-    use std::process::Stdio;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     let marker = format!("rig_slow_init_{}", std::process::id());
     let init = format!("SELECT SLEEP(5) AS {marker}");
-    let child = tool(env!("CARGO_BIN_EXE_job_monitor"))
-        .args(["--url", &server_url(), "--session-init", &init])
-        .args(["--submit", "SELECT 1", "--format", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(&[
+        "--session-init",
+        &init,
+        "--submit",
+        "SELECT 1",
+        "--format",
+        "json",
+    ]);
     // Two sessions in their init at once: the monitor's and the
     // submitter's (a check the tool makes first connects alone).
     let both = processlist::poll(
@@ -539,14 +547,7 @@ async fn ctrl_c_before_the_statement_was_sent_says_so() {
         both.len() >= 2,
         "the two participants never connected together"
     );
-    interrupt(&child);
-    let started = Instant::now();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "{:?}",
-        started.elapsed()
-    );
+    let out = interrupt_within(child, Duration::from_secs(4));
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     // Nothing was watched: the failure document, whose message says what
     // became of the statement.

@@ -390,6 +390,17 @@ impl From<mysql_async::Error> for StateError {
     }
 }
 
+/// The error a server's answer `code` with `message` becomes, for unit
+/// tests that need one without a server.
+#[cfg(test)]
+pub(crate) fn server_answer(code: u16, message: &str) -> StateError {
+    StateError::from_driver(mysql_async::Error::Server(mysql_async::ServerError {
+        code,
+        message: message.into(),
+        state: "HY000".into(),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -528,14 +528,7 @@ async fn run_cells(
 #[cfg(test)]
 mod server_answer_tests {
     use super::*;
-
-    fn answered(code: u16, message: &str) -> StateError {
-        StateError::from_driver(mysql_async::Error::Server(mysql_async::ServerError {
-            code,
-            message: message.into(),
-            state: "HY000".into(),
-        }))
-    }
+    use crate::error::server_answer as answered;
 
     /// TiDB's refusal of a level, as its documentation quotes it, makes a
     /// `not-supported` cell; a level set inside a transaction (MariaDB's

@@ -258,13 +258,7 @@ fn merge(into: &mut BTreeMap<String, ErrorCount>, count: ErrorCount) {
 mod tests {
     use super::*;
 
-    fn server_error(code: u16, message: &str) -> StateError {
-        StateError::from_driver(mysql_async::Error::Server(mysql_async::ServerError {
-            code,
-            message: message.into(),
-            state: "HY000".into(),
-        }))
-    }
+    use crate::error::server_answer as server_error;
 
     /// Within HdrHistogram's 0.1% at 3 significant digits.
     fn close(got: f64, want: f64) -> bool {

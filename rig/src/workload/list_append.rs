@@ -152,11 +152,7 @@ mod tests {
     use crate::workload::client::{is_certain_abort, is_expected_failure};
 
     fn server_error(code: u16) -> StateError {
-        StateError::from_driver(mysql_async::Error::Server(mysql_async::ServerError {
-            code,
-            message: "m".into(),
-            state: "HY000".into(),
-        }))
+        crate::error::server_answer(code, "m")
     }
 
     #[test]
