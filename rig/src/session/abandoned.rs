@@ -183,7 +183,8 @@ pub(crate) async fn kill_query(
 /// TiDB), which, unlike `KILL QUERY`, also stops a statement the server has
 /// not begun yet; a KILL the server answers with a warning stopped nothing
 /// and is an error. Gives the statement that did it; a connection already
-/// gone counts as stopped.
+/// gone counts as stopped. The fresh connection runs none of `config`'s
+/// session-init statements.
 pub async fn stop_statement(
     config: &ConnectionConfig,
     flavor: Option<Flavor>,
