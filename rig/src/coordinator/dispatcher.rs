@@ -25,6 +25,9 @@ pub(crate) struct Dispatcher {
     reached: Vec<Option<&'static str>>,
     started: Instant,
     keep: Option<usize>,
+    /// An emptied buffer to exchange for an outbox's events (see
+    /// [`Outbox::swap`]).
+    spare: Vec<RunEvent>,
 }
 
 impl Dispatcher {
@@ -43,6 +46,7 @@ impl Dispatcher {
             records,
             started,
             keep,
+            spare: Vec::new(),
         }
     }
 
@@ -85,7 +89,9 @@ impl Dispatcher {
     /// participants finished.
     fn collect(&mut self, i: usize, outbox: &Outbox) -> usize {
         let mut finished = 0;
-        for event in outbox.take() {
+        let mut events = std::mem::take(&mut self.spare);
+        outbox.swap(&mut events);
+        for event in events.drain(..) {
             if matches!(event, RunEvent::Finished { .. }) {
                 finished += 1;
             }
@@ -94,6 +100,7 @@ impl Dispatcher {
                 observer.on_event(&event);
             }
         }
+        self.spare = events;
         finished
     }
 

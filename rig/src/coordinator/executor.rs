@@ -40,13 +40,13 @@ impl Outbox {
         self.lock().push(event);
     }
 
-    /// Everything waiting, oldest first. The outbox keeps room for as many
-    /// again, so that a busy participant does not grow it from nothing
-    /// (a reallocation and a copy at every doubling) after each collection.
-    pub(crate) fn take(&self) -> Vec<RunEvent> {
-        let mut events = self.lock();
-        let room = Vec::with_capacity(events.len());
-        std::mem::replace(&mut *events, room)
+    /// Exchanges everything waiting (oldest first) for `emptied`, which the
+    /// caller has emptied. The two buffers' room goes back and forth
+    /// between the dispatcher and the outboxes, so that a busy run
+    /// allocates no buffer per collection and grows none from nothing.
+    pub(crate) fn swap(&self, emptied: &mut Vec<RunEvent>) {
+        debug_assert!(emptied.is_empty());
+        std::mem::swap(&mut *self.lock(), emptied);
     }
 }
 
