@@ -9,6 +9,7 @@ use crate::run::serialize::serialize_millis;
 use crate::run::shared::LoggedEvent;
 use crate::run::transition::same_static_name;
 use serde::Serialize;
+use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
@@ -111,7 +112,7 @@ pub struct ParticipantReport {
     /// Step attempts in order: the last ones only (see
     /// [`Coordinator::keep_transitions`](crate::Coordinator::keep_transitions)),
     /// every one with `None`.
-    pub transitions: Vec<TransitionRecord>,
+    pub transitions: VecDeque<TransitionRecord>,
     /// How many attempts ran in all, kept or not.
     pub steps_run: u64,
     /// How many of the first attempts were not kept.
@@ -136,7 +137,7 @@ impl ParticipantReport {
             last_state: None,
             tls_version: None,
             error: None,
-            transitions: Vec::new(),
+            transitions: VecDeque::new(),
             steps_run: 0,
             transitions_dropped: 0,
             step_stats: Vec::new(),
@@ -148,8 +149,9 @@ impl ParticipantReport {
 
 impl ParticipantReport {
     /// Records one attempt: counted in its step's stats, and kept among
-    /// the last `keep` (all with `None`). The oldest are dropped in
-    /// batches, so that recording stays O(1) amortized.
+    /// the last `keep` (all with `None`). The kept ones are a ring: the
+    /// oldest is dropped as the newest comes, with nothing moved and no
+    /// room taken beyond `keep`'s.
     pub(crate) fn record(&mut self, t: TransitionRecord, keep: Option<usize>) {
         self.steps_run += 1;
         let at = self.step_stats.iter().position(|s| {
@@ -174,20 +176,22 @@ impl ParticipantReport {
         stats.failed += u64::from(t.to.is_none());
         stats.total += t.duration;
         stats.max = stats.max.max(t.duration);
-        self.transitions.push(t);
         if let Some(keep) = keep {
-            if self.transitions.len() >= keep.max(1) * 2 {
-                self.trim(keep);
+            if keep == 0 {
+                self.transitions_dropped += 1;
+                return;
             }
+            self.trim(keep - 1);
         }
+        self.transitions.push_back(t);
     }
 
-    /// Keeps only the last `keep` transitions.
+    /// Keeps only the last `keep` transitions. One at a time: on the
+    /// recording path there is one, and a `drain` costs more than it.
     pub(crate) fn trim(&mut self, keep: usize) {
-        let excess = self.transitions.len().saturating_sub(keep);
-        if excess > 0 {
-            self.transitions.drain(..excess);
-            self.transitions_dropped += excess as u64;
+        while self.transitions.len() > keep {
+            self.transitions.pop_front();
+            self.transitions_dropped += 1;
         }
     }
 }
@@ -800,7 +804,7 @@ b: cleanup failed: drop failed
         assert_eq!(p.transitions.len(), 100);
         assert_eq!(p.transitions_dropped, 151);
         assert_eq!(p.steps_run, 251);
-        assert_eq!(p.transitions.last().unwrap().step, "other");
+        assert_eq!(p.transitions.back().unwrap().step, "other");
         assert_eq!(p.transitions[0].duration, Duration::from_millis(151));
         let step = &p.step_stats[0];
         assert_eq!((step.step, step.attempts, step.failed), ("step", 250, 25));
@@ -810,12 +814,20 @@ b: cleanup failed: drop failed
             (p.step_stats[1].step, p.step_stats[1].attempts),
             ("other", 1)
         );
-        // Recording never holds more than twice what is kept.
+        // Recording never holds more than what is kept.
         let mut q = ParticipantReport::new("q".into(), "w".into(), "t".into());
         for _ in 0..1000 {
             q.record(attempt("step", true, 1), Some(10));
-            assert!(q.transitions.len() < 20);
+            assert!(q.transitions.len() <= 10);
         }
+        assert_eq!(q.transitions_dropped, 990);
+        // Keeping none still counts every attempt.
+        let mut none = ParticipantReport::new("n".into(), "w".into(), "t".into());
+        for _ in 0..5 {
+            none.record(attempt("step", true, 1), Some(0));
+        }
+        assert_eq!((none.transitions.len(), none.transitions_dropped), (0, 5));
+        assert_eq!(none.steps_run, 5);
         // None keeps every one.
         let mut all = ParticipantReport::new("a".into(), "w".into(), "t".into());
         for _ in 0..300 {
