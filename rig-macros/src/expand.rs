@@ -121,7 +121,8 @@ struct StepCode {
     parent_items: TokenStream,
     inner_items: TokenStream,
     method: TokenStream,
-    erased: TokenStream,
+    /// The step's arm in the workflow's table of steps.
+    table_arm: TokenStream,
     marker: Ident,
     outcome: Option<Ident>,
 }
@@ -135,7 +136,6 @@ fn expand_step(wf: &Workflow, index: usize, step: &StepDecl) -> StepCode {
     let marker = marker_ident(name);
     let run_fn = format_ident!("__rig_run_{}", name);
     let decide_fn = format_ident!("__rig_decide_{}", name);
-    let erased_fn = format_ident!("__rig_erased_{}", name);
     let wf_name = wf.name().to_string();
     let targets_str = targets
         .iter()
@@ -227,17 +227,14 @@ fn expand_step(wf: &Workflow, index: usize, step: &StepDecl) -> StepCode {
         impl sealed::#marker for #from_path {}
         impl #marker for #from_path {}
 
+        #[allow(non_snake_case)]
         fn #run_fn(
             cx: &mut ::test_rig::__private::StateContext,
         ) -> ::test_rig::__private::BoxFuture<'_, ::core::result::Result<#value_ty, ::test_rig::__private::StateError>> {
             #call
         }
+        #[allow(non_snake_case)]
         fn #decide_fn(value: &#value_ty) -> usize { #decide_body }
-        fn #erased_fn(
-            cx: &mut ::test_rig::__private::StateContext,
-        ) -> ::test_rig::__private::BoxFuture<'_, ::core::result::Result<usize, ::test_rig::__private::StateError>> {
-            ::std::boxed::Box::pin(async move { super::#name(cx).await.map(|value| #decide_fn(&value)) })
-        }
     });
     // The future's type does not mention `S`, so a call in the wrong state
     // fails once, at the call, rather than again at every `.await`.
@@ -260,12 +257,14 @@ fn expand_step(wf: &Workflow, index: usize, step: &StepDecl) -> StepCode {
             })
         }
     };
-    let erased = quote!(#erased_fn);
+    let table_arm = quote! {
+        #index => super::#name(cx).await.map(|value| #decide_fn(&value)),
+    };
     StepCode {
         parent_items,
         inner_items,
         method,
-        erased,
+        table_arm,
         marker,
         outcome: outcome_export,
     }
@@ -370,10 +369,11 @@ pub(crate) fn expand(wf: &Workflow, graph: &Graph, display_name: String) -> Toke
     let parent_items = codes.iter().map(|c| &c.parent_items);
     let inner_items = codes.iter().map(|c| &c.inner_items);
     let methods = codes.iter().map(|c| &c.method);
-    let erased_steps = codes.iter().zip(&graph.edges).map(|(c, (from, to))| {
-        let run = &c.erased;
-        quote!(::test_rig::__private::erased_step(#from, &[#(#to),*], #run))
-    });
+    let erased_steps = graph
+        .edges
+        .iter()
+        .map(|(from, to)| quote!(::test_rig::__private::erased_step(#from, &[#(#to),*])));
+    let table_arms = codes.iter().map(|c| &c.table_arm);
     let markers: Vec<&Ident> = codes.iter().map(|c| &c.marker).collect();
     let outcomes = codes.iter().filter_map(|c| c.outcome.as_ref());
     let cleanup = match &wf.cleanup {
@@ -478,6 +478,29 @@ pub(crate) fn expand(wf: &Workflow, graph: &Graph, display_name: String) -> Toke
 
                 #(#inner_items)*
 
+                /// The steps by index, as the erased runner awaits them (unboxed).
+                struct __RigSteps;
+                impl ::test_rig::__private::StepTable for __RigSteps {
+                    fn run_step<'a>(
+                        &'a self,
+                        index: usize,
+                        cx: &'a mut ::test_rig::__private::StateContext,
+                    ) -> impl ::core::future::Future<Output = ::core::result::Result<usize, ::test_rig::__private::StateError>> + ::core::marker::Send + 'a {
+                        async move {
+                            match index {
+                                #(#table_arms)*
+                                _ => ::core::result::Result::Err(::test_rig::__private::no_such_step(&WORKFLOW, index)),
+                            }
+                        }
+                    }
+                }
+                fn __rig_erased_workflow(
+                    def: &::test_rig::__private::WorkflowDef,
+                    cx: ::test_rig::__private::StateContext,
+                ) -> ::test_rig::__private::BoxFuture<'_, ::core::result::Result<::test_rig::__private::StateContext, ::test_rig::__private::StepFailed>> {
+                    ::test_rig::__private::run_table(def, cx, &__RigSteps)
+                }
+
                 #[doc = #meta_doc]
                 pub static META: ::test_rig::__private::WorkflowMeta = ::test_rig::__private::WorkflowMeta {
                     name: #display_name,
@@ -492,6 +515,7 @@ pub(crate) fn expand(wf: &Workflow, graph: &Graph, display_name: String) -> Toke
                     &META,
                     &[#(#erased_steps),*],
                     #cleanup,
+                    __rig_erased_workflow,
                 );
             }
             #[allow(unused_imports)]

@@ -14,11 +14,32 @@ use std::pin::pin;
 use std::task::Poll;
 use std::time::Instant;
 
+/// What runs one attempt of a step: a step function or any callable of
+/// that shape (a Python step carries its function object along), or a
+/// `#[workflow]`'s table of steps at one index, whose future is not boxed.
+pub trait StepRunner<T: 'static> {
+    /// Starts one attempt on `cx`.
+    fn attempt<'a>(
+        &'a self,
+        cx: &'a mut StateContext,
+    ) -> impl Future<Output = Result<T, StateError>> + Send + 'a;
+}
+
+impl<T: 'static, F> StepRunner<T> for F
+where
+    F: for<'a> Fn(&'a mut StateContext) -> BoxFuture<'a, Result<T, StateError>>,
+{
+    fn attempt<'a>(
+        &'a self,
+        cx: &'a mut StateContext,
+    ) -> impl Future<Output = Result<T, StateError>> + Send + 'a {
+        self(cx)
+    }
+}
+
 /// Runs step `index` of `def` once or more (per its retry policy), each
 /// attempt bounded by its timeout, and reports every attempt to the
 /// context's observer. `decide` names the target a successful attempt took.
-/// `run` is a step function, or any callable of that shape (a Python step
-/// carries its function object along).
 pub async fn drive_step<T, R>(
     def: &WorkflowDef,
     index: usize,
@@ -27,7 +48,8 @@ pub async fn drive_step<T, R>(
     decide: fn(&T) -> usize,
 ) -> Result<T, StateError>
 where
-    R: for<'a> Fn(&'a mut StateContext) -> BoxFuture<'a, Result<T, StateError>>,
+    T: 'static,
+    R: StepRunner<T>,
 {
     let meta = &def.meta.steps[index];
     let span = tracing::info_span!(
@@ -43,13 +65,13 @@ where
         let started = Instant::now();
         let bounded = async {
             match meta.timeout {
-                Some(limit) => tokio::time::timeout(limit, run(cx)).await.unwrap_or(Err(
-                    StateError::StepTimeout {
+                Some(limit) => tokio::time::timeout(limit, run.attempt(cx))
+                    .await
+                    .unwrap_or(Err(StateError::StepTimeout {
                         step: meta.name,
                         after: limit,
-                    },
-                )),
-                None => run(cx).await,
+                    })),
+                None => run.attempt(cx).await,
             }
         };
         // A cancel drops the step's future: a statement in flight takes its
@@ -121,5 +143,6 @@ pub fn step_failed(
     error: StateError,
     cx: StateContext,
 ) -> StepFailed {
-    StepFailed::of_step(def, index, error, cx)
+    let step = &def.meta.steps[index];
+    StepFailed::from_parts(def.meta.name, step.name, step.from, error, cx, def.cleanup)
 }

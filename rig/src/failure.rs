@@ -2,8 +2,8 @@
 //! step, state) and the context, so the caller can clean up and report.
 
 use crate::context::StateContext;
-use crate::definition::{CleanupFn, WorkflowDef};
 use crate::error::StateError;
+use crate::step_fn::CleanupFn;
 use std::fmt;
 
 /// A failed step: the error, the state the workflow was in, and the context.
@@ -20,17 +20,6 @@ struct Inner {
 }
 
 impl StepFailed {
-    /// Failure of step `index` of `def`, which carries the workflow's cleanup.
-    pub(crate) fn of_step(
-        def: &WorkflowDef,
-        index: usize,
-        error: StateError,
-        cx: StateContext,
-    ) -> Self {
-        let step = &def.meta.steps[index];
-        Self::from_parts(def.meta.name, step.name, step.from, error, cx, def.cleanup)
-    }
-
     /// Step `step` of workflow `workflow` failed in state `state`: for a
     /// [`Workflow`](crate::Workflow) written by hand rather than generated.
     /// Its cleanup, if it has one, is the caller's to run.

@@ -93,6 +93,7 @@ pub mod python;
 pub mod report;
 mod run;
 pub mod session;
+mod step_fn;
 pub mod text_table;
 mod tls;
 mod transaction;
@@ -130,8 +131,9 @@ pub mod __private {
         erased_step, workflow_def, BoxFuture, ErasedStep, RetryPolicy, StateMeta, StateRole,
         StepMeta, WorkflowDef, WorkflowMeta, WorkflowState,
     };
-    pub use crate::drive::{drive_step, step_failed};
+    pub use crate::drive::{drive_step, step_failed, StepRunner};
     pub use crate::error::StateError;
     pub use crate::failure::StepFailed;
+    pub use crate::workflow::{no_such_step, run_table, StepTable};
     pub use std::time::Duration;
 }

@@ -5,13 +5,14 @@
 
 use crate::context::StateContext;
 pub use crate::definition::{
-    BoxFuture, CleanupFn, ErasedStep, RetryPolicy, StateMeta, StateRole, StepFn, StepMeta,
+    BoxFuture, CleanupFn, ErasedStep, RetryPolicy, RunFn, StateMeta, StateRole, StepFn, StepMeta,
     WorkflowDef, WorkflowMeta, WorkflowState,
 };
-use crate::drive::drive_step;
+use crate::drive::{drive_step, step_failed, StepRunner};
 use crate::error::StateError;
 use crate::failure::StepFailed;
 pub use crate::run::transition::{Transition, TransitionObserver};
+use std::future::Future;
 
 /// A workflow the coordinator can run without knowing its states' types.
 pub trait Workflow: Send + Sync {
@@ -46,22 +47,72 @@ impl Workflow for WorkflowDef {
     }
 
     fn run<'a>(&'a self, cx: StateContext) -> BoxFuture<'a, Result<StateContext, StepFailed>> {
-        Box::pin(self.run_steps(cx, |index| self.steps[index].run))
+        (self.run)(self, cx)
     }
+}
+
+/// A workflow's steps by index, each returning which of its targets it
+/// took: what `#[workflow]` generates, so that the erased runner awaits a
+/// step's own future in place instead of a boxed one per step (one
+/// allocation and copy fewer on every step of a busy run).
+#[doc(hidden)]
+pub trait StepTable: Sync {
+    /// Starts step `index` on `cx`.
+    fn run_step<'a>(
+        &'a self,
+        index: usize,
+        cx: &'a mut StateContext,
+    ) -> impl Future<Output = Result<usize, StateError>> + Send + 'a;
+}
+
+/// Step `index` of a table, as the run loop drives it.
+struct TableStep<'t, S> {
+    table: &'t S,
+    index: usize,
+}
+
+impl<S: StepTable> StepRunner<usize> for TableStep<'_, S> {
+    fn attempt<'a>(
+        &'a self,
+        cx: &'a mut StateContext,
+    ) -> impl Future<Output = Result<usize, StateError>> + Send + 'a {
+        self.table.run_step(self.index, cx)
+    }
+}
+
+/// The erased run of a `#[workflow]` (its [`RunFn`]): the run loop over
+/// its table of steps. Not part of the API.
+#[doc(hidden)]
+pub fn run_table<'a, S: StepTable>(
+    def: &'a WorkflowDef,
+    cx: StateContext,
+    table: &'a S,
+) -> BoxFuture<'a, Result<StateContext, StepFailed>> {
+    Box::pin(def.run_steps(cx, move |index| TableStep { table, index }))
+}
+
+/// What a table answers for an index it has no step at: never asked by
+/// the run loop, which takes indices from the same definition.
+#[doc(hidden)]
+pub fn no_such_step(def: &WorkflowDef, index: usize) -> StateError {
+    StateError::step(format!(
+        "workflow `{}` has no step number {index}",
+        def.meta.name
+    ))
 }
 
 impl WorkflowDef {
     /// The erased run loop: from the initial state, the step out of each
     /// state until a terminal one; on failure, the cleanup. `step_fn(i)` is
-    /// what runs step `i`: its `run` for a compiled workflow, a call into
-    /// Python for a plugin.
+    /// what runs step `i`: the workflow's table at `i` for a compiled
+    /// workflow, a call into Python for a plugin.
     pub(crate) async fn run_steps<R>(
         &self,
         mut cx: StateContext,
         step_fn: impl Fn(usize) -> R,
     ) -> Result<StateContext, StepFailed>
     where
-        R: for<'a> Fn(&'a mut StateContext) -> BoxFuture<'a, Result<usize, StateError>>,
+        R: StepRunner<usize>,
     {
         let mut state = self.meta.initial;
         let mut last_step = None;
@@ -108,9 +159,7 @@ impl WorkflowDef {
                     state = step.to[taken];
                     last_step = Some(index);
                 }
-                Err(error) => {
-                    return Err(StepFailed::of_step(self, index, error, cx).cleanup().await)
-                }
+                Err(error) => return Err(step_failed(self, index, error, cx).cleanup().await),
             }
         }
     }

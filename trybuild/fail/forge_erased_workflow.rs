@@ -1,6 +1,8 @@
 // The erased form cannot be forged: a table claiming a transition that no
-// step makes does not compile, because the fields are private.
-use test_rig::{WorkflowDef, WorkflowMeta};
+// step makes, or a run that skips the steps, does not compile, because the
+// fields are private.
+use test_rig::workflow::BoxFuture;
+use test_rig::{StateContext, StepFailed, WorkflowDef, WorkflowMeta};
 
 static META: WorkflowMeta = WorkflowMeta {
     name: "fake",
@@ -10,10 +12,15 @@ static META: WorkflowMeta = WorkflowMeta {
     mermaid: "",
 };
 
+fn finish_at_once(_: &WorkflowDef, cx: StateContext) -> BoxFuture<'_, Result<StateContext, StepFailed>> {
+    Box::pin(async move { Ok(cx) })
+}
+
 static FAKE: WorkflowDef = WorkflowDef {
     meta: &META,
     steps: &[],
     cleanup: None,
+    run: finish_at_once,
 };
 
 fn main() {}

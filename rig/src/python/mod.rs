@@ -144,15 +144,16 @@ fn never_retry(_: &StateError) -> bool {
     false
 }
 
-/// The `run` of a plugin's erased steps. A plugin's steps are Python
+/// The `run` of a plugin's erased definition. A plugin's steps are Python
 /// functions, which a function pointer cannot carry: `PythonPlugin::run`
 /// passes its own runner to the shared loop, and nothing calls this.
-fn run_through_plugin(_: &mut StateContext) -> BoxFuture<'_, Result<usize, StateError>> {
-    Box::pin(async {
-        Err(StateError::step(
-            "a Python step runs only through its PythonPlugin",
-        ))
-    })
+fn run_through_plugin(
+    def: &WorkflowDef,
+    cx: StateContext,
+) -> BoxFuture<'_, Result<StateContext, StepFailed>> {
+    let error = StateError::step("a Python workflow runs only through its PythonPlugin");
+    let failed = StepFailed::from_parts(def.meta.name, "", declare::READY, error, cx, None);
+    Box::pin(async move { Err(failed) })
 }
 
 /// On failure: roll back what the step left open, run the plugin's
@@ -328,13 +329,13 @@ impl PythonPlugin {
                     .map(|i| ErasedStep {
                         from: shape.steps[*i].from,
                         to: Box::leak(shape.steps[*i].to.clone().into_boxed_slice()),
-                        run: run_through_plugin,
                     })
                     .collect();
                 let def: &'static WorkflowDef = Box::leak(Box::new(WorkflowDef {
                     meta: meta(chosen.iter().map(|i| metas[*i].clone()).collect()),
                     steps: Box::leak(erased.into_boxed_slice()),
                     cleanup: Some(release),
+                    run: run_through_plugin,
                 }));
                 Variant {
                     role,
