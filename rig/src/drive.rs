@@ -63,53 +63,54 @@ where
     loop {
         attempt += 1;
         let started = Instant::now();
-        let bounded = async {
-            match meta.timeout {
-                Some(limit) => tokio::time::timeout(limit, run.attempt(cx))
-                    .await
-                    .unwrap_or(Err(StateError::StepTimeout {
-                        step: meta.name,
-                        after: limit,
-                    })),
-                None => run.attempt(cx).await,
-            }
-        };
         // A cancel drops the step's future: a statement in flight takes its
         // session down with it (see `Session`), which is what a cancel means.
         // No step starts once cancelled; after that the step is polled
         // first, and the cancel looked at only while the step waits. The
         // span is entered around each poll (next to nothing when disabled).
-        let result = match &cancel {
-            Some(cancel) if cancel.stops_steps() => {
-                drop(bounded);
-                Err(StateError::Cancelled)
-            }
-            _ => {
-                let mut step = pin!(bounded);
-                let mut waiting = cancel.as_deref().map(Cancel::wait);
-                poll_fn(|task| {
-                    let _in_span = span.enter();
-                    if let Poll::Ready(result) = step.as_mut().poll(task) {
-                        return Poll::Ready(result);
-                    }
-                    let cancelled = waiting.as_mut().map(|w| w.poll_cancelled(task));
-                    match cancelled {
-                        Some(Poll::Ready(())) => Poll::Ready(Err(StateError::Cancelled)),
-                        _ => Poll::Pending,
-                    }
-                })
-                .await
-            }
+        let result = if cancel.as_ref().is_some_and(|c| c.stops_steps()) {
+            Err(StateError::Cancelled)
+        } else {
+            // Pinned where it is made: a step's future is as large as its
+            // largest state, and moving it in costs a copy of all of it.
+            let mut step = pin!(async {
+                match meta.timeout {
+                    Some(limit) => tokio::time::timeout(limit, run.attempt(cx))
+                        .await
+                        .unwrap_or(Err(StateError::StepTimeout {
+                            step: meta.name,
+                            after: limit,
+                        })),
+                    None => run.attempt(cx).await,
+                }
+            });
+            let mut waiting = cancel.as_deref().map(Cancel::wait);
+            poll_fn(|task| {
+                let _in_span = span.enter();
+                if let Poll::Ready(result) = step.as_mut().poll(task) {
+                    return Poll::Ready(result);
+                }
+                let cancelled = waiting.as_mut().map(|w| w.poll_cancelled(task));
+                match cancelled {
+                    Some(Poll::Ready(())) => Poll::Ready(Err(StateError::Cancelled)),
+                    _ => Poll::Pending,
+                }
+            })
+            .await
         };
         let duration = started.elapsed();
         let will_retry = match &result {
             Err(StateError::Cancelled) | Ok(_) => false,
             Err(e) => attempt <= meta.retry.retries && (meta.retry.retry_if)(e),
         };
-        span.in_scope(|| match &result {
-            Ok(_) => tracing::debug!(attempt, ?duration, "step passed"),
-            Err(e) => tracing::info!(attempt, ?duration, will_retry, error = %e, "step failed"),
-        });
+        // Parented rather than entered: entering a span, even a disabled
+        // one, costs more at every step than an event that is off.
+        match &result {
+            Ok(_) => tracing::debug!(parent: &span, attempt, ?duration, "step passed"),
+            Err(e) => {
+                tracing::info!(parent: &span, attempt, ?duration, will_retry, error = %e, "step failed")
+            }
+        }
         if let Some(observer) = cx.observer() {
             observer.on_transition_owned(Transition {
                 participant: cx.participant_name(),
