@@ -446,3 +446,37 @@ fn a_long_run_keeps_the_last_transitions_and_every_steps_totals() {
         assert_eq!(p["transitions_dropped"], 0);
     }
 }
+
+/// With logging on, each step's events name the participant and the step
+/// they belong to (the spans they are parented to), and a quiet run (the
+/// default level) prints none of them.
+#[test]
+fn step_events_carry_their_participant_and_step() {
+    let out = tool()
+        .args(["--url", &server_url(), "-n", "2"])
+        .env("RUST_LOG", "test_rig=debug")
+        .output()
+        .expect("the tool runs");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for name in ["conn-1", "conn-2"] {
+        let line = stderr
+            .lines()
+            .find(|l| {
+                l.contains(&format!("participant{{name={name}}}"))
+                    && l.contains(r#"step{workflow="common" step="connect" from="Connecting"}"#)
+            })
+            .unwrap_or_else(|| panic!("no event of {name}'s connect step in:\n{stderr}"));
+        assert!(line.contains("step passed attempt=1"), "{line}");
+    }
+    let quiet = tool()
+        .args(["--url", &server_url(), "-n", "2"])
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the tool runs");
+    assert_eq!(quiet.status.code(), Some(0), "{quiet:?}");
+    assert!(
+        !String::from_utf8_lossy(&quiet.stderr).contains("step passed"),
+        "{quiet:?}"
+    );
+}

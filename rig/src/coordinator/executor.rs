@@ -137,6 +137,21 @@ impl Mailbox {
     }
 }
 
+/// Spawns `body` inside `span`, or as it is when nothing listens to the
+/// span: an instrumented future enters and leaves its span at every poll,
+/// disabled or not, and a participant's body is polled at every step.
+fn spawn_in<F>(span: &tracing::Span, body: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    if span.is_disabled() {
+        tokio::spawn(body)
+    } else {
+        tokio::spawn(body.instrument(span.clone()))
+    }
+}
+
 /// Runs `participant` to its end and reports to its `mailbox`.
 pub(crate) async fn execute(
     participant: Participant,
@@ -166,28 +181,25 @@ pub(crate) async fn execute(
     // Each spawned as it is, not boxed first: a box is one more pointer to
     // follow at every poll of every step.
     let mut task = match participant.body {
-        Body::Workflow(workflow) => tokio::spawn(
-            async move {
-                let ran = workflow.run(cx).await;
-                let cx = match &ran {
-                    Ok(cx) => cx,
-                    Err(failed) => failed.context(),
-                };
-                if let Some(version) = cx.tls_version() {
-                    let _ = tls_seen.set(version.to_string());
-                }
-                let mut cx = ran.map_err(ParticipantError::Step)?;
-                if let Some(session) = cx.take_session() {
-                    // The verdict is in; a failed polite close changes nothing.
-                    let _ = session.close().await;
-                }
-                Ok(())
+        Body::Workflow(workflow) => spawn_in(&span, async move {
+            let ran = workflow.run(cx).await;
+            let cx = match &ran {
+                Ok(cx) => cx,
+                Err(failed) => failed.context(),
+            };
+            if let Some(version) = cx.tls_version() {
+                let _ = tls_seen.set(version.to_string());
             }
-            .instrument(span.clone()),
-        ),
+            let mut cx = ran.map_err(ParticipantError::Step)?;
+            if let Some(session) = cx.take_session() {
+                // The verdict is in; a failed polite close changes nothing.
+                let _ = session.close().await;
+            }
+            Ok(())
+        }),
         Body::Scenario(scenario, undo) => {
             teardown = undo;
-            tokio::spawn(scenario(cx).instrument(span.clone()))
+            spawn_in(&span, scenario(cx))
         }
     };
     let joined = tokio::select! {
