@@ -172,6 +172,7 @@ async fn main() {
     through_coordinator(&config).await;
     plain_tasks(&config).await;
     let (mut coord, mut plain, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let mut cpu_ratios = Vec::new();
     let (mut coord_cpu, mut plain_cpu) = (Duration::ZERO, Duration::ZERO);
     for round in 0..rounds {
         // Alternate which goes first, so neither always follows the other.
@@ -198,7 +199,9 @@ async fn main() {
         coord.push(cq);
         plain.push(pq);
         ratios.push(cq / pq);
-        println!("round {round:>2}: coordinator {cq:>8.0} q/s ({c:.2?}), plain {pq:>8.0} q/s ({p:.2?}), ratio {:.1}%", 100.0 * cq / pq);
+        let cpu_ratio = c_cpu.as_secs_f64() / p_cpu.as_secs_f64();
+        cpu_ratios.push(cpu_ratio);
+        println!("round {round:>2}: coordinator {cq:>8.0} q/s ({c:.2?}), plain {pq:>8.0} q/s ({p:.2?}), ratio {:.1}%, CPU {:+.1}%", 100.0 * cq / pq, 100.0 * (cpu_ratio - 1.0));
     }
     println!(
         "median over {rounds} rounds: coordinator {:.0} q/s, plain mysql_async {:.0} q/s; median of per-round ratios {:.1}%",
@@ -208,8 +211,10 @@ async fn main() {
     );
     let per_query = |cpu: Duration| cpu.as_secs_f64() * 1e6 / (queries * rounds as f64);
     println!(
-        "client CPU per query (connects and teardown included): coordinator {:.1} us, plain {:.1} us",
+        "client CPU per query (connects and teardown included): coordinator {:.1} us, plain {:.1} us ({:+.1}%); median of per-round CPU ratios {:+.1}%",
         per_query(coord_cpu),
-        per_query(plain_cpu)
+        per_query(plain_cpu),
+        100.0 * (coord_cpu.as_secs_f64() / plain_cpu.as_secs_f64() - 1.0),
+        100.0 * (common::median(cpu_ratios) - 1.0)
     );
 }
