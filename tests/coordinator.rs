@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 use test_rig::common_states;
+use test_rig::coordinator::{RunEvent, RunObserver};
 use test_rig::prelude::*;
 use test_rig::{Phase, RunReport};
 
@@ -802,4 +803,121 @@ async fn a_scenario_hands_back_its_value_when_it_passes() {
         .as_ref()
         .unwrap();
     assert_eq!(error.code, Some(1146), "{}", error.message);
+}
+
+/// Steps with no session: loops `LOOPS` times in one state, then ends.
+#[test_rig::workflow(name = "counting_loop")]
+mod counting_loop {
+    use test_rig::prelude::*;
+
+    pub const LOOPS: u32 = 5;
+    struct Count(u32);
+
+    #[initial]
+    pub struct Start;
+    pub struct Looping;
+    #[terminal]
+    pub struct Done;
+
+    #[step(Start -> Looping)]
+    async fn begin(cx: &mut StateContext) -> Result<(), StateError> {
+        cx.insert(Count(0));
+        Ok(())
+    }
+
+    /// Slow enough that a peer polling the shared state sees it running.
+    #[step(Looping -> Looping | Done)]
+    async fn again(cx: &mut StateContext) -> Result<Again, StateError> {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let count = cx.get_mut::<Count>().expect("begin stored it");
+        count.0 += 1;
+        Ok(if count.0 < LOOPS {
+            Again::Looping
+        } else {
+            Again::Done
+        })
+    }
+}
+
+/// A run with no observer sends the dispatcher only the transitions that
+/// enter a new state (the rest are recorded where they run): peers still
+/// see each state a participant enters, and its report still has every
+/// attempt.
+#[tokio::test]
+async fn an_unobserved_run_still_shows_peers_each_state_entered() {
+    let mut coord = Coordinator::new();
+    coord
+        .add_workflow("looper", server(), &counting_loop::WORKFLOW)
+        .unwrap();
+    let seen = coord
+        .add_scenario_with_result("watcher", "watch", server(), |cx| async move {
+            let mut seen: Vec<&'static str> = Vec::new();
+            let started = Instant::now();
+            loop {
+                let looper = cx.shared()?.participants()["looper"].clone();
+                if let Some(state) = looper.state.filter(|s| seen.last() != Some(s)) {
+                    seen.push(state);
+                }
+                if looper.phase != Phase::Running || started.elapsed() > Duration::from_secs(10) {
+                    return Ok(seen);
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .unwrap();
+    let report = coord.run().await;
+    assert!(report.passed(), "{}", report.to_human());
+    let seen = seen.take().expect("the watcher passed");
+    assert_eq!(seen.first(), Some(&"Looping"), "{seen:?}");
+    assert_eq!(seen.last(), Some(&"Done"), "{seen:?}");
+    let looper = report.participant("looper").unwrap();
+    let steps = 1 + counting_loop::LOOPS as u64;
+    assert_eq!(looper.steps_run, steps);
+    assert_eq!(looper.transitions.len() as u64, steps);
+    assert_eq!(looper.last_state.as_deref(), Some("Done"));
+    let again = looper
+        .step_stats
+        .iter()
+        .find(|s| s.step == "again")
+        .unwrap();
+    assert_eq!(again.attempts, u64::from(counting_loop::LOOPS));
+    assert!(again.total >= Duration::from_millis(20 * counting_loop::LOOPS as u64));
+}
+
+/// An observer sees every attempt, those that stay in their state too, in
+/// the order they ran.
+#[tokio::test]
+async fn an_observer_sees_every_attempt_in_order() {
+    struct Steps(std::sync::Mutex<Vec<(String, &'static str, Option<&'static str>)>>);
+    impl RunObserver for Steps {
+        fn on_event(&self, event: &RunEvent) {
+            if let RunEvent::Transition(t) = event {
+                let seen = (t.participant.to_string(), t.from, t.to);
+                self.0.lock().unwrap().push(seen);
+            }
+        }
+    }
+    let steps = std::sync::Arc::new(Steps(Default::default()));
+    let mut coord = Coordinator::new();
+    coord.observe(steps.clone());
+    for name in ["a", "b"] {
+        coord
+            .add_workflow(name, server(), &counting_loop::WORKFLOW)
+            .unwrap();
+    }
+    let report = coord.run().await;
+    assert!(report.passed(), "{}", report.to_human());
+    let seen = steps.0.lock().unwrap().clone();
+    for name in ["a", "b"] {
+        let of: Vec<_> = seen
+            .iter()
+            .filter(|(p, _, _)| p == name)
+            .map(|(_, from, to)| (*from, *to))
+            .collect();
+        let mut expected = vec![("Start", Some("Looping"))];
+        expected.extend((1..counting_loop::LOOPS).map(|_| ("Looping", Some("Looping"))));
+        expected.push(("Looping", Some("Done")));
+        assert_eq!(of, expected, "{name}");
+        assert_eq!(report.participant(name).unwrap().steps_run, of.len() as u64);
+    }
 }

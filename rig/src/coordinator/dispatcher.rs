@@ -1,10 +1,11 @@
-//! The dispatcher owns the run's state: it collects every executor's events
-//! in order from their outboxes, keeps each participant's record and the
-//! shared state up to date, feeds observers, and ends when every
-//! participant has finished.
+//! The dispatcher owns the run's shared state: it collects every
+//! executor's events in order from their outboxes, completes each
+//! participant's report when it starts and ends (its steps are recorded by
+//! the participant itself, see `outbox`), keeps the shared state up to
+//! date, feeds observers, and ends when every participant has finished.
 
-use crate::coordinator::executor::{Outbox, COLLECT_EVERY};
-use crate::report::{ParticipantReport, TransitionRecord};
+use crate::coordinator::outbox::{Outbox, StepLog, COLLECT_EVERY};
+use crate::report::ParticipantReport;
 use crate::run::events::{RunEvent, RunObserver};
 use crate::run::phase::Phase;
 use crate::run::shared::SharedState;
@@ -16,15 +17,12 @@ use tokio::sync::mpsc::UnboundedReceiver;
 pub(crate) struct Dispatcher {
     shared: SharedState,
     observers: Vec<Arc<dyn RunObserver>>,
-    /// Participant `i`'s record; its events come from outbox `i`.
-    records: Vec<ParticipantReport>,
+    /// Participant `i`'s outbox.
+    outboxes: Vec<Arc<Outbox>>,
     /// The state each participant last entered in the shared state (only
     /// the dispatcher enters states there).
     entered: Vec<Option<&'static str>>,
-    /// The state each participant's record last named as reached.
-    reached: Vec<Option<&'static str>>,
     started: Instant,
-    keep: Option<usize>,
     /// An emptied buffer to exchange for an outbox's events (see
     /// [`Outbox::swap`]).
     spare: Vec<RunEvent>,
@@ -34,63 +32,59 @@ impl Dispatcher {
     pub(crate) fn new(
         shared: SharedState,
         observers: Vec<Arc<dyn RunObserver>>,
-        records: Vec<ParticipantReport>,
+        outboxes: Vec<Arc<Outbox>>,
         started: Instant,
-        keep: Option<usize>,
     ) -> Self {
         Dispatcher {
-            entered: vec![None; records.len()],
-            reached: vec![None; records.len()],
+            entered: vec![None; outboxes.len()],
             shared,
             observers,
-            records,
+            outboxes,
             started,
-            keep,
             spare: Vec::new(),
         }
     }
 
     /// Collects events until every participant has finished (or every
-    /// executor is gone), and returns the participants' records.
-    /// `outboxes[i]` is participant `i`'s; `wake` says whose to collect now.
+    /// executor is gone), and returns the participants' reports, in the
+    /// order of the outboxes. `wake` says whose outbox to collect now.
     pub(crate) async fn run(
         mut self,
-        outboxes: Vec<Arc<Outbox>>,
         mut wake: UnboundedReceiver<usize>,
     ) -> Vec<ParticipantReport> {
-        let mut running = self.records.len();
+        let mut running = self.outboxes.len();
         let mut tick = tokio::time::interval(COLLECT_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         while running > 0 {
             let woken = tokio::select! {
                 woken = wake.recv() => woken,
                 _ = tick.tick() => {
-                    for (i, outbox) in outboxes.iter().enumerate() {
-                        running -= self.collect(i, outbox);
+                    for i in 0..self.outboxes.len() {
+                        running -= self.collect(i);
                     }
                     continue;
                 }
             };
             match woken {
-                Some(i) => running -= self.collect(i, &outboxes[i]),
+                Some(i) => running -= self.collect(i),
                 None => {
                     // Every executor is gone: what they left is all there is.
-                    for (i, outbox) in outboxes.iter().enumerate() {
-                        self.collect(i, outbox);
+                    for i in 0..self.outboxes.len() {
+                        self.collect(i);
                     }
                     break;
                 }
             }
         }
-        self.records
+        self.outboxes.iter().map(|o| o.take_report()).collect()
     }
 
-    /// Applies what participant `i`'s `outbox` holds; gives how many
+    /// Applies what participant `i`'s outbox holds; gives how many
     /// participants finished.
-    fn collect(&mut self, i: usize, outbox: &Outbox) -> usize {
+    fn collect(&mut self, i: usize) -> usize {
         let mut finished = 0;
         let mut events = std::mem::take(&mut self.spare);
-        outbox.swap(&mut events);
+        self.outboxes[i].swap(&mut events);
         for event in events.drain(..) {
             if matches!(event, RunEvent::Finished { .. }) {
                 finished += 1;
@@ -105,20 +99,15 @@ impl Dispatcher {
     }
 
     fn apply(&mut self, i: usize, event: &RunEvent) {
-        let record = &mut self.records[i];
         match event {
-            RunEvent::Started { .. } => record.started = Some(self.started.elapsed()),
+            RunEvent::Started { .. } => {
+                self.outboxes[i].steps().report.started = Some(self.started.elapsed());
+            }
             RunEvent::Transition(t) => {
-                record.record(TransitionRecord::of(t, self.started), self.keep);
-                // Many steps stay in the state they left (a loop): then
-                // neither the record's name (an allocation) nor the shared
-                // state (a lock) needs touching. State names are the
-                // workflow's statics, so the same address is the same name.
-                let reached = t.to.unwrap_or(t.from);
-                if !same_name(self.reached[i], reached) {
-                    self.reached[i] = Some(reached);
-                    record.last_state = Some(reached.to_string());
-                }
+                // Many steps stay in the state they left (a loop): the
+                // shared state (a lock) is touched only when it changes.
+                // State names are the workflow's statics, so the same
+                // address is the same name.
                 if let Some(to) = t.to.filter(|to| !same_name(self.entered[i], to)) {
                     self.entered[i] = Some(to);
                     self.shared.enter(&t.participant, to);
@@ -130,10 +119,14 @@ impl Dispatcher {
                 error,
                 tls_version,
             } => {
+                let mut log = self.outboxes[i].steps();
+                let StepLog {
+                    report: record,
+                    reached,
+                    ..
+                } = &mut *log;
+                record.last_state = reached.map(str::to_string);
                 record.phase = *phase;
-                if let Some(keep) = self.keep {
-                    record.trim(keep);
-                }
                 record.tls_version = tls_version.clone();
                 let now = self.started.elapsed();
                 record.elapsed = now.saturating_sub(record.started.unwrap_or_default());
@@ -155,6 +148,7 @@ impl Dispatcher {
                     }
                 }
                 record.error = error.clone();
+                drop(log);
                 let reason = error.map(|e| e.message);
                 self.shared.finish(participant, *phase, reason);
                 debug_assert!(*phase != Phase::Running);

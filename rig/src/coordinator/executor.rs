@@ -3,62 +3,23 @@
 //! happen, then how it ended (passed, failed with its error, panicked,
 //! interrupted).
 //!
-//! Events wait in the participant's [`Outbox`] until the dispatcher
-//! collects them: it does so every `COLLECT_EVERY`, and at once when a
-//! participant starts or finishes. A message and a wake-up of the
-//! dispatcher per step cost a busy run a fifth of its throughput; a timer
-//! per participant to batch them still cost several percent.
+//! Events wait in the participant's outbox (see `outbox`) until the
+//! dispatcher collects them: a message and a wake-up of the dispatcher per
+//! step cost a busy run a fifth of its throughput; a timer per participant
+//! to batch them still cost several percent.
 
 use crate::context::StateContext;
+use crate::coordinator::outbox::Outbox;
 use crate::coordinator::{Body, Participant, ParticipantError, Teardown};
 use crate::error::ErrorClass;
 use crate::run::events::{ErrorRecord, RunEvent};
 use crate::run::phase::Phase;
 use crate::run::shared::SharedState;
-use crate::run::transition::{Transition, TransitionObserver};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
-
-/// How long an event may wait in an outbox; displays stay live at that pace.
-pub(crate) const COLLECT_EVERY: Duration = Duration::from_millis(50);
-
-/// A participant's events on their way to the dispatcher, in order.
-#[derive(Default)]
-pub(crate) struct Outbox {
-    events: Mutex<Vec<RunEvent>>,
-}
-
-impl Outbox {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<RunEvent>> {
-        self.events.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn push(&self, event: RunEvent) {
-        self.lock().push(event);
-    }
-
-    /// Exchanges everything waiting (oldest first) for `emptied`, which the
-    /// caller has emptied. The two buffers' room goes back and forth
-    /// between the dispatcher and the outboxes, so that a busy run
-    /// allocates no buffer per collection and grows none from nothing.
-    pub(crate) fn swap(&self, emptied: &mut Vec<RunEvent>) {
-        debug_assert!(emptied.is_empty());
-        std::mem::swap(&mut *self.lock(), emptied);
-    }
-}
-
-impl TransitionObserver for Outbox {
-    fn on_transition(&self, transition: &Transition) {
-        self.push(RunEvent::Transition(transition.clone()));
-    }
-
-    fn on_transition_owned(&self, transition: Transition) {
-        self.push(RunEvent::Transition(transition));
-    }
-}
 
 fn record(error: &ParticipantError) -> ErrorRecord {
     match error {

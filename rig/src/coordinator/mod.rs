@@ -9,6 +9,7 @@
 
 mod dispatcher;
 mod executor;
+mod outbox;
 
 pub use crate::run::events::{ErrorRecord, RunEvent, RunObserver};
 pub use crate::run::phase::Phase;
@@ -20,6 +21,7 @@ use crate::error::StateError;
 use crate::failure::StepFailed;
 use crate::report::{ParticipantReport, RunReport};
 use crate::workflow::{BoxFuture, Workflow};
+use outbox::Outbox;
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
@@ -337,11 +339,19 @@ impl Coordinator {
         let wall_start = SystemTime::now();
         let started = Instant::now();
         let shared = SharedState::new(self.participants.iter().map(|(p, _)| p.name.clone()));
-        let records: Vec<ParticipantReport> = self
+        let observed = !self.observers.is_empty();
+        let outboxes: Vec<Arc<Outbox>> = self
             .participants
             .iter()
             .map(|(p, label)| {
-                ParticipantReport::new(p.name.clone(), label.clone(), p.config.to_string())
+                let report =
+                    ParticipantReport::new(p.name.clone(), label.clone(), p.config.to_string());
+                Arc::new(Outbox::new(
+                    report,
+                    observed,
+                    started,
+                    self.keep_transitions,
+                ))
             })
             .collect();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -355,9 +365,6 @@ impl Coordinator {
                 }
             })
         });
-        let outboxes: Vec<Arc<executor::Outbox>> = (0..self.participants.len())
-            .map(|_| Arc::default())
-            .collect();
         for (index, (participant, _)) in self.participants.into_iter().enumerate() {
             let mailbox = executor::Mailbox {
                 index,
@@ -373,15 +380,10 @@ impl Coordinator {
             ));
         }
         drop(tx);
-        let records = dispatcher::Dispatcher::new(
-            shared.clone(),
-            self.observers,
-            records,
-            started,
-            self.keep_transitions,
-        )
-        .run(outboxes, rx)
-        .await;
+        let records =
+            dispatcher::Dispatcher::new(shared.clone(), self.observers, outboxes, started)
+                .run(rx)
+                .await;
         if let Some(listener) = ctrl_c {
             listener.abort();
         }
