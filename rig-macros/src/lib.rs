@@ -28,7 +28,9 @@
 //! in the step's source state), `State` and the per-step `Can<Step>` markers
 //! (all sealed), `<Step>Outcome` enums for branching steps, `META` (states,
 //! steps, Mermaid diagram) and `WORKFLOW` (the erased form the coordinator
-//! runs). `Conn::start` takes a `StateContext` when the initial state is the
+//! runs: the steps in one table, one `async` match over the step index, so
+//! that a run awaits each step inside its own future rather than boxing one
+//! per step). `Conn::start` takes a `StateContext` when the initial state is the
 //! workflow's own, and the declaring workflow's `Conn<State>` when it is
 //! imported, so an imported state is reached only through its workflow.
 //!

@@ -3,9 +3,11 @@
 //! folds what happens into a [`RunReport`].
 //!
 //! The dispatcher (`dispatcher.rs`) owns the run's state; executors
-//! (`executor.rs`) run one participant each and only report to it, with the
-//! run's events; the shared state (what steps see of each other) and the
-//! rest of the run's vocabulary live below, in `crate::run`.
+//! (`executor.rs`) run one participant each and only report to it, through
+//! the participant's outbox (`outbox.rs`: the step log, recorded where the
+//! steps run, and the run's events); the shared state (what steps see of
+//! each other) and the rest of the run's vocabulary live below, in
+//! `crate::run`.
 
 mod dispatcher;
 mod executor;
