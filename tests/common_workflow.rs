@@ -238,3 +238,44 @@ async fn driver_escape_hatch_and_server_codes() {
     let n: Option<i64> = conn.query_first("SELECT 41 + 1").await.unwrap();
     assert_eq!(n, Some(42));
 }
+
+fn always(_: &StateError) -> bool {
+    true
+}
+
+#[test_rig::workflow]
+mod always_failing {
+    use test_rig::prelude::*;
+
+    #[initial]
+    pub struct Start;
+    #[terminal]
+    pub struct Done;
+
+    /// Fails every time, with an error its predicate always retries.
+    #[step(Start -> Done, retry = 2, retry_if = super::always, backoff = "1ms")]
+    async fn fail(_cx: &mut StateContext) -> Result<(), StateError> {
+        Err(StateError::step("fails every time"))
+    }
+}
+
+/// `retry = 2` is three attempts in all, however retryable the error: the
+/// third failure ends the workflow, and only the first two say they will
+/// be retried.
+#[tokio::test]
+async fn retries_end_after_the_declared_count() {
+    let attempts = Arc::new(Attempts::default());
+    let mut cx = StateContext::new("t", server());
+    cx.set_observer(attempts.clone());
+    let ran = tokio::time::timeout(Duration::from_secs(10), always_failing::WORKFLOW.run(cx))
+        .await
+        .expect("retries end");
+    let failed = ran.expect_err("every attempt fails");
+    assert_eq!(failed.step(), "fail");
+    let tries = attempts.0.lock().unwrap().clone();
+    let seen: Vec<(u32, bool, Option<&str>)> = tries
+        .iter()
+        .map(|t| (t.attempt, t.will_retry, t.to))
+        .collect();
+    assert_eq!(seen, [(1, true, None), (2, true, None), (3, false, None)]);
+}
