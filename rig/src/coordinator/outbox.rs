@@ -123,3 +123,64 @@ impl TransitionObserver for Outbox {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transition(from: &'static str, to: Option<&'static str>) -> Transition {
+        Transition {
+            participant: "p".into(),
+            workflow: "w",
+            step: "go",
+            from,
+            to,
+            attempt: 1,
+            started: Instant::now(),
+            duration: Duration::from_millis(1),
+            error: None,
+            error_code: None,
+            will_retry: false,
+        }
+    }
+
+    /// Lent or handed over, each attempt is recorded; only those entering
+    /// a new state reach the dispatcher, unless the run has observers.
+    #[test]
+    fn every_attempt_is_recorded_and_only_what_the_dispatcher_needs_is_sent() {
+        for observed in [false, true] {
+            let report = ParticipantReport::new("p".into(), "w".into(), "t".into());
+            let outbox = Outbox::new(report, observed, Instant::now(), Some(10));
+            outbox.on_transition(&transition("A", Some("B")));
+            outbox.on_transition_owned(transition("B", Some("B")));
+            outbox.on_transition(&transition("B", Some("B")));
+            outbox.on_transition_owned(transition("B", None));
+            outbox.on_transition(&transition("B", Some("C")));
+            let mut sent = Vec::new();
+            outbox.swap(&mut sent);
+            let sent: Vec<_> = sent
+                .iter()
+                .filter_map(|e| match e {
+                    RunEvent::Transition(t) => Some((t.from, t.to)),
+                    _ => None,
+                })
+                .collect();
+            let expected = if observed {
+                vec![
+                    ("A", Some("B")),
+                    ("B", Some("B")),
+                    ("B", Some("B")),
+                    ("B", None),
+                    ("B", Some("C")),
+                ]
+            } else {
+                vec![("A", Some("B")), ("B", Some("C"))]
+            };
+            assert_eq!(sent, expected, "observed: {observed}");
+            assert_eq!(outbox.steps().reached, Some("C"));
+            let report = outbox.take_report();
+            assert_eq!((report.steps_run, report.transitions.len()), (5, 5));
+            assert_eq!(report.step_stats[0].failed, 1);
+        }
+    }
+}
