@@ -811,6 +811,10 @@ mod counting_loop {
     use test_rig::prelude::*;
 
     pub const LOOPS: u32 = 5;
+    /// Each loop's pause: the participant stays in `Looping` for several
+    /// of the dispatcher's 50 ms collections, so a peer polling the shared
+    /// state sees it even on a loaded machine.
+    pub const PAUSE: std::time::Duration = std::time::Duration::from_millis(60);
     struct Count(u32);
 
     #[initial]
@@ -828,7 +832,7 @@ mod counting_loop {
     /// Slow enough that a peer polling the shared state sees it running.
     #[step(Looping -> Looping | Done)]
     async fn again(cx: &mut StateContext) -> Result<Again, StateError> {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        tokio::time::sleep(PAUSE).await;
         let count = cx.get_mut::<Count>().expect("begin stored it");
         count.0 += 1;
         Ok(if count.0 < LOOPS {
@@ -881,7 +885,7 @@ async fn an_unobserved_run_still_shows_peers_each_state_entered() {
         .find(|s| s.step == "again")
         .unwrap();
     assert_eq!(again.attempts, u64::from(counting_loop::LOOPS));
-    assert!(again.total >= Duration::from_millis(20 * counting_loop::LOOPS as u64));
+    assert!(again.total >= counting_loop::PAUSE * counting_loop::LOOPS);
 }
 
 /// An observer sees every attempt, those that stay in their state too, in

@@ -2,7 +2,7 @@
 //! executor's events in order from their outboxes, completes each
 //! participant's report when it starts and ends (its steps are recorded by
 //! the participant itself, see `outbox`), keeps the shared state up to
-//! date, feeds observers, and ends when every participant has finished.
+//! date, feeds observers, and ends when every executor has.
 
 use crate::coordinator::outbox::{Outbox, StepLog, COLLECT_EVERY};
 use crate::report::ParticipantReport;
@@ -45,57 +45,51 @@ impl Dispatcher {
         }
     }
 
-    /// Collects events until every participant has finished (or every
-    /// executor is gone), and returns the participants' reports, in the
-    /// order of the outboxes. `wake` says whose outbox to collect now.
+    /// Collects events until every executor is gone, and returns the
+    /// participants' reports, in the order of the outboxes. `wake` says
+    /// whose outbox to collect now; it closes when the last executor,
+    /// having sent its participant's `Finished`, drops its sender, so its
+    /// end is the run's end (a count of finished participants would only
+    /// repeat it).
     pub(crate) async fn run(
         mut self,
         mut wake: UnboundedReceiver<usize>,
     ) -> Vec<ParticipantReport> {
-        let mut running = self.outboxes.len();
         let mut tick = tokio::time::interval(COLLECT_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        while running > 0 {
-            let woken = tokio::select! {
-                woken = wake.recv() => woken,
-                _ = tick.tick() => {
-                    for i in 0..self.outboxes.len() {
-                        running -= self.collect(i);
+        loop {
+            tokio::select! {
+                woken = wake.recv() => match woken {
+                    Some(i) => self.collect(i),
+                    None => {
+                        // Every executor is gone: what they left is all there is.
+                        for i in 0..self.outboxes.len() {
+                            self.collect(i);
+                        }
+                        break;
                     }
-                    continue;
-                }
-            };
-            match woken {
-                Some(i) => running -= self.collect(i),
-                None => {
-                    // Every executor is gone: what they left is all there is.
+                },
+                _ = tick.tick() => {
                     for i in 0..self.outboxes.len() {
                         self.collect(i);
                     }
-                    break;
                 }
             }
         }
         self.outboxes.iter().map(|o| o.take_report()).collect()
     }
 
-    /// Applies what participant `i`'s outbox holds; gives how many
-    /// participants finished.
-    fn collect(&mut self, i: usize) -> usize {
-        let mut finished = 0;
+    /// Applies what participant `i`'s outbox holds.
+    fn collect(&mut self, i: usize) {
         let mut events = std::mem::take(&mut self.spare);
         self.outboxes[i].swap(&mut events);
         for event in events.drain(..) {
-            if matches!(event, RunEvent::Finished { .. }) {
-                finished += 1;
-            }
             self.apply(i, &event);
             for observer in &self.observers {
                 observer.on_event(&event);
             }
         }
         self.spare = events;
-        finished
     }
 
     fn apply(&mut self, i: usize, event: &RunEvent) {
